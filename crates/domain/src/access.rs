@@ -1,0 +1,200 @@
+//! Who may do what in which tenant.
+//!
+//! A [`TenantGrant`] is the only way to name a tenant to the storage layer,
+//! and [`authorize`] is the only public way to obtain one for a caller: the
+//! tenant context of a request comes from this check, never from the request
+//! alone. Background work that acts for the platform itself (onboarding,
+//! migrations) uses [`TenantGrant::for_system`], which names its reason.
+
+use std::fmt;
+
+use crate::{
+    FieldError,
+    ids::{ApiKeyId, TenantId},
+};
+
+/// A role inside one tenant, from most to least powerful.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantRole {
+    /// Everything an editor may do, plus managing the tenant's keys and members.
+    Admin,
+    /// Reads and changes the tenant's data.
+    Editor,
+    /// Reads the tenant's data.
+    Viewer,
+}
+
+impl TenantRole {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        match raw {
+            "admin" => Ok(Self::Admin),
+            "editor" => Ok(Self::Editor),
+            "viewer" => Ok(Self::Viewer),
+            _ => Err(FieldError::new(field, "one_of", "must be one of: admin, editor, viewer")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Editor => "editor",
+            Self::Viewer => "viewer",
+        }
+    }
+
+    /// Whether this role may perform `action`.
+    pub fn permits(self, action: Action) -> bool {
+        match action {
+            Action::Read => true,
+            Action::Write => matches!(self, Self::Admin | Self::Editor),
+            Action::Administer => matches!(self, Self::Admin),
+        }
+    }
+}
+
+impl fmt::Display for TenantRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a request wants to do inside a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Write,
+    /// Manage the tenant itself: its keys, members and settings.
+    Administer,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// An operator of the whole platform (`charter admin-key create`).
+    PlatformAdmin { key_id: ApiKeyId },
+    /// An integration key of exactly one tenant.
+    TenantKey { key_id: ApiKeyId, tenant: TenantId, role: TenantRole },
+}
+
+impl Principal {
+    pub fn is_platform_admin(&self) -> bool {
+        matches!(self, Self::PlatformAdmin { .. })
+    }
+
+    pub fn actor(&self) -> Actor {
+        match self {
+            Self::PlatformAdmin { key_id } | Self::TenantKey { key_id, .. } => Actor::ApiKey(*key_id),
+        }
+    }
+
+    /// The caller's role in `tenant`, if it has any.
+    pub fn role_in(&self, tenant: TenantId) -> Option<TenantRole> {
+        match self {
+            // Platform operators act as tenant admins everywhere.
+            Self::PlatformAdmin { .. } => Some(TenantRole::Admin),
+            Self::TenantKey { tenant: own, role, .. } => (*own == tenant).then_some(*role),
+        }
+    }
+}
+
+/// Who performed a change, for audit trails and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    ApiKey(ApiKeyId),
+    /// The platform itself, with the job that acted.
+    System(&'static str),
+}
+
+/// Why a caller may not act in a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// The caller has no role in the tenant. Reported like an unknown tenant,
+    /// so that a key of one client cannot learn which other clients exist.
+    #[error("the caller has no access to this tenant")]
+    NoAccess,
+    /// The caller's role is too weak for the action.
+    #[error("the caller's role does not allow this action")]
+    RoleTooWeak,
+}
+
+/// Proof that an actor may act in one tenant with one role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantGrant {
+    tenant: TenantId,
+    role: TenantRole,
+    actor: Actor,
+}
+
+impl TenantGrant {
+    /// A grant for the platform's own work in a tenant (onboarding,
+    /// migrations, seeding). `job` names the work in logs and audit events.
+    pub fn for_system(tenant: TenantId, job: &'static str) -> Self {
+        Self { tenant, role: TenantRole::Admin, actor: Actor::System(job) }
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    pub fn role(&self) -> TenantRole {
+        self.role
+    }
+
+    pub fn actor(&self) -> Actor {
+        self.actor
+    }
+}
+
+/// Decides whether `principal` may perform `action` in `tenant`.
+pub fn authorize(principal: &Principal, tenant: TenantId, action: Action) -> Result<TenantGrant, Denied> {
+    let role = principal.role_in(tenant).ok_or(Denied::NoAccess)?;
+    if !role.permits(action) {
+        return Err(Denied::RoleTooWeak);
+    }
+    Ok(TenantGrant { tenant, role, actor: principal.actor() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(tenant: TenantId, role: TenantRole) -> Principal {
+        Principal::TenantKey { key_id: ApiKeyId::generate(), tenant, role }
+    }
+
+    #[test]
+    fn a_tenant_key_reaches_only_its_tenant() {
+        let (acme, globex) = (TenantId::generate(), TenantId::generate());
+        let acme_admin = key(acme, TenantRole::Admin);
+        assert_eq!(authorize(&acme_admin, acme, Action::Administer).unwrap().tenant(), acme);
+        assert_eq!(authorize(&acme_admin, globex, Action::Read), Err(Denied::NoAccess));
+    }
+
+    #[test]
+    fn roles_are_ordered_by_power() {
+        let tenant = TenantId::generate();
+        let table = [
+            (TenantRole::Viewer, [true, false, false]),
+            (TenantRole::Editor, [true, true, false]),
+            (TenantRole::Admin, [true, true, true]),
+        ];
+        for (role, expected) in table {
+            let principal = key(tenant, role);
+            for (action, allowed) in [Action::Read, Action::Write, Action::Administer].into_iter().zip(expected) {
+                let outcome = authorize(&principal, tenant, action);
+                assert_eq!(outcome.is_ok(), allowed, "{role} {action:?}");
+                if !allowed {
+                    assert_eq!(outcome, Err(Denied::RoleTooWeak));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn platform_admins_act_as_tenant_admins() {
+        let admin = Principal::PlatformAdmin { key_id: ApiKeyId::generate() };
+        let grant = authorize(&admin, TenantId::generate(), Action::Administer).unwrap();
+        assert_eq!(grant.role(), TenantRole::Admin);
+    }
+}

@@ -1,0 +1,65 @@
+//! One pool of application-role connections per data-plane database, made
+//! on first use from the control plane's registry.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+
+use charter_domain::{access::TenantGrant, ids::DatabaseId};
+use deadpool_postgres::Pool;
+
+use super::TenantTx;
+use crate::{PoolSettings, StoreError, control::ControlPlane, pool::build_pool};
+
+#[derive(Clone)]
+pub struct DataPlane {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    control: ControlPlane,
+    settings: PoolSettings,
+    pools: RwLock<HashMap<DatabaseId, Pool>>,
+}
+
+impl DataPlane {
+    pub fn new(control: ControlPlane, settings: PoolSettings) -> Self {
+        Self { inner: Arc::new(Inner { control, settings, pools: RwLock::new(HashMap::new()) }) }
+    }
+
+    /// Starts a transaction for the grant's tenant in `database`.
+    pub async fn begin(&self, database: DatabaseId, grant: &TenantGrant) -> Result<TenantTx, StoreError> {
+        let pool = self.pool(database).await?;
+        TenantTx::begin(&pool, grant).await
+    }
+
+    /// Whether `database` answers to the application role.
+    pub async fn ping(&self, database: DatabaseId) -> Result<(), StoreError> {
+        let pool = self.pool(database).await?;
+        pool.get().await?.query_one("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
+    /// Connections in use and idle, per database, for diagnostics.
+    pub fn pool_status(&self) -> Vec<(DatabaseId, usize, usize)> {
+        let pools = self.inner.pools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        pools.iter().map(|(id, pool)| {
+            let status = pool.status();
+            (*id, status.size - status.available, status.available)
+        }).collect()
+    }
+
+    async fn pool(&self, database: DatabaseId) -> Result<Pool, StoreError> {
+        {
+            let pools = self.inner.pools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(pool) = pools.get(&database) {
+                return Ok(pool.clone());
+            }
+        }
+        let record = self.inner.control.database(database).await?.ok_or(StoreError::NotFound)?;
+        let pool = build_pool(&record.app_url, self.inner.settings)?;
+        let mut pools = self.inner.pools.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(pools.entry(database).or_insert(pool).clone())
+    }
+}
