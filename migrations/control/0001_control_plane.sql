@@ -2,7 +2,6 @@
 -- It holds no tenant business data, so it needs no row-level security; it is
 -- reached only by the service and the CLI, never by tenant SQL.
 
-CREATE SCHEMA IF NOT EXISTS control;
 
 -- Deployment-wide settings that must be the same for every process.
 CREATE TABLE control.settings (

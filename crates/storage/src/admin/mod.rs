@@ -62,6 +62,19 @@ impl AdminConnection {
         }
     }
 
+    /// Creates a database owned by the connected role (the control plane's
+    /// own database). Returns `false` if it already existed.
+    pub async fn create_plain_database(&self, name: &str) -> Result<bool, StoreError> {
+        if self.database_exists(name).await? {
+            return Ok(false);
+        }
+        match self.client.batch_execute(&format!("CREATE DATABASE {}", quote_ident(name))).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Drops a database, disconnecting its sessions. For tests and for
     /// discarding a half-provisioned dedicated database.
     pub async fn drop_database(&self, name: &str) -> Result<(), StoreError> {

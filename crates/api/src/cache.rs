@@ -1,0 +1,41 @@
+//! Short-lived memories of the control plane, so that a request to tenant
+//! data costs no control-plane round trip in the common case.
+
+use std::time::Duration;
+
+use charter_domain::{
+    access::Principal,
+    ids::{ApiKeyId, DatabaseId, TenantId},
+    tenant::Slug,
+};
+use moka::sync::Cache;
+
+/// Where an active tenant lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TenantRoute {
+    pub id: TenantId,
+    pub database: DatabaseId,
+}
+
+pub(crate) struct Caches {
+    /// SHA-256 of a key → who it is. Only valid keys are remembered.
+    pub keys: Cache<[u8; 32], Principal>,
+    /// Slug → placement of an active tenant. Unknown slugs are not
+    /// remembered, so a tenant onboarded a moment ago is found at once.
+    pub tenants: Cache<Slug, TenantRoute>,
+}
+
+impl Caches {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            keys: Cache::builder().max_capacity(100_000).time_to_live(ttl).support_invalidation_closures().build(),
+            tenants: Cache::builder().max_capacity(100_000).time_to_live(ttl).build(),
+        }
+    }
+
+    /// Forgets a key at once (after revocation).
+    pub fn forget_key(&self, key: ApiKeyId) {
+        // Only fails if closures were not enabled at build time; they are.
+        let _ = self.keys.invalidate_entries_if(move |_, principal| principal.actor() == charter_domain::access::Actor::ApiKey(key));
+    }
+}

@@ -1,0 +1,80 @@
+//! The layers around every request: request ids, tracing, body limit,
+//! panics as problems.
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{DefaultBodyLimit, Request},
+    http::{HeaderName, Response},
+    middleware::{self, Next},
+    response::IntoResponse,
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    sensitive_headers::SetSensitiveRequestHeadersLayer,
+    trace::{OnResponse, TraceLayer},
+};
+use tracing::{Level, Span};
+
+use crate::{AppState, error::ApiError};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+tokio::task_local! {
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// The id of the request being served, for problem documents and logs.
+pub(crate) fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+pub(crate) fn wrap(app: Router, state: &AppState) -> Router {
+    app.layer(DefaultBodyLimit::max(state.config().max_body_bytes))
+        .layer(middleware::from_fn(scope_request_id))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([axum::http::header::AUTHORIZATION]))
+                // Keeps a client-supplied id (so a host platform can trace
+                // its calls through), else makes one.
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request<Body>| {
+                            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                        })
+                        .on_request(())
+                        .on_response(LogResponse),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".into()).into_response())),
+        )
+}
+
+/// Logs each response: server errors as warnings, the rest at debug level
+/// (an access log at info level would cost more than the requests).
+#[derive(Clone, Copy)]
+struct LogResponse;
+
+impl<B> OnResponse<B> for LogResponse {
+    fn on_response(self, response: &Response<B>, latency: Duration, _span: &Span) {
+        let status = response.status().as_u16();
+        let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        if response.status().is_server_error() {
+            tracing::event!(Level::WARN, status, latency_us, "served");
+        } else {
+            tracing::event!(Level::DEBUG, status, latency_us, "served");
+        }
+    }
+}
+
+/// Makes the request id available to error responses built deep inside handlers.
+async fn scope_request_id(request: Request, next: Next) -> axum::response::Response {
+    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    CURRENT_REQUEST_ID.scope(id, next.run(request)).await
+}

@@ -1,0 +1,236 @@
+//! Tenants: onboarding and lookup (`/api/v1/tenants`).
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use charter_domain::{
+    access::Principal,
+    tenant::{Placement, Slug, TenantName},
+    validation::Collector,
+    FieldError, Invalid,
+};
+use charter_fleet::{OnboardRequest, Onboarded};
+use charter_storage::control::TenantRecord;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    AppState,
+    auth::Caller,
+    error::{ApiError, Missing, Problem},
+    extract::{JsonBody, PathParams, QueryParams},
+    pagination::{PageQuery, Paged},
+};
+
+/// Request to onboard a client firm.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OnboardTenant {
+    /// The tenant's URL name.
+    #[schema(required = true, value_type = String, pattern = "^[a-z0-9][a-z0-9-]{1,62}$", example = "acme")]
+    slug: Option<String>,
+    /// The client firm's name.
+    #[schema(required = true, value_type = String, max_length = 200, example = "Acme Corporation")]
+    name: Option<String>,
+    /// `shared`: placed beside other tenants in a shared database, isolated by
+    /// row-level security, ready in milliseconds. `dedicated`: a database of
+    /// its own with the same schema.
+    #[schema(required = true, value_type = PlacementName)]
+    placement: Option<String>,
+}
+
+/// Where a tenant's data lives.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PlacementName {
+    Shared,
+    Dedicated,
+}
+
+impl From<Placement> for PlacementName {
+    fn from(placement: Placement) -> Self {
+        match placement {
+            Placement::Shared => Self::Shared,
+            Placement::Dedicated => Self::Dedicated,
+        }
+    }
+}
+
+impl OnboardTenant {
+    fn parse(&self) -> Result<OnboardRequest, Invalid> {
+        let mut errors = Collector::new();
+        let slug = required(&mut errors, "slug", self.slug.as_deref(), Slug::parse);
+        let name = required(&mut errors, "name", self.name.as_deref(), TenantName::parse);
+        let placement = required(&mut errors, "placement", self.placement.as_deref(), Placement::parse);
+        errors.finish()?;
+        match (slug, name, placement) {
+            (Some(slug), Some(name), Some(placement)) => Ok(OnboardRequest { slug, name, placement }),
+            _ => Err(Invalid(vec![FieldError::new("body", "required", "incomplete request")])),
+        }
+    }
+}
+
+/// Parses a required field, recording a `required` error when it is absent.
+pub(crate) fn required<T>(
+    errors: &mut Collector,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str, &str) -> Result<T, FieldError>,
+) -> Option<T> {
+    match raw {
+        Some(raw) => errors.take(parse(field, raw)),
+        None => {
+            errors.push(FieldError::new(field, "required", "is required"));
+            None
+        }
+    }
+}
+
+/// A tenant.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Tenant {
+    id: uuid::Uuid,
+    #[schema(example = "acme")]
+    slug: String,
+    name: String,
+    placement: PlacementName,
+    /// `provisioning` while onboarding runs, then `active`.
+    #[schema(example = "active")]
+    status: &'static str,
+    /// The database serving the tenant; `null` while provisioning.
+    database: Option<TenantDatabase>,
+    created_at: DateTime<Utc>,
+}
+
+/// The database a tenant lives in.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct TenantDatabase {
+    id: uuid::Uuid,
+    name: String,
+    kind: PlacementName,
+}
+
+impl From<TenantRecord> for Tenant {
+    fn from(t: TenantRecord) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            slug: t.slug.to_string(),
+            name: t.name.as_str().to_owned(),
+            placement: t.placement.into(),
+            status: t.status.as_str(),
+            database: t.database.map(|d| TenantDatabase { id: d.id.as_uuid(), name: d.name, kind: d.kind.into() }),
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// Onboard a tenant (platform administrators).
+///
+/// Idempotent on `slug`: the same request again returns the same tenant
+/// with 200; a different request for an existing slug is 409.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants",
+    tag = "tenants",
+    request_body = OnboardTenant,
+    responses(
+        (status = 201, description = "Onboarded; live now", body = Tenant, headers(("Location" = String))),
+        (status = 200, description = "Onboarded before by the same request", body = Tenant),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a platform administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Slug taken by another tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No database has room", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub(crate) async fn onboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<OnboardTenant>,
+) -> Result<Response, ApiError> {
+    caller.require_platform_admin()?;
+    let request = body.parse()?;
+    let outcome = state.fleet().onboard(&request).await?;
+    let created = matches!(outcome, Onboarded::Created(_));
+    let tenant = match outcome {
+        Onboarded::Created(t) | Onboarded::Existing(t) => Tenant::from(t),
+    };
+    if !created {
+        return Ok((StatusCode::OK, Json(tenant)).into_response());
+    }
+    let mut headers = HeaderMap::new();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/tenants/{}", tenant.slug)) {
+        headers.insert(header::LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, headers, Json(tenant)).into_response())
+}
+
+/// List the tenants the caller may open.
+///
+/// Platform administrators see every tenant; a tenant key sees its own.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants",
+    tag = "tenants",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of tenants in slug order", body = Paged<Tenant>),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(query): QueryParams<PageQuery>,
+) -> Result<Json<Paged<Tenant>>, ApiError> {
+    let page = query.parse().map_err(ApiError::InvalidQuery)?;
+    let after = page
+        .after
+        .as_deref()
+        .map(|raw| Slug::parse("cursor", raw))
+        .transpose()
+        .map_err(|e| ApiError::InvalidQuery(vec![e]))?;
+    let only = match &caller.0 {
+        Principal::PlatformAdmin { .. } => None,
+        Principal::TenantKey { tenant, .. } => Some(*tenant),
+    };
+    let rows = state.fleet().control().list_tenants(after.as_ref(), page.limit + 1, only).await?;
+    Ok(Json(Paged::from_rows(rows, page.limit, |t| t.slug.to_string(), Tenant::from)))
+}
+
+/// Get a tenant.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}",
+    tag = "tenants",
+    params(("slug" = String, Path, description = "The tenant's slug")),
+    responses(
+        (status = 200, description = "The tenant", body = Tenant),
+        (status = 400, description = "Malformed slug", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such tenant, or no access to it", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw_slug): PathParams<String>,
+) -> Result<Json<Tenant>, ApiError> {
+    let slug = Slug::parse("slug", &raw_slug).map_err(|e| ApiError::InvalidPath(vec![e]))?;
+    let tenant = state.fleet().control().tenant_by_slug(&slug).await?.ok_or(ApiError::NotFound(Missing::Tenant))?;
+    if caller.0.role_in(tenant.id).is_none() {
+        return Err(ApiError::NotFound(Missing::Tenant));
+    }
+    Ok(Json(Tenant::from(tenant)))
+}

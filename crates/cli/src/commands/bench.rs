@@ -1,0 +1,179 @@
+//! `charter bench`: the measurements behind docs/benchmarks.md.
+//! `scripts/bench-foundation.sh` runs them beside pgbench and wrk.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use charter_domain::{
+    access::TenantGrant,
+    entity::NewEntity,
+    ids::EntityId,
+    tenant::{Placement, Slug, TenantName},
+};
+use charter_fleet::OnboardRequest;
+use clap::Subcommand;
+use serde::Serialize;
+
+use crate::{GlobalArgs, environment, output};
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Onboards tenants one after another through the HTTP API and reports
+    /// the time of each request (median, p95).
+    Onboarding {
+        /// Base URL of a running `charter serve`.
+        #[arg(long)]
+        api: String,
+        /// A platform-admin key.
+        #[arg(long, env = "CHARTER_KEY", hide_env_values = true)]
+        key: String,
+        /// Shared tenants to onboard.
+        #[arg(long, default_value_t = 200)]
+        shared: usize,
+        /// Dedicated tenants to onboard (each creates a database).
+        #[arg(long, default_value_t = 5)]
+        dedicated: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Onboards a shared tenant holding N entities with predictable ids
+    /// (00000000-0000-7000-8000-<n as 12 hex digits>, n = 1..=N), for load
+    /// generators that pick ids at random.
+    Seed {
+        #[arg(long)]
+        slug: String,
+        #[arg(long, default_value_t = 10_000)]
+        entities: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(global: &GlobalArgs, command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Onboarding { api, key, shared, dedicated, json } => {
+            onboarding(&api, &key, shared, dedicated, json).await
+        }
+        BenchCommand::Seed { slug, entities, json } => {
+            let connected = environment::connect(global).await?;
+            let result = seed(&connected.fleet, &slug, entities, json).await;
+            connected.shutdown().await?;
+            result
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Timings {
+    placement: &'static str,
+    count: usize,
+    median_ms: f64,
+    p95_ms: f64,
+    min_ms: f64,
+    max_ms: f64,
+}
+
+impl Timings {
+    fn of(placement: &'static str, mut samples: Vec<Duration>) -> Option<Self> {
+        if samples.is_empty() {
+            return None;
+        }
+        samples.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let at = |q: f64| ms(samples[((samples.len() as f64 - 1.0) * q).round() as usize]);
+        Some(Self {
+            placement,
+            count: samples.len(),
+            median_ms: at(0.5),
+            p95_ms: at(0.95),
+            min_ms: ms(samples[0]),
+            max_ms: ms(samples[samples.len() - 1]),
+        })
+    }
+}
+
+async fn onboarding(api: &str, key: &str, shared: usize, dedicated: usize, json: bool) -> Result<()> {
+    let client = reqwest::Client::new();
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let run = &run[run.len() - 8..];
+    let mut results = Vec::new();
+    for (placement, count) in [("shared", shared), ("dedicated", dedicated)] {
+        let mut samples = Vec::with_capacity(count);
+        for i in 0..count {
+            let body = serde_json::json!({
+                "slug": format!("bench-{run}-{}{i}", &placement[..1]),
+                "name": format!("Benchmark tenant {i}"),
+                "placement": placement,
+            });
+            let started = Instant::now();
+            let response = client
+                .post(format!("{api}/api/v1/tenants"))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .context("onboarding request failed")?;
+            let elapsed = started.elapsed();
+            if response.status() != reqwest::StatusCode::CREATED {
+                bail!("onboarding returned {}: {}", response.status(), response.text().await.unwrap_or_default());
+            }
+            samples.push(elapsed);
+        }
+        results.extend(Timings::of(placement, samples));
+    }
+    if json {
+        return output::json(&results);
+    }
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|t| {
+            vec![
+                t.placement.to_owned(),
+                t.count.to_string(),
+                format!("{:.2}", t.median_ms),
+                format!("{:.2}", t.p95_ms),
+                format!("{:.2}", t.min_ms),
+                format!("{:.2}", t.max_ms),
+            ]
+        })
+        .collect();
+    output::table(&["PLACEMENT", "TENANTS", "MEDIAN_MS", "P95_MS", "MIN_MS", "MAX_MS"], &rows);
+    Ok(())
+}
+
+/// The predictable id of the n-th seeded entity.
+pub fn seeded_entity_id(n: u32) -> EntityId {
+    EntityId::from_uuid(uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0000 | u128::from(n)))
+}
+
+async fn seed(fleet: &charter_fleet::Fleet, slug: &str, entities: u32, json: bool) -> Result<()> {
+    let request = OnboardRequest {
+        slug: Slug::parse("--slug", slug)?,
+        name: TenantName::parse("name", &format!("Benchmark {slug}"))?,
+        placement: Placement::Shared,
+    };
+    let tenant = fleet.onboard(&request).await?.tenant().clone();
+    let database = tenant.database.clone().context("the tenant has no database")?;
+    let grant = TenantGrant::for_system(tenant.id, "bench seed");
+    let mut tx = fleet.data().begin(database.id, &grant).await?;
+    let mut inserted = 0;
+    if entities > 0 && tx.entity(seeded_entity_id(entities)).await?.is_none() {
+        for n in 1..=entities {
+            let id = seeded_entity_id(n);
+            if tx.entity(id).await?.is_none() {
+                let entity = NewEntity::parse(Some(&format!("{slug} entity {n}")), Some("GB"))?;
+                tx.insert_entity(id, &entity).await?;
+                inserted += 1;
+            }
+        }
+    }
+    tx.commit().await?;
+    let summary = serde_json::json!({
+        "tenant": tenant.slug.to_string(),
+        "tenant_id": tenant.id.to_string(),
+        "database": database.name,
+        "entities": entities,
+        "inserted": inserted,
+    });
+    if json { output::json(&summary) } else { println!("{summary}") ; Ok(()) }
+}

@@ -1,0 +1,8 @@
+//! One module per subcommand.
+
+pub mod admin_key;
+pub mod bench;
+pub mod db;
+pub mod demo;
+pub mod serve;
+pub mod tenant;
