@@ -10,13 +10,23 @@ fn main() {
     for kind in ["ddl", "dml"] {
         let dir = root.join(kind);
         println!("cargo:rerun-if-changed={}", dir.display());
-        let Ok(listing) = fs::read_dir(&dir) else { continue };
+        let Ok(listing) = fs::read_dir(&dir) else {
+            continue;
+        };
         for file in listing.flatten() {
             let path = file.path();
             if path.extension().is_some_and(|e| e == "sql") {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let absolute = fs::canonicalize(&path).unwrap_or(path);
-                entries.push(format!("    ({:?}, {:?}, include_str!({:?})),", kind, name, absolute.display().to_string()));
+                entries.push(format!(
+                    "    ({:?}, {:?}, include_str!({:?})),",
+                    kind,
+                    name,
+                    absolute.display().to_string()
+                ));
             }
         }
     }
@@ -25,7 +35,8 @@ fn main() {
         "/// (kind, file name, contents) of every embedded migration.\npub(crate) const EMBEDDED: &[(&str, &str, &str)] = &[\n{}\n];\n",
         entries.join("\n")
     );
-    let out = Path::new(&env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("embedded_migrations.rs");
+    let out = Path::new(&env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
+        .join("embedded_migrations.rs");
     if let Err(e) = fs::write(&out, source) {
         println!("cargo:warning=cannot write {}: {e}", out.display());
     }

@@ -28,14 +28,23 @@ pub(crate) struct Caches {
 impl Caches {
     pub fn new(ttl: Duration) -> Self {
         Self {
-            keys: Cache::builder().max_capacity(100_000).time_to_live(ttl).support_invalidation_closures().build(),
-            tenants: Cache::builder().max_capacity(100_000).time_to_live(ttl).build(),
+            keys: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .support_invalidation_closures()
+                .build(),
+            tenants: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .build(),
         }
     }
 
     /// Forgets a key at once (after revocation).
     pub fn forget_key(&self, key: ApiKeyId) {
         // Only fails if closures were not enabled at build time; they are.
-        let _ = self.keys.invalidate_entries_if(move |_, principal| principal.actor() == charter_domain::access::Actor::ApiKey(key));
+        let _ = self.keys.invalidate_entries_if(move |_, principal| {
+            principal.actor() == charter_domain::access::Actor::ApiKey(key)
+        });
     }
 }

@@ -107,58 +107,124 @@ impl ApiError {
         use StatusCode as S;
         match self {
             Self::InvalidJson(_) => (S::BAD_REQUEST, "invalid_json", "The body is not valid JSON"),
-            Self::InvalidPath(_) => (S::BAD_REQUEST, "invalid_path_parameter", "A path parameter is malformed"),
-            Self::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query_parameter", "A query parameter is malformed"),
-            Self::Validation(_) => (S::UNPROCESSABLE_ENTITY, "validation_failed", "The request breaks a rule"),
-            Self::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated", "Credentials are required"),
-            Self::InvalidCredentials => (S::UNAUTHORIZED, "invalid_credentials", "The credentials are not valid"),
+            Self::InvalidPath(_) => (
+                S::BAD_REQUEST,
+                "invalid_path_parameter",
+                "A path parameter is malformed",
+            ),
+            Self::InvalidQuery(_) => (
+                S::BAD_REQUEST,
+                "invalid_query_parameter",
+                "A query parameter is malformed",
+            ),
+            Self::Validation(_) => (
+                S::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "The request breaks a rule",
+            ),
+            Self::Unauthenticated => (
+                S::UNAUTHORIZED,
+                "unauthenticated",
+                "Credentials are required",
+            ),
+            Self::InvalidCredentials => (
+                S::UNAUTHORIZED,
+                "invalid_credentials",
+                "The credentials are not valid",
+            ),
             Self::Forbidden => (S::FORBIDDEN, "forbidden", "Not allowed"),
             Self::NotFound(Missing::Route) => (S::NOT_FOUND, "not_found", "No such resource"),
             Self::NotFound(Missing::Tenant) => (S::NOT_FOUND, "tenant_not_found", "No such tenant"),
             Self::NotFound(Missing::Entity) => (S::NOT_FOUND, "entity_not_found", "No such entity"),
-            Self::NotFound(Missing::ApiKey) => (S::NOT_FOUND, "api_key_not_found", "No such API key"),
-            Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
-            Self::TenantConflict(_) => (S::CONFLICT, "tenant_conflict", "The slug belongs to another tenant"),
-            Self::PayloadTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large"),
-            Self::UnsupportedMediaType => {
-                (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "The body must be application/json")
+            Self::NotFound(Missing::ApiKey) => {
+                (S::NOT_FOUND, "api_key_not_found", "No such API key")
             }
-            Self::TenantNotReady => (S::SERVICE_UNAVAILABLE, "tenant_not_ready", "The tenant is being onboarded"),
-            Self::NoCapacity => (S::SERVICE_UNAVAILABLE, "no_capacity", "No database can take another tenant"),
-            Self::Unavailable(_) => (S::SERVICE_UNAVAILABLE, "unavailable", "A database is unavailable"),
+            Self::MethodNotAllowed => (
+                S::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method not allowed",
+            ),
+            Self::TenantConflict(_) => (
+                S::CONFLICT,
+                "tenant_conflict",
+                "The slug belongs to another tenant",
+            ),
+            Self::PayloadTooLarge(_) => (
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The body is too large",
+            ),
+            Self::UnsupportedMediaType => (
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "The body must be application/json",
+            ),
+            Self::TenantNotReady => (
+                S::SERVICE_UNAVAILABLE,
+                "tenant_not_ready",
+                "The tenant is being onboarded",
+            ),
+            Self::NoCapacity => (
+                S::SERVICE_UNAVAILABLE,
+                "no_capacity",
+                "No database can take another tenant",
+            ),
+            Self::Unavailable(_) => (
+                S::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "A database is unavailable",
+            ),
             Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
 
     /// The public, human-readable detail.
     fn detail(&self) -> String {
-        let fields = |errors: &[FieldError]| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        let fields = |errors: &[FieldError]| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
         match self {
             Self::InvalidJson(detail) => detail.clone(),
-            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => fields(errors),
+            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => {
+                fields(errors)
+            }
             Self::Unauthenticated => "send an API key as `Authorization: Bearer <key>`".into(),
             Self::InvalidCredentials => "the key is unknown, revoked or expired".into(),
             Self::Forbidden => "your role does not allow this action".into(),
             Self::NotFound(Missing::Route) => "no resource at this path".into(),
-            Self::NotFound(Missing::Tenant) => "no tenant with this slug is accessible to you".into(),
+            Self::NotFound(Missing::Tenant) => {
+                "no tenant with this slug is accessible to you".into()
+            }
             Self::NotFound(Missing::Entity) => "no entity with this id in this tenant".into(),
             Self::NotFound(Missing::ApiKey) => "no API key with this id in this tenant".into(),
             Self::MethodNotAllowed => "this resource does not support this method".into(),
             Self::TenantConflict(slug) => {
-                format!("tenant {slug} exists with a different name or placement; onboarding is idempotent only for the same request")
+                format!(
+                    "tenant {slug} exists with a different name or placement; onboarding is idempotent only for the same request"
+                )
             }
             Self::PayloadTooLarge(limit) => format!("the body exceeds the limit of {limit} bytes"),
-            Self::UnsupportedMediaType => "send the body with `Content-Type: application/json`".into(),
+            Self::UnsupportedMediaType => {
+                "send the body with `Content-Type: application/json`".into()
+            }
             Self::TenantNotReady => "the tenant is being onboarded; retry shortly".into(),
             Self::NoCapacity => "every shared database is full; an operator must add one".into(),
             Self::Unavailable(_) => "a database did not answer; retry shortly".into(),
-            Self::Internal(_) => "an internal error occurred; quote the request id to support".into(),
+            Self::Internal(_) => {
+                "an internal error occurred; quote the request id to support".into()
+            }
         }
     }
 
     fn field_errors(&self) -> &[FieldError] {
         match self {
-            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => errors,
+            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => {
+                errors
+            }
             _ => &[],
         }
     }
@@ -175,8 +241,15 @@ impl IntoResponse for ApiError {
         let request_id = current_request_id();
         match &self {
             Self::Internal(message) => tracing::error!(code, request_id, message, "request failed"),
-            Self::Unavailable(message) => tracing::warn!(code, request_id, message, "request failed"),
-            _ => tracing::debug!(code, request_id, status = status.as_u16(), "request refused"),
+            Self::Unavailable(message) => {
+                tracing::warn!(code, request_id, message, "request failed")
+            }
+            _ => tracing::debug!(
+                code,
+                request_id,
+                status = status.as_u16(),
+                "request refused"
+            ),
         }
         let problem = Problem {
             problem_type: format!("urn:charter:problem:{code}"),
@@ -188,16 +261,26 @@ impl IntoResponse for ApiError {
             errors: self
                 .field_errors()
                 .iter()
-                .map(|e| ProblemField { field: e.field.clone(), rule: e.rule.to_owned(), message: e.message.clone() })
+                .map(|e| ProblemField {
+                    field: e.field.clone(),
+                    rule: e.rule.to_owned(),
+                    message: e.message.clone(),
+                })
                 .collect(),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"charter\""));
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"charter\""),
+                );
             }
             Self::TenantNotReady | Self::Unavailable(_) | Self::NoCapacity => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

@@ -75,6 +75,11 @@ impl<B> OnResponse<B> for LogResponse {
 
 /// Makes the request id available to error responses built deep inside handlers.
 async fn scope_request_id(request: Request, next: Next) -> axum::response::Response {
-    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     CURRENT_REQUEST_ID.scope(id, next.run(request)).await
 }

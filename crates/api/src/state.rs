@@ -19,7 +19,10 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 1024 * 1024, cache_ttl: Duration::from_secs(5) }
+        Self {
+            max_body_bytes: 1024 * 1024,
+            cache_ttl: Duration::from_secs(5),
+        }
     }
 }
 
@@ -37,7 +40,13 @@ struct Inner {
 impl AppState {
     pub fn new(fleet: Fleet, config: ApiConfig) -> Self {
         let caches = Caches::new(config.cache_ttl);
-        Self { inner: Arc::new(Inner { fleet, caches, config }) }
+        Self {
+            inner: Arc::new(Inner {
+                fleet,
+                caches,
+                config,
+            }),
+        }
     }
 
     pub fn fleet(&self) -> &Fleet {

@@ -11,8 +11,11 @@ use tracing_subscriber::EnvFilter;
 use crate::{GlobalArgs, embedded::EmbeddedCluster};
 
 pub fn init_tracing(format: &str) {
-    let filter = EnvFilter::try_from_env("CHARTER_LOG").unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("CHARTER_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().flatten_event(true).init();
     } else {
@@ -46,9 +49,14 @@ pub async fn connect(global: &GlobalArgs) -> Result<Connected> {
             (cluster.control_url()?, Some(cluster))
         }
     };
-    let fleet = Fleet::bootstrap(&url, pool_settings()?, MigrationSet::embedded()?, fleet_settings()?)
-        .await
-        .with_context(|| format!("cannot start on the control plane {url}"))?;
+    let fleet = Fleet::bootstrap(
+        &url,
+        pool_settings()?,
+        MigrationSet::embedded()?,
+        fleet_settings()?,
+    )
+    .await
+    .with_context(|| format!("cannot start on the control plane {url}"))?;
     Ok(Connected { fleet, cluster })
 }
 
@@ -56,7 +64,9 @@ fn pool_settings() -> Result<PoolSettings> {
     let defaults = PoolSettings::default();
     Ok(PoolSettings {
         max_size: env_parse("CHARTER_DB_POOL_SIZE")?.unwrap_or(defaults.max_size),
-        wait_timeout: env_parse("CHARTER_DB_POOL_TIMEOUT_MS")?.map(Duration::from_millis).unwrap_or(defaults.wait_timeout),
+        wait_timeout: env_parse("CHARTER_DB_POOL_TIMEOUT_MS")?
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.wait_timeout),
     })
 }
 
@@ -79,7 +89,11 @@ where
     T::Err: std::fmt::Display,
 {
     match std::env::var(name) {
-        Ok(raw) => raw.trim().parse().map(Some).map_err(|e| anyhow::anyhow!("{name}={raw:?}: {e}")),
+        Ok(raw) => raw
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("{name}={raw:?}: {e}")),
         Err(_) => Ok(None),
     }
 }

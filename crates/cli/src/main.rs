@@ -24,13 +24,28 @@ struct Cli {
 pub struct GlobalArgs {
     /// The control plane's PostgreSQL URL. Without it, Charter runs a private
     /// PostgreSQL cluster in --data-dir (the embedded default).
-    #[arg(long, env = "CHARTER_DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "CHARTER_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     database_url: Option<String>,
     /// Data directory of the embedded default.
-    #[arg(long, env = "CHARTER_DATA_DIR", global = true, default_value = ".charter")]
+    #[arg(
+        long,
+        env = "CHARTER_DATA_DIR",
+        global = true,
+        default_value = ".charter"
+    )]
     data_dir: PathBuf,
     /// Log format on standard error: `text` or `json`.
-    #[arg(long, env = "CHARTER_LOG_FORMAT", global = true, default_value = "text")]
+    #[arg(
+        long,
+        env = "CHARTER_LOG_FORMAT",
+        global = true,
+        default_value = "text"
+    )]
     log_format: String,
 }
 
@@ -57,7 +72,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     environment::init_tracing(&cli.global.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -16,7 +16,9 @@ impl Slug {
         let bytes = raw.as_bytes();
         let well_formed = (2..=63).contains(&bytes.len())
             && matches!(bytes[0], b'a'..=b'z' | b'0'..=b'9')
-            && bytes.iter().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'));
+            && bytes
+                .iter()
+                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'));
         if well_formed {
             Ok(Self(raw.to_owned()))
         } else {
@@ -74,7 +76,11 @@ impl Placement {
         match raw {
             "shared" => Ok(Self::Shared),
             "dedicated" => Ok(Self::Dedicated),
-            _ => Err(FieldError::new(field, "one_of", "must be one of: shared, dedicated")),
+            _ => Err(FieldError::new(
+                field,
+                "one_of",
+                "must be one of: shared, dedicated",
+            )),
         }
     }
 
@@ -100,7 +106,9 @@ impl DatabaseName {
         let bytes = raw.as_bytes();
         let well_formed = (1..=63).contains(&bytes.len())
             && matches!(bytes[0], b'a'..=b'z' | b'0'..=b'9')
-            && bytes.iter().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
+            && bytes
+                .iter()
+                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
         if well_formed {
             Ok(Self(raw.to_owned()))
         } else {
@@ -138,7 +146,11 @@ impl TenantStatus {
         match raw {
             "provisioning" => Ok(Self::Provisioning),
             "active" => Ok(Self::Active),
-            _ => Err(FieldError::new(field, "one_of", "must be one of: provisioning, active")),
+            _ => Err(FieldError::new(
+                field,
+                "one_of",
+                "must be one of: provisioning, active",
+            )),
         }
     }
 
@@ -161,8 +173,22 @@ mod tests {
         for ok in ["acme", "a1", "initech-llp", "0day", &"a".repeat(63)] {
             assert!(Slug::parse("slug", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "a", "-acme", "Acme", "acme_co", "acme co", "ac\u{e9}", &"a".repeat(64), "acme\n"] {
-            assert_eq!(Slug::parse("slug", bad).unwrap_err().rule, "pattern", "{bad:?}");
+        for bad in [
+            "",
+            "a",
+            "-acme",
+            "Acme",
+            "acme_co",
+            "acme co",
+            "ac\u{e9}",
+            &"a".repeat(64),
+            "acme\n",
+        ] {
+            assert_eq!(
+                Slug::parse("slug", bad).unwrap_err().rule,
+                "pattern",
+                "{bad:?}"
+            );
         }
     }
 
@@ -180,7 +206,10 @@ mod tests {
     #[test]
     fn placement_words() {
         assert_eq!(Placement::parse("p", "shared").unwrap(), Placement::Shared);
-        assert_eq!(Placement::parse("p", "dedicated").unwrap().as_str(), "dedicated");
+        assert_eq!(
+            Placement::parse("p", "dedicated").unwrap().as_str(),
+            "dedicated"
+        );
         assert_eq!(Placement::parse("p", "Shared").unwrap_err().rule, "one_of");
     }
 }

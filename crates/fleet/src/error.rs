@@ -8,10 +8,14 @@ pub enum FleetError {
     #[error("tenant {} already exists with other details", .existing.slug)]
     SlugTaken { existing: Box<TenantRecord> },
     /// Every shared database is full.
-    #[error("no shared database has room for another tenant; register one with `charter db add --kind shared`")]
+    #[error(
+        "no shared database has room for another tenant; register one with `charter db add --kind shared`"
+    )]
     NoSharedCapacity,
     /// There is no server to create a dedicated database on.
-    #[error("no server is known for dedicated databases; register a shared database first or set CHARTER_DEDICATED_SERVER_URL")]
+    #[error(
+        "no server is known for dedicated databases; register a shared database first or set CHARTER_DEDICATED_SERVER_URL"
+    )]
     NoDedicatedServer,
     /// An input the operator gave (a name, a URL, a kind) is unusable.
     #[error("{0}")]

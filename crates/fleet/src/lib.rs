@@ -20,11 +20,7 @@ pub use provision::AddDatabase;
 
 use std::{sync::Arc, time::Duration};
 
-use charter_storage::{
-    DbUrl,
-    control::ControlPlane,
-    data::DataPlane,
-};
+use charter_storage::{DbUrl, control::ControlPlane, data::DataPlane};
 
 use crate::migrations::MigrationSet;
 
@@ -43,7 +39,11 @@ pub struct FleetSettings {
 
 impl Default for FleetSettings {
     fn default() -> Self {
-        Self { shared_capacity: 5_000, dedicated_server: None, lock_timeout: Duration::from_secs(30) }
+        Self {
+            shared_capacity: 5_000,
+            dedicated_server: None,
+            lock_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -57,8 +57,18 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    pub fn new(control: ControlPlane, data: DataPlane, migrations: MigrationSet, settings: FleetSettings) -> Self {
-        Self { control, data, migrations: Arc::new(migrations), settings }
+    pub fn new(
+        control: ControlPlane,
+        data: DataPlane,
+        migrations: MigrationSet,
+        settings: FleetSettings,
+    ) -> Self {
+        Self {
+            control,
+            data,
+            migrations: Arc::new(migrations),
+            settings,
+        }
     }
 
     pub fn control(&self) -> &ControlPlane {

@@ -25,7 +25,11 @@ pub struct MigrationSet {
 impl MigrationSet {
     /// The migrations compiled into this binary.
     pub fn embedded() -> Result<Self, FleetError> {
-        Self::from_files(EMBEDDED.iter().map(|(kind, name, sql)| ((*kind).to_owned(), (*name).to_owned(), (*sql).to_owned())))
+        Self::from_files(
+            EMBEDDED.iter().map(|(kind, name, sql)| {
+                ((*kind).to_owned(), (*name).to_owned(), (*sql).to_owned())
+            }),
+        )
     }
 
     /// The migrations in `dir/ddl` and `dir/dml`.
@@ -33,32 +37,53 @@ impl MigrationSet {
         let mut files = Vec::new();
         for kind in ["ddl", "dml"] {
             let sub = dir.join(kind);
-            let Ok(listing) = fs::read_dir(&sub) else { continue };
+            let Ok(listing) = fs::read_dir(&sub) else {
+                continue;
+            };
             for entry in listing.flatten() {
                 let path = entry.path();
                 if path.extension().is_some_and(|e| e == "sql") {
-                    let sql = fs::read_to_string(&path)
-                        .map_err(|e| FleetError::Migrations(format!("cannot read {}: {e}", path.display())))?;
-                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let sql = fs::read_to_string(&path).map_err(|e| {
+                        FleetError::Migrations(format!("cannot read {}: {e}", path.display()))
+                    })?;
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     files.push((kind.to_owned(), name, sql));
                 }
             }
         }
         if files.is_empty() {
-            return Err(FleetError::Migrations(format!("no migrations found under {}/ddl or /dml", dir.display())));
+            return Err(FleetError::Migrations(format!(
+                "no migrations found under {}/ddl or /dml",
+                dir.display()
+            )));
         }
         Self::from_files(files)
     }
 
-    fn from_files(files: impl IntoIterator<Item = (String, String, String)>) -> Result<Self, FleetError> {
+    fn from_files(
+        files: impl IntoIterator<Item = (String, String, String)>,
+    ) -> Result<Self, FleetError> {
         let mut set = Self::default();
         for (kind, file, sql) in files {
-            let (version, name) = parse_file_name(&file)
-                .ok_or_else(|| FleetError::Migrations(format!("{kind}/{file}: file names must look like NNNN_name.sql")))?;
+            let (version, name) = parse_file_name(&file).ok_or_else(|| {
+                FleetError::Migrations(format!(
+                    "{kind}/{file}: file names must look like NNNN_name.sql"
+                ))
+            })?;
             let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
             // Data migrations (dml/) arrive with the fleet migration service.
             if kind == "ddl" {
-                set.ddl.push(DdlMigration { script: DdlScript { version, name, checksum, sql } });
+                set.ddl.push(DdlMigration {
+                    script: DdlScript {
+                        version,
+                        name,
+                        checksum,
+                        sql,
+                    },
+                });
             }
         }
         set.ddl.sort_by_key(|m| m.script.version);
@@ -80,13 +105,20 @@ impl MigrationSet {
 
     /// The DDL migrations `applied` lacks, after checking that every applied
     /// one is unchanged.
-    pub fn pending_ddl(&self, applied: &[AppliedDdl], database: &str) -> Result<Vec<&DdlMigration>, FleetError> {
+    pub fn pending_ddl(
+        &self,
+        applied: &[AppliedDdl],
+        database: &str,
+    ) -> Result<Vec<&DdlMigration>, FleetError> {
         for done in applied {
             match self.ddl.iter().find(|m| m.script.version == done.version) {
                 Some(m) if m.script.checksum != done.checksum => {
                     return Err(FleetError::Migrations(format!(
                         "DDL {:04}_{} was changed after it was applied to {database}: checksum mismatch (applied {}, file {})",
-                        done.version, done.name, &done.checksum[..12.min(done.checksum.len())], &m.script.checksum[..12]
+                        done.version,
+                        done.name,
+                        &done.checksum[..12.min(done.checksum.len())],
+                        &m.script.checksum[..12]
                     )));
                 }
                 Some(_) => {}
@@ -98,7 +130,11 @@ impl MigrationSet {
                 }
             }
         }
-        Ok(self.ddl.iter().filter(|m| !applied.iter().any(|a| a.version == m.script.version)).collect())
+        Ok(self
+            .ddl
+            .iter()
+            .filter(|m| !applied.iter().any(|a| a.version == m.script.version))
+            .collect())
     }
 }
 
@@ -106,7 +142,10 @@ impl MigrationSet {
 fn parse_file_name(file: &str) -> Option<(i32, String)> {
     let stem = file.strip_suffix(".sql")?;
     let (digits, name) = stem.split_once('_')?;
-    let valid_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    let valid_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) || !valid_name {
         return None;
     }
@@ -126,8 +165,18 @@ mod tests {
 
     #[test]
     fn file_names() {
-        assert_eq!(parse_file_name("0007_add_lei.sql"), Some((7, "add_lei".into())));
-        for bad in ["7_x.sql", "0007.sql", "0007_.sql", "0007_X.sql", "abcd_x.sql", "0007_x.txt"] {
+        assert_eq!(
+            parse_file_name("0007_add_lei.sql"),
+            Some((7, "add_lei".into()))
+        );
+        for bad in [
+            "7_x.sql",
+            "0007.sql",
+            "0007_.sql",
+            "0007_X.sql",
+            "abcd_x.sql",
+            "0007_x.txt",
+        ] {
             assert_eq!(parse_file_name(bad), None, "{bad}");
         }
     }
@@ -143,9 +192,23 @@ mod tests {
             applied_at: Default::default(),
             duration_ms: 1,
         };
-        assert!(set.pending_ddl(&[applied(&first.checksum, first.version)], "db").unwrap().iter().all(|m| m.script.version != first.version));
-        let changed = set.pending_ddl(&[applied("0000", first.version)], "db").unwrap_err().to_string();
-        assert!(changed.contains("0001_foundation") && changed.contains("checksum mismatch"), "{changed}");
-        assert!(set.pending_ddl(&[applied(&first.checksum, 9999)], "db").is_err());
+        assert!(
+            set.pending_ddl(&[applied(&first.checksum, first.version)], "db")
+                .unwrap()
+                .iter()
+                .all(|m| m.script.version != first.version)
+        );
+        let changed = set
+            .pending_ddl(&[applied("0000", first.version)], "db")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            changed.contains("0001_foundation") && changed.contains("checksum mismatch"),
+            "{changed}"
+        );
+        assert!(
+            set.pending_ddl(&[applied(&first.checksum, 9999)], "db")
+                .is_err()
+        );
     }
 }

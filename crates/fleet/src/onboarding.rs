@@ -41,19 +41,31 @@ impl Onboarded {
 impl Fleet {
     pub async fn onboard(&self, request: &OnboardRequest) -> Result<Onboarded, FleetError> {
         let id = TenantId::generate();
-        let (tenant, created) =
-            match self.control.insert_tenant(id, &request.slug, &request.name, request.placement).await? {
-                Some(tenant) => (tenant, true),
-                None => {
-                    let existing = self.control.tenant_by_slug(&request.slug).await?.ok_or_else(|| {
-                        FleetError::Invalid(format!("tenant {} vanished while being onboarded", request.slug))
+        let (tenant, created) = match self
+            .control
+            .insert_tenant(id, &request.slug, &request.name, request.placement)
+            .await?
+        {
+            Some(tenant) => (tenant, true),
+            None => {
+                let existing = self
+                    .control
+                    .tenant_by_slug(&request.slug)
+                    .await?
+                    .ok_or_else(|| {
+                        FleetError::Invalid(format!(
+                            "tenant {} vanished while being onboarded",
+                            request.slug
+                        ))
                     })?;
-                    if existing.name != request.name || existing.placement != request.placement {
-                        return Err(FleetError::SlugTaken { existing: Box::new(existing) });
-                    }
-                    (existing, false)
+                if existing.name != request.name || existing.placement != request.placement {
+                    return Err(FleetError::SlugTaken {
+                        existing: Box::new(existing),
+                    });
                 }
-            };
+                (existing, false)
+            }
+        };
         if tenant.status == TenantStatus::Active {
             return Ok(Onboarded::Existing(tenant));
         }
@@ -61,32 +73,60 @@ impl Fleet {
             Some(placed) => placed,
             None => self.place(&tenant).await?,
         };
-        let mut tx = self.data.begin(database.id, &TenantGrant::for_system(tenant.id, "onboarding")).await?;
+        let mut tx = self
+            .data
+            .begin(
+                database.id,
+                &TenantGrant::for_system(tenant.id, "onboarding"),
+            )
+            .await?;
         tx.ensure_tenant_row(&tenant.slug).await?;
         tx.commit().await?;
         self.control.activate_tenant(tenant.id).await?;
-        let live = self.control.tenant_by_slug(&tenant.slug).await?.ok_or_else(|| {
-            FleetError::Invalid(format!("tenant {} vanished while being onboarded", tenant.slug))
-        })?;
+        let live = self
+            .control
+            .tenant_by_slug(&tenant.slug)
+            .await?
+            .ok_or_else(|| {
+                FleetError::Invalid(format!(
+                    "tenant {} vanished while being onboarded",
+                    tenant.slug
+                ))
+            })?;
         tracing::info!(tenant = %live.slug, database = %database.name, placement = live.placement.as_str(), "onboarded tenant");
-        Ok(if created { Onboarded::Created(live) } else { Onboarded::Existing(live) })
+        Ok(if created {
+            Onboarded::Created(live)
+        } else {
+            Onboarded::Existing(live)
+        })
     }
 
     async fn place(&self, tenant: &TenantRecord) -> Result<PlacedIn, FleetError> {
         match tenant.placement {
-            Placement::Shared => self.control.place_in_shared(tenant.id).await?.ok_or(FleetError::NoSharedCapacity),
+            Placement::Shared => self
+                .control
+                .place_in_shared(tenant.id)
+                .await?
+                .ok_or(FleetError::NoSharedCapacity),
             Placement::Dedicated => {
                 let name = self.dedicated_database_name(tenant.id)?;
                 let database = match self.control.database_by_name(name.as_str()).await? {
                     Some(existing) => existing,
                     None => {
                         let server = self.dedicated_server().await?;
-                        self.create_database(&server, &name, DatabaseKind::Dedicated).await?
+                        self.create_database(&server, &name, DatabaseKind::Dedicated)
+                            .await?
                     }
                 };
-                self.control.place_in(tenant.id, database.id).await?.ok_or_else(|| {
-                    FleetError::Invalid(format!("dedicated database {} already holds another tenant", database.name))
-                })
+                self.control
+                    .place_in(tenant.id, database.id)
+                    .await?
+                    .ok_or_else(|| {
+                        FleetError::Invalid(format!(
+                            "dedicated database {} already holds another tenant",
+                            database.name
+                        ))
+                    })
             }
         }
     }

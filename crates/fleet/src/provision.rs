@@ -34,12 +34,18 @@ impl Fleet {
     /// applies every DDL migration, checks the schema lint and records it in
     /// the control plane.
     pub async fn add_database(&self, request: AddDatabase) -> Result<DatabaseRecord, FleetError> {
-        let name = request.name.clone().unwrap_or_else(|| request.admin_url.database().to_owned());
-        let name = DatabaseName::parse("name", &name).map_err(|e| FleetError::Invalid(e.to_string()))?;
+        let name = request
+            .name
+            .clone()
+            .unwrap_or_else(|| request.admin_url.database().to_owned());
+        let name =
+            DatabaseName::parse("name", &name).map_err(|e| FleetError::Invalid(e.to_string()))?;
         let capacity = match (request.kind, request.capacity) {
             (DatabaseKind::Dedicated, None | Some(1)) => 1,
             (DatabaseKind::Dedicated, Some(_)) => {
-                return Err(FleetError::Invalid("a dedicated database holds exactly one tenant (capacity 1)".into()));
+                return Err(FleetError::Invalid(
+                    "a dedicated database holds exactly one tenant (capacity 1)".into(),
+                ));
             }
             (DatabaseKind::Shared, Some(c)) if c < 1 => {
                 return Err(FleetError::Invalid("capacity must be at least 1".into()));
@@ -54,10 +60,11 @@ impl Fleet {
         }
         let password = self.app_password().await?;
         self.prepare_database(&request.admin_url, &password).await?;
-        let app_url = request
-            .app_url
-            .clone()
-            .unwrap_or_else(|| request.admin_url.with_credentials(APP_ROLE, Some(&password)));
+        let app_url = request.app_url.clone().unwrap_or_else(|| {
+            request
+                .admin_url
+                .with_credentials(APP_ROLE, Some(&password))
+        });
         let record = self
             .control
             .register_database(&NewDatabase {
@@ -78,7 +85,11 @@ impl Fleet {
 
     /// Creates (if needed) and prepares the database `admin_url` names, and
     /// brings its schema up to date.
-    pub(crate) async fn prepare_database(&self, admin_url: &DbUrl, app_password: &str) -> Result<(), FleetError> {
+    pub(crate) async fn prepare_database(
+        &self,
+        admin_url: &DbUrl,
+        app_password: &str,
+    ) -> Result<(), FleetError> {
         // Roles are per server; the database may not exist yet, so work from
         // the server's maintenance database first.
         let server = AdminConnection::connect(&admin_url.with_database("postgres")).await?;
@@ -115,7 +126,10 @@ impl Fleet {
 
     /// The application role's password, made on first use.
     pub(crate) async fn app_password(&self) -> Result<String, FleetError> {
-        Ok(self.control.setting_or_init(APP_PASSWORD_SETTING, random_password).await?)
+        Ok(self
+            .control
+            .setting_or_init(APP_PASSWORD_SETTING, random_password)
+            .await?)
     }
 
     /// Creates a new database named `name` on the server of `server` and

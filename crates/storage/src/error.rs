@@ -48,7 +48,9 @@ impl From<tokio_postgres::Error> for StoreError {
         };
         let code = db.code();
         if *code == SqlState::UNIQUE_VIOLATION {
-            Self::Conflict { constraint: db.constraint().unwrap_or("unique").to_owned() }
+            Self::Conflict {
+                constraint: db.constraint().unwrap_or("unique").to_owned(),
+            }
         } else if [
             SqlState::CHECK_VIOLATION,
             SqlState::NOT_NULL_VIOLATION,
@@ -58,7 +60,10 @@ impl From<tokio_postgres::Error> for StoreError {
         ]
         .contains(code)
         {
-            Self::Rejected { sqlstate: code.code().to_owned(), message: db.message().to_owned() }
+            Self::Rejected {
+                sqlstate: code.code().to_owned(),
+                message: db.message().to_owned(),
+            }
         } else if [
             SqlState::QUERY_CANCELED,
             SqlState::LOCK_NOT_AVAILABLE,

@@ -58,7 +58,11 @@ async fn lint(client: &Client) -> Result<Vec<Violation>, StoreError> {
     let policies = policies(client).await?;
     let unique_indexes = unique_indexes(client).await?;
     for relation in &relations {
-        let violation = |rule: &'static str, detail: String| Violation { object: relation.name.clone(), rule, detail };
+        let violation = |rule: &'static str, detail: String| Violation {
+            object: relation.name.clone(),
+            rule,
+            detail,
+        };
         match relation.kind {
             'S' => found.push(violation("no_sequences", "ids are UUIDs; a sequence is shared state across tenants".into())),
             'm' => found.push(violation(
@@ -213,7 +217,10 @@ async fn unique_indexes(client: &Client) -> Result<HashMap<u32, Vec<UniqueIndex>
         .await?;
     let mut by_table: HashMap<u32, Vec<UniqueIndex>> = HashMap::new();
     for r in rows {
-        by_table.entry(r.get(0)).or_default().push(UniqueIndex { name: r.get(1), columns: r.get(2) });
+        by_table.entry(r.get(0)).or_default().push(UniqueIndex {
+            name: r.get(1),
+            columns: r.get(2),
+        });
     }
     Ok(by_table)
 }
@@ -261,28 +268,47 @@ fn lint_tenant_table(
     found: &mut Vec<Violation>,
 ) {
     let mut violation = |rule: &'static str, detail: String| {
-        found.push(Violation { object: table.name.clone(), rule, detail });
+        found.push(Violation {
+            object: table.name.clone(),
+            rule,
+            detail,
+        });
     };
     if let Some(problem) = &table.tenant_column_problem {
-        violation("tenant_id_column", format!("{problem}; every tenant table needs tenant_id uuid NOT NULL"));
+        violation(
+            "tenant_id_column",
+            format!("{problem}; every tenant table needs tenant_id uuid NOT NULL"),
+        );
     }
     if !table.rls_enabled {
         violation("rls_enabled", "row-level security is not enabled".into());
     }
     if !table.rls_forced {
-        violation("rls_forced", "row-level security is not forced (the owner would bypass it)".into());
+        violation(
+            "rls_forced",
+            "row-level security is not forced (the owner would bypass it)".into(),
+        );
     }
     for privilege in &table.app_privileges {
         if matches!(privilege.as_str(), "TRUNCATE" | "REFERENCES" | "TRIGGER") {
-            violation("app_privileges", format!("the application role has {privilege} (TRUNCATE bypasses row-level security)"));
+            violation(
+                "app_privileges",
+                format!(
+                    "the application role has {privilege} (TRUNCATE bypasses row-level security)"
+                ),
+            );
         }
     }
     let tenant = table.tenant_attnum;
-    let leads_with_tenant = |columns: &[i16]| tenant.is_some() && columns.first().copied() == tenant;
+    let leads_with_tenant =
+        |columns: &[i16]| tenant.is_some() && columns.first().copied() == tenant;
     match constraints.iter().find(|c| c.kind == 'p') {
         None => violation("pk_leads_with_tenant_id", "has no primary key".into()),
         Some(pk) if !leads_with_tenant(&pk.columns) => {
-            violation("pk_leads_with_tenant_id", format!("primary key {} does not start with tenant_id", pk.name));
+            violation(
+                "pk_leads_with_tenant_id",
+                format!("primary key {} does not start with tenant_id", pk.name),
+            );
         }
         Some(_) => {}
     }
@@ -293,12 +319,18 @@ fn lint_tenant_table(
                 format!("constraint {} does not include tenant_id", constraint.name),
             ),
             'f' => {
-                let Some(target) = constraint.referenced else { continue };
+                let Some(target) = constraint.referenced else {
+                    continue;
+                };
                 if !tenant_tables.contains(&target) {
                     continue; // References a global table: allowed.
                 }
-                let target_tenant = relations.iter().find(|r| r.oid == target).and_then(|r| r.tenant_attnum);
-                let target_leads = target_tenant.is_some() && constraint.referenced_columns.first().copied() == target_tenant;
+                let target_tenant = relations
+                    .iter()
+                    .find(|r| r.oid == target)
+                    .and_then(|r| r.tenant_attnum);
+                let target_leads = target_tenant.is_some()
+                    && constraint.referenced_columns.first().copied() == target_tenant;
                 if !leads_with_tenant(&constraint.columns) || !target_leads {
                     violation(
                         "fk_leads_with_tenant_id",
@@ -316,10 +348,17 @@ fn lint_tenant_table(
 
 fn lint_tenant_policies(table: &Relation, policies: &[Policy], found: &mut Vec<Violation>) {
     let mut violation = |rule: &'static str, detail: String| {
-        found.push(Violation { object: table.name.clone(), rule, detail });
+        found.push(Violation {
+            object: table.name.clone(),
+            rule,
+            detail,
+        });
     };
     let permissive: Vec<&Policy> = policies.iter().filter(|p| p.permissive).collect();
-    if !permissive.iter().any(|p| p.command == '*' && p.applies_to_app) {
+    if !permissive
+        .iter()
+        .any(|p| p.command == '*' && p.applies_to_app)
+    {
         violation(
             "tenant_policy",
             "has no permissive policy for all commands that applies to the application role".into(),
@@ -358,23 +397,43 @@ async fn lint_roles(client: &Client, found: &mut Vec<Violation>) -> Result<(), S
         )
         .await?
     else {
-        found.push(Violation { object: APP_ROLE.into(), rule: "app_role_exists", detail: "the application role does not exist".into() });
+        found.push(Violation {
+            object: APP_ROLE.into(),
+            rule: "app_role_exists",
+            detail: "the application role does not exist".into(),
+        });
         return Ok(());
     };
     let mut violation = |rule: &'static str, detail: String| {
-        found.push(Violation { object: APP_ROLE.into(), rule, detail });
+        found.push(Violation {
+            object: APP_ROLE.into(),
+            rule,
+            detail,
+        });
     };
     if role.get::<_, bool>(0) {
-        violation("app_not_superuser", "the application role is a superuser".into());
+        violation(
+            "app_not_superuser",
+            "the application role is a superuser".into(),
+        );
     }
     if role.get::<_, bool>(1) {
-        violation("app_not_bypassrls", "the application role has BYPASSRLS".into());
+        violation(
+            "app_not_bypassrls",
+            "the application role has BYPASSRLS".into(),
+        );
     }
     if role.get::<_, bool>(2) {
-        violation("app_not_owner_member", format!("the application role is a member of {OWNER_ROLE}"));
+        violation(
+            "app_not_owner_member",
+            format!("the application role is a member of {OWNER_ROLE}"),
+        );
     }
     for powerful in role.get::<_, Vec<String>>(3) {
-        violation("app_not_bypassrls", format!("the application role inherits from {powerful}, a superuser or BYPASSRLS role"));
+        violation(
+            "app_not_bypassrls",
+            format!("the application role inherits from {powerful}, a superuser or BYPASSRLS role"),
+        );
     }
     let owned = client
         .query(
@@ -403,9 +462,15 @@ async fn lint_roles(client: &Client, found: &mut Vec<Violation>) -> Result<(), S
     for row in owned {
         let what: String = row.get(0);
         if what.starts_with("create on") {
-            violation("app_owns_nothing", format!("the application role may {what}"));
+            violation(
+                "app_owns_nothing",
+                format!("the application role may {what}"),
+            );
         } else {
-            violation("app_owns_nothing", format!("the application role owns {what}"));
+            violation(
+                "app_owns_nothing",
+                format!("the application role owns {what}"),
+            );
         }
     }
     Ok(())

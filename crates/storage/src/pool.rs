@@ -16,7 +16,10 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_size: 16, wait_timeout: Duration::from_secs(10) }
+        Self {
+            max_size: 16,
+            wait_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -27,7 +30,9 @@ pub(crate) fn build_pool(url: &DbUrl, settings: PoolSettings) -> Result<Pool, St
     let manager = Manager::from_config(
         url.pg_config()?,
         NoTls,
-        ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
     );
     Pool::builder(manager)
         .max_size(settings.max_size)

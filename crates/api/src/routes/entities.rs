@@ -5,13 +5,9 @@ use axum::{
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
 };
-use chrono::{DateTime, Utc};
-use charter_domain::{
-    access::Action,
-    entity::NewEntity,
-    ids::EntityId,
-};
+use charter_domain::{access::Action, entity::NewEntity, ids::EntityId};
 use charter_storage::data::EntityRecord;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -94,7 +90,10 @@ pub(crate) async fn create(
     let record = tx.insert_entity(EntityId::generate(), &entity).await?;
     tx.commit().await?;
     let mut headers = HeaderMap::new();
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/tenants/{}/entities/{}", scope.slug, record.id)) {
+    if let Ok(location) = HeaderValue::from_str(&format!(
+        "/api/v1/tenants/{}/entities/{}",
+        scope.slug, record.id
+    )) {
         headers.insert(header::LOCATION, location);
     }
     if let Some(tag) = etag(&record) {
@@ -134,7 +133,12 @@ pub(crate) async fn list(
     let mut tx = state.begin(&scope).await?;
     let rows = tx.list_entities(after, page.limit + 1).await?;
     tx.commit().await?;
-    Ok(Json(Paged::from_rows(rows, page.limit, |e| e.id.to_string(), Entity::from)))
+    Ok(Json(Paged::from_rows(
+        rows,
+        page.limit,
+        |e| e.id.to_string(),
+        Entity::from,
+    )))
 }
 
 /// Get a legal entity.

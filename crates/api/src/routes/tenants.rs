@@ -6,15 +6,15 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, Utc};
 use charter_domain::{
+    FieldError, Invalid,
     access::Principal,
     tenant::{Placement, Slug, TenantName},
     validation::Collector,
-    FieldError, Invalid,
 };
 use charter_fleet::{OnboardRequest, Onboarded};
 use charter_storage::control::TenantRecord;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -65,11 +65,24 @@ impl OnboardTenant {
         let mut errors = Collector::new();
         let slug = required(&mut errors, "slug", self.slug.as_deref(), Slug::parse);
         let name = required(&mut errors, "name", self.name.as_deref(), TenantName::parse);
-        let placement = required(&mut errors, "placement", self.placement.as_deref(), Placement::parse);
+        let placement = required(
+            &mut errors,
+            "placement",
+            self.placement.as_deref(),
+            Placement::parse,
+        );
         errors.finish()?;
         match (slug, name, placement) {
-            (Some(slug), Some(name), Some(placement)) => Ok(OnboardRequest { slug, name, placement }),
-            _ => Err(Invalid(vec![FieldError::new("body", "required", "incomplete request")])),
+            (Some(slug), Some(name), Some(placement)) => Ok(OnboardRequest {
+                slug,
+                name,
+                placement,
+            }),
+            _ => Err(Invalid(vec![FieldError::new(
+                "body",
+                "required",
+                "incomplete request",
+            )])),
         }
     }
 }
@@ -122,7 +135,11 @@ impl From<TenantRecord> for Tenant {
             name: t.name.as_str().to_owned(),
             placement: t.placement.into(),
             status: t.status.as_str(),
-            database: t.database.map(|d| TenantDatabase { id: d.id.as_uuid(), name: d.name, kind: d.kind.into() }),
+            database: t.database.map(|d| TenantDatabase {
+                id: d.id.as_uuid(),
+                name: d.name,
+                kind: d.kind.into(),
+            }),
             created_at: t.created_at,
         }
     }
@@ -204,8 +221,17 @@ pub(crate) async fn list(
         Principal::PlatformAdmin { .. } => None,
         Principal::TenantKey { tenant, .. } => Some(*tenant),
     };
-    let rows = state.fleet().control().list_tenants(after.as_ref(), page.limit + 1, only).await?;
-    Ok(Json(Paged::from_rows(rows, page.limit, |t| t.slug.to_string(), Tenant::from)))
+    let rows = state
+        .fleet()
+        .control()
+        .list_tenants(after.as_ref(), page.limit + 1, only)
+        .await?;
+    Ok(Json(Paged::from_rows(
+        rows,
+        page.limit,
+        |t| t.slug.to_string(),
+        Tenant::from,
+    )))
 }
 
 /// Get a tenant.
@@ -228,7 +254,12 @@ pub(crate) async fn get(
     PathParams(raw_slug): PathParams<String>,
 ) -> Result<Json<Tenant>, ApiError> {
     let slug = Slug::parse("slug", &raw_slug).map_err(|e| ApiError::InvalidPath(vec![e]))?;
-    let tenant = state.fleet().control().tenant_by_slug(&slug).await?.ok_or(ApiError::NotFound(Missing::Tenant))?;
+    let tenant = state
+        .fleet()
+        .control()
+        .tenant_by_slug(&slug)
+        .await?
+        .ok_or(ApiError::NotFound(Missing::Tenant))?;
     if caller.0.role_in(tenant.id).is_none() {
         return Err(ApiError::NotFound(Missing::Tenant));
     }

@@ -51,10 +51,18 @@ pub enum BenchCommand {
 
 pub async fn run(global: &GlobalArgs, command: BenchCommand) -> Result<()> {
     match command {
-        BenchCommand::Onboarding { api, key, shared, dedicated, json } => {
-            onboarding(&api, &key, shared, dedicated, json).await
-        }
-        BenchCommand::Seed { slug, entities, json } => {
+        BenchCommand::Onboarding {
+            api,
+            key,
+            shared,
+            dedicated,
+            json,
+        } => onboarding(&api, &key, shared, dedicated, json).await,
+        BenchCommand::Seed {
+            slug,
+            entities,
+            json,
+        } => {
             let connected = environment::connect(global).await?;
             let result = seed(&connected.fleet, &slug, entities, json).await;
             connected.shutdown().await?;
@@ -92,7 +100,13 @@ impl Timings {
     }
 }
 
-async fn onboarding(api: &str, key: &str, shared: usize, dedicated: usize, json: bool) -> Result<()> {
+async fn onboarding(
+    api: &str,
+    key: &str,
+    shared: usize,
+    dedicated: usize,
+    json: bool,
+) -> Result<()> {
     let client = reqwest::Client::new();
     let run = uuid::Uuid::now_v7().simple().to_string();
     let run = &run[run.len() - 8..];
@@ -115,7 +129,11 @@ async fn onboarding(api: &str, key: &str, shared: usize, dedicated: usize, json:
                 .context("onboarding request failed")?;
             let elapsed = started.elapsed();
             if response.status() != reqwest::StatusCode::CREATED {
-                bail!("onboarding returned {}: {}", response.status(), response.text().await.unwrap_or_default());
+                bail!(
+                    "onboarding returned {}: {}",
+                    response.status(),
+                    response.text().await.unwrap_or_default()
+                );
             }
             samples.push(elapsed);
         }
@@ -137,13 +155,25 @@ async fn onboarding(api: &str, key: &str, shared: usize, dedicated: usize, json:
             ]
         })
         .collect();
-    output::table(&["PLACEMENT", "TENANTS", "MEDIAN_MS", "P95_MS", "MIN_MS", "MAX_MS"], &rows);
+    output::table(
+        &[
+            "PLACEMENT",
+            "TENANTS",
+            "MEDIAN_MS",
+            "P95_MS",
+            "MIN_MS",
+            "MAX_MS",
+        ],
+        &rows,
+    );
     Ok(())
 }
 
 /// The predictable id of the n-th seeded entity.
 pub fn seeded_entity_id(n: u32) -> EntityId {
-    EntityId::from_uuid(uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0000 | u128::from(n)))
+    EntityId::from_uuid(uuid::Uuid::from_u128(
+        0x0000_0000_0000_7000_8000_0000_0000_0000 | u128::from(n),
+    ))
 }
 
 async fn seed(fleet: &charter_fleet::Fleet, slug: &str, entities: u32, json: bool) -> Result<()> {
@@ -153,7 +183,10 @@ async fn seed(fleet: &charter_fleet::Fleet, slug: &str, entities: u32, json: boo
         placement: Placement::Shared,
     };
     let tenant = fleet.onboard(&request).await?.tenant().clone();
-    let database = tenant.database.clone().context("the tenant has no database")?;
+    let database = tenant
+        .database
+        .clone()
+        .context("the tenant has no database")?;
     let grant = TenantGrant::for_system(tenant.id, "bench seed");
     let mut tx = fleet.data().begin(database.id, &grant).await?;
     let mut inserted = 0;
@@ -175,5 +208,10 @@ async fn seed(fleet: &charter_fleet::Fleet, slug: &str, entities: u32, json: boo
         "entities": entities,
         "inserted": inserted,
     });
-    if json { output::json(&summary) } else { println!("{summary}") ; Ok(()) }
+    if json {
+        output::json(&summary)
+    } else {
+        println!("{summary}");
+        Ok(())
+    }
 }

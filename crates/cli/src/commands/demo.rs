@@ -38,13 +38,20 @@ const DEMO_TENANTS: &[(&str, &str, Placement, &[(&str, &str)])] = &[
         "globex",
         "Globex Corporation",
         Placement::Shared,
-        &[("Globex Corporation", "US-DE"), ("Globex UK Limited", "GB"), ("Globex Nederland B.V.", "NL")],
+        &[
+            ("Globex Corporation", "US-DE"),
+            ("Globex UK Limited", "GB"),
+            ("Globex Nederland B.V.", "NL"),
+        ],
     ),
     (
         "umbrella",
         "Umbrella Holdings",
         Placement::Dedicated,
-        &[("Umbrella Holdings plc", "GB"), ("Umbrella Pharma AG", "CH")],
+        &[
+            ("Umbrella Holdings plc", "GB"),
+            ("Umbrella Pharma AG", "CH"),
+        ],
     ),
 ];
 
@@ -82,8 +89,16 @@ async fn seed(fleet: &Fleet) -> Result<()> {
             placement: *placement,
         };
         let tenant = fleet.onboard(&request).await?.tenant().clone();
-        let Some(database) = tenant.database else { continue };
-        let mut tx = fleet.data().begin(database.id, &TenantGrant::for_system(tenant.id, "demo seed")).await?;
+        let Some(database) = tenant.database else {
+            continue;
+        };
+        let mut tx = fleet
+            .data()
+            .begin(
+                database.id,
+                &TenantGrant::for_system(tenant.id, "demo seed"),
+            )
+            .await?;
         if tx.list_entities(None, 1).await?.is_empty() {
             for (legal_name, jurisdiction) in *entities {
                 let entity = NewEntity::parse(Some(legal_name), Some(jurisdiction))?;

@@ -29,9 +29,13 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
 pub async fn serve(fleet: &Fleet, listen: &str, on_ready: impl FnOnce(SocketAddr)) -> Result<()> {
     let state = AppState::new(fleet.clone(), api_config()?);
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     on_ready(listener.local_addr()?);
-    axum::serve(listener, charter_api::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, charter_api::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped serving");
     Ok(())
 }
@@ -39,8 +43,11 @@ pub async fn serve(fleet: &Fleet, listen: &str, on_ready: impl FnOnce(SocketAddr
 fn api_config() -> Result<ApiConfig> {
     let defaults = ApiConfig::default();
     Ok(ApiConfig {
-        max_body_bytes: environment::env_parse("CHARTER_MAX_BODY_BYTES")?.unwrap_or(defaults.max_body_bytes),
-        cache_ttl: environment::env_parse("CHARTER_CACHE_TTL_MS")?.map(Duration::from_millis).unwrap_or(defaults.cache_ttl),
+        max_body_bytes: environment::env_parse("CHARTER_MAX_BODY_BYTES")?
+            .unwrap_or(defaults.max_body_bytes),
+        cache_ttl: environment::env_parse("CHARTER_CACHE_TTL_MS")?
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.cache_ttl),
     })
 }
 

@@ -69,7 +69,12 @@ pub async fn run(global: &GlobalArgs, command: TenantCommand) -> Result<()> {
 
 async fn execute(fleet: &charter_fleet::Fleet, command: TenantCommand) -> Result<()> {
     match command {
-        TenantCommand::Create { slug, name, placement, json } => {
+        TenantCommand::Create {
+            slug,
+            name,
+            placement,
+            json,
+        } => {
             let request = OnboardRequest {
                 slug: Slug::parse("--slug", &slug)?,
                 name: TenantName::parse("--name", &name)?,
@@ -80,15 +85,26 @@ async fn execute(fleet: &charter_fleet::Fleet, command: TenantCommand) -> Result
             if json {
                 return output::json(&view);
             }
-            let verb = if matches!(outcome, Onboarded::Created(_)) { "onboarded" } else { "already onboarded:" };
-            println!("{verb} {} in {}", view.slug, view.database.as_deref().unwrap_or("-"));
+            let verb = if matches!(outcome, Onboarded::Created(_)) {
+                "onboarded"
+            } else {
+                "already onboarded:"
+            };
+            println!(
+                "{verb} {} in {}",
+                view.slug,
+                view.database.as_deref().unwrap_or("-")
+            );
             Ok(())
         }
         TenantCommand::List { json } => {
             let mut tenants = Vec::new();
             let mut after: Option<Slug> = None;
             loop {
-                let page = fleet.control().list_tenants(after.as_ref(), 1000, None).await?;
+                let page = fleet
+                    .control()
+                    .list_tenants(after.as_ref(), 1000, None)
+                    .await?;
                 let done = page.len() < 1000;
                 after = page.last().map(|t| t.slug.clone());
                 tenants.extend(page.iter().map(TenantView::from));
@@ -116,7 +132,11 @@ async fn execute(fleet: &charter_fleet::Fleet, command: TenantCommand) -> Result
         }
         TenantCommand::Show { slug, json } => {
             let slug = Slug::parse("slug", &slug)?;
-            let tenant = fleet.control().tenant_by_slug(&slug).await?.ok_or_else(|| anyhow!("no tenant {slug}"))?;
+            let tenant = fleet
+                .control()
+                .tenant_by_slug(&slug)
+                .await?
+                .ok_or_else(|| anyhow!("no tenant {slug}"))?;
             let view = TenantView::from(&tenant);
             if json {
                 return output::json(&view);

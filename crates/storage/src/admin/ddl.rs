@@ -57,7 +57,10 @@ impl AdminConnection {
     pub async fn applied_ddl(&self) -> Result<Vec<AppliedDdl>, StoreError> {
         let exists = self
             .client
-            .query_one(&format!("SELECT to_regclass('{DATA_SCHEMA}.ddl_ledger') IS NOT NULL"), &[])
+            .query_one(
+                &format!("SELECT to_regclass('{DATA_SCHEMA}.ddl_ledger') IS NOT NULL"),
+                &[],
+            )
             .await?
             .get::<_, bool>(0);
         if !exists {
@@ -88,7 +91,11 @@ impl AdminConnection {
     /// Runs one DDL script and records it, in one transaction, as the owner
     /// role: the script's objects belong to the migration role, and a crash
     /// leaves either both the change and its ledger row or neither.
-    pub async fn apply_ddl(&mut self, script: &DdlScript, lock_timeout: Duration) -> Result<Duration, StoreError> {
+    pub async fn apply_ddl(
+        &mut self,
+        script: &DdlScript,
+        lock_timeout: Duration,
+    ) -> Result<Duration, StoreError> {
         let started = Instant::now();
         let tx = self.client.transaction().await?;
         tx.batch_execute(&format!(
@@ -98,7 +105,9 @@ impl AdminConnection {
             lock_timeout.as_millis()
         ))
         .await?;
-        tx.batch_execute(&script.sql).await.map_err(|e| StoreError::MigrationFailed(describe_script_error(script, &e)))?;
+        tx.batch_execute(&script.sql)
+            .await
+            .map_err(|e| StoreError::MigrationFailed(describe_script_error(script, &e)))?;
         let elapsed = started.elapsed();
         tx.execute(
             &format!(
@@ -117,7 +126,9 @@ fn describe_script_error(script: &DdlScript, error: &tokio_postgres::Error) -> S
         Some(db) => {
             let position = match db.position() {
                 Some(tokio_postgres::error::ErrorPosition::Original(at)) => {
-                    let line = script.sql[..(*at as usize).min(script.sql.len())].lines().count();
+                    let line = script.sql[..(*at as usize).min(script.sql.len())]
+                        .lines()
+                        .count();
                     format!(" at line {line}")
                 }
                 _ => String::new(),

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio_postgres::{Client, NoTls};
 
-use crate::{DbUrl, StoreError, OWNER_ROLE};
+use crate::{DbUrl, OWNER_ROLE, StoreError};
 
 /// A direct connection as an administrative role (one that may create roles,
 /// databases and schema objects).
@@ -25,7 +25,10 @@ pub struct AdminConnection {
 impl AdminConnection {
     pub async fn connect(url: &DbUrl) -> Result<Self, StoreError> {
         let client = connect_direct(url).await?;
-        Ok(Self { client, url: url.clone() })
+        Ok(Self {
+            client,
+            url: url.clone(),
+        })
     }
 
     pub fn url(&self) -> &DbUrl {
@@ -39,7 +42,13 @@ impl AdminConnection {
 
     /// Whether a database of that name exists on this server.
     pub async fn database_exists(&self, name: &str) -> Result<bool, StoreError> {
-        let row = self.client.query_opt("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", &[&name]).await?;
+        let row = self
+            .client
+            .query_opt(
+                "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
+                &[&name],
+            )
+            .await?;
         Ok(row.is_some())
     }
 
@@ -53,11 +62,18 @@ impl AdminConnection {
         match self.client.batch_execute(&sql).await {
             Ok(()) => {
                 // Only the roles granted below may connect to a database we made.
-                self.client.batch_execute(&format!("REVOKE ALL ON DATABASE {} FROM PUBLIC", quote_ident(name))).await?;
+                self.client
+                    .batch_execute(&format!(
+                        "REVOKE ALL ON DATABASE {} FROM PUBLIC",
+                        quote_ident(name)
+                    ))
+                    .await?;
                 Ok(true)
             }
             // Someone else created it between the check and the create.
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => Ok(false),
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
+                Ok(false)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -68,9 +84,15 @@ impl AdminConnection {
         if self.database_exists(name).await? {
             return Ok(false);
         }
-        match self.client.batch_execute(&format!("CREATE DATABASE {}", quote_ident(name))).await {
+        match self
+            .client
+            .batch_execute(&format!("CREATE DATABASE {}", quote_ident(name)))
+            .await
+        {
             Ok(()) => Ok(true),
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => Ok(false),
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
+                Ok(false)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -85,9 +107,20 @@ impl AdminConnection {
 
     /// Names of the databases on this server that start with `prefix`.
     pub async fn databases_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let rows =
-            self.client.query("SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE $1", &[&pattern]).await?;
+        let pattern = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = self
+            .client
+            .query(
+                "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE $1",
+                &[&pattern],
+            )
+            .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
@@ -98,7 +131,10 @@ impl AdminConnection {
     pub async fn lock_schema(&self, timeout: Duration) -> Result<(), StoreError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let row = self.client.query_one("SELECT pg_try_advisory_lock($1)", &[&SCHEMA_LOCK_KEY]).await?;
+            let row = self
+                .client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&SCHEMA_LOCK_KEY])
+                .await?;
             if row.get::<_, bool>(0) {
                 return Ok(());
             }
@@ -113,7 +149,9 @@ impl AdminConnection {
     }
 
     pub async fn unlock_schema(&self) -> Result<(), StoreError> {
-        self.client.query_one("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK_KEY]).await?;
+        self.client
+            .query_one("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK_KEY])
+            .await?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The registry of data-plane databases.
 
-use chrono::{DateTime, Utc};
 use charter_domain::{ids::DatabaseId, tenant::DatabaseKind};
+use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
 use super::ControlPlane;
@@ -44,7 +44,8 @@ impl DatabaseRecord {
         Ok(Self {
             id: DatabaseId::from_uuid(row.get(0)),
             name: row.get(1),
-            kind: DatabaseKind::parse("kind", &kind).map_err(|e| StoreError::Internal(e.to_string()))?,
+            kind: DatabaseKind::parse("kind", &kind)
+                .map_err(|e| StoreError::Internal(e.to_string()))?,
             admin_url: DbUrl::parse(&admin_url)?,
             app_url: DbUrl::parse(&app_url)?,
             capacity: row.get(5),
@@ -79,20 +80,32 @@ impl ControlPlane {
 
     pub async fn database(&self, id: DatabaseId) -> Result<Option<DatabaseRecord>, StoreError> {
         let conn = self.conn().await?;
-        let row = conn.query_opt(&format!("{SELECT_DATABASE} WHERE d.id = $1"), &[&id.as_uuid()]).await?;
+        let row = conn
+            .query_opt(
+                &format!("{SELECT_DATABASE} WHERE d.id = $1"),
+                &[&id.as_uuid()],
+            )
+            .await?;
         row.as_ref().map(DatabaseRecord::from_row).transpose()
     }
 
     pub async fn database_by_name(&self, name: &str) -> Result<Option<DatabaseRecord>, StoreError> {
         let conn = self.conn().await?;
-        let row = conn.query_opt(&format!("{SELECT_DATABASE} WHERE d.name = $1"), &[&name]).await?;
+        let row = conn
+            .query_opt(&format!("{SELECT_DATABASE} WHERE d.name = $1"), &[&name])
+            .await?;
         row.as_ref().map(DatabaseRecord::from_row).transpose()
     }
 
     /// Every database, oldest first.
     pub async fn list_databases(&self) -> Result<Vec<DatabaseRecord>, StoreError> {
         let conn = self.conn().await?;
-        let rows = conn.query(&format!("{SELECT_DATABASE} ORDER BY d.created_at, d.id"), &[]).await?;
+        let rows = conn
+            .query(
+                &format!("{SELECT_DATABASE} ORDER BY d.created_at, d.id"),
+                &[],
+            )
+            .await?;
         rows.iter().map(DatabaseRecord::from_row).collect()
     }
 }

@@ -1,10 +1,10 @@
 //! Tenants and their placements.
 
-use chrono::{DateTime, Utc};
 use charter_domain::{
     ids::{DatabaseId, TenantId},
     tenant::{DatabaseKind, Placement, Slug, TenantName, TenantStatus},
 };
+use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
 use super::ControlPlane;
@@ -78,7 +78,12 @@ impl ControlPlane {
             .execute(
                 "INSERT INTO control.tenants (id, slug, name, placement) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (slug) DO NOTHING",
-                &[&id.as_uuid(), &slug.as_str(), &name.as_str(), &placement.as_str()],
+                &[
+                    &id.as_uuid(),
+                    &slug.as_str(),
+                    &name.as_str(),
+                    &placement.as_str(),
+                ],
             )
             .await?;
         if inserted == 0 {
@@ -89,7 +94,12 @@ impl ControlPlane {
 
     pub async fn tenant_by_slug(&self, slug: &Slug) -> Result<Option<TenantRecord>, StoreError> {
         let conn = self.conn().await?;
-        let row = conn.query_opt(&format!("{SELECT_TENANT} WHERE t.slug = $1"), &[&slug.as_str()]).await?;
+        let row = conn
+            .query_opt(
+                &format!("{SELECT_TENANT} WHERE t.slug = $1"),
+                &[&slug.as_str()],
+            )
+            .await?;
         row.as_ref().map(TenantRecord::from_row).transpose()
     }
 
@@ -146,18 +156,29 @@ impl ControlPlane {
                     &[],
                 )
                 .await?;
-            let Some(candidate) = candidate else { return Ok(None) };
-            if let Some(placed) = self.place_in(tenant, DatabaseId::from_uuid(candidate.get(0))).await? {
+            let Some(candidate) = candidate else {
+                return Ok(None);
+            };
+            if let Some(placed) = self
+                .place_in(tenant, DatabaseId::from_uuid(candidate.get(0)))
+                .await?
+            {
                 return Ok(Some(placed));
             }
         }
-        Err(StoreError::Unavailable("too much contention placing the tenant; retry".into()))
+        Err(StoreError::Unavailable(
+            "too much contention placing the tenant; retry".into(),
+        ))
     }
 
     /// Places a tenant in `database` if it has room (a dedicated database has
     /// room for one). Idempotent: a tenant placed already keeps its
     /// placement, which is returned. `None` if the database is full.
-    pub async fn place_in(&self, tenant: TenantId, database: DatabaseId) -> Result<Option<PlacedIn>, StoreError> {
+    pub async fn place_in(
+        &self,
+        tenant: TenantId,
+        database: DatabaseId,
+    ) -> Result<Option<PlacedIn>, StoreError> {
         if let Some(placed) = self.placement_of(tenant).await? {
             return Ok(Some(placed));
         }

@@ -1,7 +1,7 @@
 //! Legal entities (minimal record; the register issue extends it).
 
-use chrono::{DateTime, Utc};
 use charter_domain::{entity::NewEntity, ids::EntityId};
+use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
 use super::TenantTx;
@@ -34,7 +34,11 @@ impl EntityRecord {
 }
 
 impl TenantTx {
-    pub async fn insert_entity(&mut self, id: EntityId, entity: &NewEntity) -> Result<EntityRecord, StoreError> {
+    pub async fn insert_entity(
+        &mut self,
+        id: EntityId,
+        entity: &NewEntity,
+    ) -> Result<EntityRecord, StoreError> {
         let tenant = self.tenant().as_uuid();
         let row = self
             .query_one(
@@ -42,7 +46,12 @@ impl TenantTx {
                     "INSERT INTO charter.legal_entity (tenant_id, id, legal_name, jurisdiction)
                      VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
                 ),
-                &[&tenant, &id.as_uuid(), &entity.legal_name.as_str(), &entity.jurisdiction.as_ref().map(|j| j.as_str())],
+                &[
+                    &tenant,
+                    &id.as_uuid(),
+                    &entity.legal_name.as_str(),
+                    &entity.jurisdiction.as_ref().map(|j| j.as_str()),
+                ],
             )
             .await?;
         Ok(EntityRecord::from_row(&row))
@@ -52,7 +61,9 @@ impl TenantTx {
         let tenant = self.tenant().as_uuid();
         let row = self
             .query_opt(
-                &format!("SELECT {COLUMNS} FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2"),
+                &format!(
+                    "SELECT {COLUMNS} FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2"
+                ),
                 &[&tenant, &id.as_uuid()],
             )
             .await?;
@@ -60,7 +71,11 @@ impl TenantTx {
     }
 
     /// A page of entities in id (= creation) order, after `after`.
-    pub async fn list_entities(&mut self, after: Option<EntityId>, limit: i64) -> Result<Vec<EntityRecord>, StoreError> {
+    pub async fn list_entities(
+        &mut self,
+        after: Option<EntityId>,
+        limit: i64,
+    ) -> Result<Vec<EntityRecord>, StoreError> {
         let tenant = self.tenant().as_uuid();
         let rows = self
             .query(

@@ -25,11 +25,21 @@ struct Inner {
 
 impl DataPlane {
     pub fn new(control: ControlPlane, settings: PoolSettings) -> Self {
-        Self { inner: Arc::new(Inner { control, settings, pools: RwLock::new(HashMap::new()) }) }
+        Self {
+            inner: Arc::new(Inner {
+                control,
+                settings,
+                pools: RwLock::new(HashMap::new()),
+            }),
+        }
     }
 
     /// Starts a transaction for the grant's tenant in `database`.
-    pub async fn begin(&self, database: DatabaseId, grant: &TenantGrant) -> Result<TenantTx, StoreError> {
+    pub async fn begin(
+        &self,
+        database: DatabaseId,
+        grant: &TenantGrant,
+    ) -> Result<TenantTx, StoreError> {
         let pool = self.pool(database).await?;
         TenantTx::begin(&pool, grant).await
     }
@@ -43,23 +53,43 @@ impl DataPlane {
 
     /// Connections in use and idle, per database, for diagnostics.
     pub fn pool_status(&self) -> Vec<(DatabaseId, usize, usize)> {
-        let pools = self.inner.pools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        pools.iter().map(|(id, pool)| {
-            let status = pool.status();
-            (*id, status.size - status.available, status.available)
-        }).collect()
+        let pools = self
+            .inner
+            .pools
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        pools
+            .iter()
+            .map(|(id, pool)| {
+                let status = pool.status();
+                (*id, status.size - status.available, status.available)
+            })
+            .collect()
     }
 
     async fn pool(&self, database: DatabaseId) -> Result<Pool, StoreError> {
         {
-            let pools = self.inner.pools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let pools = self
+                .inner
+                .pools
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             if let Some(pool) = pools.get(&database) {
                 return Ok(pool.clone());
             }
         }
-        let record = self.inner.control.database(database).await?.ok_or(StoreError::NotFound)?;
+        let record = self
+            .inner
+            .control
+            .database(database)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let pool = build_pool(&record.app_url, self.inner.settings)?;
-        let mut pools = self.inner.pools.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut pools = self
+            .inner
+            .pools
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(pools.entry(database).or_insert(pool).clone())
     }
 }

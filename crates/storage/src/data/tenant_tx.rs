@@ -43,7 +43,10 @@ impl TenantTx {
             conn: Some(conn),
             tenant,
             state: State::Pending,
-            begin_sql: format!("BEGIN; SET LOCAL charter.tenant_id = '{}'", tenant.as_uuid().hyphenated()),
+            begin_sql: format!(
+                "BEGIN; SET LOCAL charter.tenant_id = '{}'",
+                tenant.as_uuid().hyphenated()
+            ),
         })
     }
 
@@ -68,7 +71,11 @@ impl TenantTx {
         Ok(())
     }
 
-    pub(crate) async fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+    pub(crate) async fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
         let begin = self.open();
         let conn = self.conn()?;
         let statement = conn.prepare_cached(sql).await?;
@@ -83,15 +90,27 @@ impl TenantTx {
         let mut rows = self.query(sql, params).await?;
         match rows.len() {
             0 | 1 => Ok(rows.pop()),
-            n => Err(StoreError::Internal(format!("expected at most one row, got {n}"))),
+            n => Err(StoreError::Internal(format!(
+                "expected at most one row, got {n}"
+            ))),
         }
     }
 
-    pub(crate) async fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, StoreError> {
-        self.query_opt(sql, params).await?.ok_or(StoreError::NotFound)
+    pub(crate) async fn query_one(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, StoreError> {
+        self.query_opt(sql, params)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
-    pub(crate) async fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
+    pub(crate) async fn execute(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
         let begin = self.open();
         let conn = self.conn()?;
         let statement = conn.prepare_cached(sql).await?;
@@ -111,7 +130,9 @@ impl TenantTx {
     }
 
     fn conn(&self) -> Result<&Object, StoreError> {
-        self.conn.as_ref().ok_or_else(|| StoreError::Internal("transaction used after it ended".into()))
+        self.conn
+            .as_ref()
+            .ok_or_else(|| StoreError::Internal("transaction used after it ended".into()))
     }
 }
 

@@ -1,0 +1,34 @@
+//! The acceptance features in `features/*.feature`, run with cucumber
+//! against real PostgreSQL and a real HTTP server. A step without a
+//! definition is skipped, and a skipped step fails the run.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod steps;
+
+use cucumber::World as _;
+
+use steps::CharterWorld;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    support::sweep_leftovers().await;
+    let features = concat!(env!("CARGO_MANIFEST_DIR"), "/../../features");
+    CharterWorld::cucumber()
+        // Each scenario has its own deployment (control plane, databases,
+        // server); a few at a time keep within the server's connections.
+        .max_concurrent_scenarios(3)
+        .fail_on_skipped()
+        .after(|_feature, _rule, _scenario, _finished, world| {
+            Box::pin(async move {
+                if let Some(world) = world {
+                    world.teardown().await;
+                }
+            })
+        })
+        .run_and_exit(features)
+        .await;
+}

@@ -1,0 +1,184 @@
+//! Feature: Running Charter with the embedded default.
+
+use std::{path::PathBuf, process::Stdio, time::Duration};
+
+use cucumber::{given, then, when};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+use super::CharterWorld;
+
+#[derive(Default)]
+pub struct State {
+    data_dir: Option<PathBuf>,
+    child: Option<Child>,
+    base: Option<String>,
+    key: Option<String>,
+    exit: Option<std::process::ExitStatus>,
+}
+
+impl State {
+    pub async fn teardown(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+        if let Some(dir) = self.data_dir.take() {
+            // If the demo died without stopping its cluster, stop it here.
+            let pgdata = dir.join("pgdata");
+            if pgdata.join("postmaster.pid").exists() {
+                let _ = Command::new("runuser")
+                    .args(["-u", "postgres", "--", "sh", "-c"])
+                    .arg(format!("$(ls -d /usr/lib/postgresql/*/bin | tail -1)/pg_ctl stop -m immediate -D {}", pgdata.display()))
+                    .status()
+                    .await;
+            }
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+#[given("an empty data directory and no database URL")]
+async fn empty_data_dir(world: &mut CharterWorld) {
+    let dir = std::env::temp_dir().join(format!(
+        "charter-demo-{}-{}",
+        std::process::id(),
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    world.running.data_dir = Some(dir);
+}
+
+#[when(expr = "{string} starts")]
+async fn demo_starts(world: &mut CharterWorld, command: String) {
+    assert_eq!(command, "charter demo");
+    let dir = world.running.data_dir.clone().expect("data dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_charter"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .env_remove("CHARTER_DATABASE_URL")
+        .env("CHARTER_DATA_DIR", &dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start charter demo");
+    let stdout = child.stdout.take().expect("stdout");
+    world.running.child = Some(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let read = async {
+        let (mut base, mut key) = (None, None);
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            if let Some(rest) = line.split("Charter demo is running at ").nth(1) {
+                base = Some(rest.trim().to_owned());
+            }
+            if let Some(rest) = line.split("Platform admin key (shown once): ").nth(1) {
+                key = Some(rest.trim().to_owned());
+            }
+            if base.is_some() && key.is_some() {
+                break;
+            }
+        }
+        (base, key)
+    };
+    let (base, key) = tokio::time::timeout(Duration::from_secs(180), read)
+        .await
+        .expect("demo starts within 3 minutes");
+    world.running.base = base;
+    world.running.key = key;
+    // Keep draining stdout so the demo never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+}
+
+#[then("it prints the URL and a platform admin key")]
+async fn prints_url_and_key(world: &mut CharterWorld) {
+    let base = world.running.base.as_deref().expect("URL printed");
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let key = world.running.key.as_deref().expect("key printed");
+    assert!(key.starts_with("chk_") && key.len() == 47, "{key}");
+}
+
+#[then("the API lists the demo tenants with that key")]
+async fn lists_demo_tenants(world: &mut CharterWorld) {
+    let (base, key) = (
+        world.running.base.clone().expect("url"),
+        world.running.key.clone().expect("key"),
+    );
+    let http = reqwest::Client::new();
+    let tenants: serde_json::Value = http
+        .get(format!("{base}/api/v1/tenants"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    let slugs: Vec<&str> = tenants["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|t| t["slug"].as_str())
+        .collect();
+    for demo in ["acme", "globex", "umbrella"] {
+        assert!(slugs.contains(&demo), "{slugs:?}");
+    }
+    let entities: serde_json::Value = http
+        .get(format!("{base}/api/v1/tenants/acme/entities"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        !entities["items"].as_array().expect("items").is_empty(),
+        "{entities}"
+    );
+}
+
+#[then(expr = "{string} reports the control plane and every database ready")]
+async fn ready(world: &mut CharterWorld, path: String) {
+    let base = world.running.base.clone().expect("url");
+    let response = reqwest::get(format!("{base}{path}")).await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value = response.json().await.expect("json");
+    let checks = body["checks"].as_array().expect("checks");
+    assert!(
+        checks.len() >= 3,
+        "control plane, shared and dedicated databases: {body}"
+    );
+    assert!(checks.iter().all(|c| c["ok"] == true), "{body}");
+}
+
+#[when("it is stopped with SIGTERM")]
+async fn sigterm(world: &mut CharterWorld) {
+    let mut child = world.running.child.take().expect("running");
+    let pid = child.id().expect("pid");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("signal");
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("exits in time")
+        .expect("wait");
+    world.running.exit = Some(status);
+}
+
+#[then("it exits cleanly and its PostgreSQL cluster is stopped")]
+async fn exits_cleanly(world: &mut CharterWorld) {
+    let status = world.running.exit.expect("exited");
+    assert!(status.success(), "{status}");
+    let pgdata = world.running.data_dir.as_ref().expect("dir").join("pgdata");
+    assert!(
+        pgdata.join("PG_VERSION").exists(),
+        "the cluster was made in the data directory"
+    );
+    assert!(
+        !pgdata.join("postmaster.pid").exists(),
+        "the cluster still runs"
+    );
+}

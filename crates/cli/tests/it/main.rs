@@ -1,0 +1,13 @@
+//! Integration tests: the one test binary of the crate besides the
+//! acceptance features. Each test makes its own deployment on the test
+//! PostgreSQL server.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod access;
+mod openapi;
+mod placement;
+mod tenant_tx;
