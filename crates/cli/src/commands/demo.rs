@@ -21,38 +21,39 @@ pub struct DemoArgs {
     pub listen: String,
 }
 
-/// (slug, name, placement, entities as (legal name, jurisdiction)).
-const DEMO_TENANTS: &[(&str, &str, Placement, &[(&str, &str)])] = &[
-    (
-        "acme",
-        "Acme Corporation",
-        Placement::Shared,
-        &[
+/// A demo tenant and its sample entities.
+struct DemoTenant {
+    slug: &'static str,
+    name: &'static str,
+    placement: Placement,
+    /// (legal name, jurisdiction)
+    entities: &'static [(&'static str, &'static str)],
+}
+
+const DEMO_TENANTS: &[DemoTenant] = &[
+    DemoTenant {
+        slug: "acme",
+        name: "Acme Corporation",
+        placement: Placement::Shared,
+        entities: &[
             ("Acme Holdings Ltd", "GB"),
             ("Acme Corporation", "US-DE"),
             ("Acme Europe GmbH", "DE"),
             ("Acme Asia Pte. Ltd.", "SG"),
         ],
-    ),
-    (
-        "globex",
-        "Globex Corporation",
-        Placement::Shared,
-        &[
-            ("Globex Corporation", "US-DE"),
-            ("Globex UK Limited", "GB"),
-            ("Globex Nederland B.V.", "NL"),
-        ],
-    ),
-    (
-        "umbrella",
-        "Umbrella Holdings",
-        Placement::Dedicated,
-        &[
-            ("Umbrella Holdings plc", "GB"),
-            ("Umbrella Pharma AG", "CH"),
-        ],
-    ),
+    },
+    DemoTenant {
+        slug: "globex",
+        name: "Globex Corporation",
+        placement: Placement::Shared,
+        entities: &[("Globex Corporation", "US-DE"), ("Globex UK Limited", "GB"), ("Globex Nederland B.V.", "NL")],
+    },
+    DemoTenant {
+        slug: "umbrella",
+        name: "Umbrella Holdings",
+        placement: Placement::Dedicated,
+        entities: &[("Umbrella Holdings plc", "GB"), ("Umbrella Pharma AG", "CH")],
+    },
 ];
 
 pub async fn run(global: &GlobalArgs, args: DemoArgs) -> Result<()> {
@@ -82,11 +83,11 @@ pub async fn run(global: &GlobalArgs, args: DemoArgs) -> Result<()> {
 
 /// Onboards the demo tenants and gives each its sample entities, once.
 async fn seed(fleet: &Fleet) -> Result<()> {
-    for (slug, name, placement, entities) in DEMO_TENANTS {
+    for demo in DEMO_TENANTS {
         let request = OnboardRequest {
-            slug: Slug::parse("slug", slug)?,
-            name: TenantName::parse("name", name)?,
-            placement: *placement,
+            slug: Slug::parse("slug", demo.slug)?,
+            name: TenantName::parse("name", demo.name)?,
+            placement: demo.placement,
         };
         let tenant = fleet.onboard(&request).await?.tenant().clone();
         let Some(database) = tenant.database else {
@@ -100,7 +101,7 @@ async fn seed(fleet: &Fleet) -> Result<()> {
             )
             .await?;
         if tx.list_entities(None, 1).await?.is_empty() {
-            for (legal_name, jurisdiction) in *entities {
+            for (legal_name, jurisdiction) in demo.entities {
                 let entity = NewEntity::parse(Some(legal_name), Some(jurisdiction))?;
                 tx.insert_entity(EntityId::generate(), &entity).await?;
             }

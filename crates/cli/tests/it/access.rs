@@ -125,7 +125,7 @@ async fn a_revoked_key_stops_at_once_and_keys_are_shown_once() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|k| k["id"] == id.as_str() && k["prefix"] == &key[..10])
+            .any(|k| k["id"] == id.as_str() && k["prefix"] == key[..10])
     );
     // Stored only as a hash.
     let control = crate::support::connect_as_admin(&deployment.control_url).await;
