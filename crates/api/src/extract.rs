@@ -8,7 +8,7 @@ use axum::{
 use charter_domain::FieldError;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::{AppState, error::ApiError};
 
 /// A JSON body, parsed strictly: `Content-Type: application/json`, within
 /// the size limit, well-formed, and of the expected shape (unknown fields
@@ -16,14 +16,13 @@ use crate::error::ApiError;
 /// names the field by its path.
 pub(crate) struct JsonBody<T>(pub T);
 
-impl<S, T> FromRequest<S> for JsonBody<T>
+impl<T> FromRequest<AppState> for JsonBody<T>
 where
     T: DeserializeOwned,
-    S: Send + Sync,
 {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         let is_json = request
             .headers()
             .get(header::CONTENT_TYPE)
@@ -41,7 +40,7 @@ where
             .await
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(0)
+                    ApiError::PayloadTooLarge(state.config().max_body_bytes)
                 } else {
                     ApiError::InvalidJson(format!("the body could not be read: {rejection}"))
                 }

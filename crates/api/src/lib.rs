@@ -14,6 +14,7 @@ mod extract;
 mod middleware;
 mod openapi;
 mod pagination;
+mod problems;
 mod routes;
 mod state;
 

@@ -17,8 +17,9 @@ use super::tenants::required;
 use crate::{
     AppState,
     auth::Caller,
-    error::{ApiError, Missing, Problem},
+    error::{ApiError, Missing},
     extract::{JsonBody, PathParams},
+    problems::{ReadProblems, WriteProblems},
 };
 
 /// Request for a new key.
@@ -137,11 +138,7 @@ impl CreateApiKey {
     request_body = CreateApiKey,
     responses(
         (status = 201, description = "Created; the secret is in this response only", body = CreatedApiKey),
-        (status = 400, description = "Malformed JSON or slug", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a tenant admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or no access", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("api_key" = []))
 )]
@@ -185,9 +182,7 @@ pub(crate) async fn create(
     params(("slug" = String, Path, description = "The tenant's slug")),
     responses(
         (status = 200, description = "Every key of the tenant, newest first", body = ApiKeyList),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a tenant admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or no access", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("api_key" = []))
 )]
@@ -220,10 +215,7 @@ pub(crate) async fn list(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 400, description = "Malformed id or slug", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a tenant admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant or key", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("api_key" = []))
 )]

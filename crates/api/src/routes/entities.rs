@@ -14,9 +14,10 @@ use utoipa::ToSchema;
 use crate::{
     AppState,
     auth::Caller,
-    error::{ApiError, Missing, Problem},
+    error::{ApiError, Missing},
     extract::{JsonBody, PathParams, QueryParams},
     pagination::{PageQuery, Paged},
+    problems::{ReadProblems, WriteProblems},
 };
 
 /// Request to register a legal entity.
@@ -68,13 +69,7 @@ fn etag(record: &EntityRecord) -> Option<HeaderValue> {
     request_body = CreateEntity,
     responses(
         (status = 201, description = "Registered", body = Entity, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON or slug", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not write", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or no access", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("api_key" = []))
 )]
@@ -110,9 +105,7 @@ pub(crate) async fn create(
     params(("slug" = String, Path, description = "The tenant's slug"), PageQuery),
     responses(
         (status = 200, description = "A page of entities", body = Paged<Entity>),
-        (status = 400, description = "Malformed slug or query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or no access", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("api_key" = []))
 )]
@@ -152,9 +145,7 @@ pub(crate) async fn list(
     ),
     responses(
         (status = 200, description = "The entity", body = Entity, headers(("ETag" = String))),
-        (status = 400, description = "Malformed id or slug", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant or entity", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("api_key" = []))
 )]

@@ -24,6 +24,7 @@ use crate::{
     error::{ApiError, Missing, Problem},
     extract::{JsonBody, PathParams, QueryParams},
     pagination::{PageQuery, Paged},
+    problems::{ReadProblems, WriteProblems},
 };
 
 /// Request to onboard a client firm.
@@ -157,14 +158,8 @@ impl From<TenantRecord> for Tenant {
     responses(
         (status = 201, description = "Onboarded; live now", body = Tenant, headers(("Location" = String))),
         (status = 200, description = "Onboarded before by the same request", body = Tenant),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Slug taken by another tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "No database has room", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("api_key" = []))
 )]
@@ -200,8 +195,7 @@ pub(crate) async fn onboard(
     params(PageQuery),
     responses(
         (status = 200, description = "A page of tenants in slug order", body = Paged<Tenant>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("api_key" = []))
 )]
@@ -242,9 +236,7 @@ pub(crate) async fn list(
     params(("slug" = String, Path, description = "The tenant's slug")),
     responses(
         (status = 200, description = "The tenant", body = Tenant),
-        (status = 400, description = "Malformed slug", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such tenant, or no access to it", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("api_key" = []))
 )]

@@ -46,13 +46,20 @@ const DEMO_TENANTS: &[DemoTenant] = &[
         slug: "globex",
         name: "Globex Corporation",
         placement: Placement::Shared,
-        entities: &[("Globex Corporation", "US-DE"), ("Globex UK Limited", "GB"), ("Globex Nederland B.V.", "NL")],
+        entities: &[
+            ("Globex Corporation", "US-DE"),
+            ("Globex UK Limited", "GB"),
+            ("Globex Nederland B.V.", "NL"),
+        ],
     },
     DemoTenant {
         slug: "umbrella",
         name: "Umbrella Holdings",
         placement: Placement::Dedicated,
-        entities: &[("Umbrella Holdings plc", "GB"), ("Umbrella Pharma AG", "CH")],
+        entities: &[
+            ("Umbrella Holdings plc", "GB"),
+            ("Umbrella Pharma AG", "CH"),
+        ],
     },
 ];
 
