@@ -32,6 +32,7 @@ pub struct Connected {
 impl Connected {
     /// Stops the embedded cluster if this process started it.
     pub async fn shutdown(self) -> Result<()> {
+        self.fleet.close().await;
         if let Some(cluster) = self.cluster {
             cluster.stop().await?;
         }

@@ -79,6 +79,15 @@ impl Fleet {
         &self.data
     }
 
+    /// Closes every pooled connection, so that a database stopped next sees
+    /// its clients leave rather than being cut off.
+    pub async fn close(&self) {
+        self.data.close();
+        self.control.close();
+        // Let the connection tasks send their goodbyes.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
     pub fn migrations(&self) -> &MigrationSet {
         &self.migrations
     }

@@ -88,6 +88,11 @@ impl ControlPlane {
         Ok(())
     }
 
+    /// Closes the pool's connections (at shutdown, before the server goes).
+    pub fn close(&self) {
+        self.pool.close();
+    }
+
     pub(crate) async fn conn(&self) -> Result<deadpool_postgres::Object, StoreError> {
         Ok(self.pool.get().await?)
     }

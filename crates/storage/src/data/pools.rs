@@ -51,6 +51,12 @@ impl DataPlane {
         Ok(())
     }
 
+    /// Closes every pool's connections (at shutdown).
+    pub fn close(&self) {
+        let pools = self.inner.pools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        pools.values().for_each(Pool::close);
+    }
+
     /// Connections in use and idle, per database, for diagnostics.
     pub fn pool_status(&self) -> Vec<(DatabaseId, usize, usize)> {
         let pools = self
