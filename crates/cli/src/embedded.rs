@@ -32,6 +32,8 @@ pub struct EmbeddedCluster {
     run_as: Option<(nix::unistd::Uid, nix::unistd::Gid)>,
     /// Whether this process started the server (and so stops it).
     started_here: bool,
+    /// The port of the previous start, if the cluster had to move off it.
+    previous_port: Option<u16>,
 }
 
 impl EmbeddedCluster {
@@ -56,6 +58,7 @@ impl EmbeddedCluster {
             password,
             run_as,
             started_here: false,
+            previous_port: None,
         };
         if !cluster.pgdata.join("PG_VERSION").exists() {
             cluster.init(&data_dir).await?;
@@ -63,7 +66,16 @@ impl EmbeddedCluster {
         if let Some(port) = cluster.running_port() {
             cluster.port = port;
         } else {
-            cluster.port = free_port()?;
+            // Keep the port of the last start: the control plane records the
+            // databases' URLs with it.
+            let port_file = data_dir.join("port");
+            let saved: Option<u16> = fs::read_to_string(&port_file).ok().and_then(|p| p.trim().parse().ok());
+            cluster.port = match saved {
+                Some(port) if port_is_free(port) => port,
+                _ => free_port()?,
+            };
+            cluster.previous_port = saved.filter(|p| *p != cluster.port);
+            fs::write(&port_file, cluster.port.to_string())?;
             cluster.launch().await?;
             cluster.started_here = true;
         }
@@ -77,6 +89,12 @@ impl EmbeddedCluster {
             "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{CONTROL_DATABASE}",
             self.password, self.port
         ))?)
+    }
+
+    /// `(previous server, new port)` if the cluster moved to another port
+    /// since its last start, so the registry can follow.
+    pub fn moved(&self) -> Option<(String, u16)> {
+        self.previous_port.map(|old| (format!("127.0.0.1:{old}"), self.port))
     }
 
     /// Stops the server if this process started it.
@@ -248,6 +266,10 @@ fn read_or_create_secret(path: &Path) -> Result<String> {
     fs::write(path, &secret)?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
     Ok(secret)
+}
+
+fn port_is_free(port: u16) -> bool {
+    std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
 }
 
 fn free_port() -> Result<u16> {

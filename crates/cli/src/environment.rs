@@ -58,6 +58,10 @@ pub async fn connect(global: &GlobalArgs) -> Result<Connected> {
     )
     .await
     .with_context(|| format!("cannot start on the control plane {url}"))?;
+    if let Some((from, port)) = cluster.as_ref().and_then(EmbeddedCluster::moved) {
+        let changed = fleet.control().repoint_server(&from, port).await?;
+        tracing::info!(from, port, changed, "the embedded PostgreSQL moved to another port; registry updated");
+    }
     Ok(Connected { fleet, cluster })
 }
 

@@ -51,6 +51,13 @@ impl DbUrl {
         Self(url)
     }
 
+    /// The same URL on another port of the same host.
+    pub fn with_port(&self, port: u16) -> Self {
+        let mut url = self.0.clone();
+        let _ = url.set_port(Some(port));
+        Self(url)
+    }
+
     pub fn user(&self) -> &str {
         self.0.username()
     }

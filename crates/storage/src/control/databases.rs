@@ -97,6 +97,28 @@ impl ControlPlane {
         row.as_ref().map(DatabaseRecord::from_row).transpose()
     }
 
+    /// Points every database registered on server `from` (`host:port`) at
+    /// `port` instead, e.g. after the embedded cluster had to change port.
+    /// Returns how many were changed.
+    pub async fn repoint_server(&self, from: &str, port: u16) -> Result<usize, StoreError> {
+        let conn = self.conn().await?;
+        let mut changed = 0;
+        for database in self.list_databases().await? {
+            if database.admin_url.server() != from {
+                continue;
+            }
+            let admin_url = database.admin_url.with_port(port);
+            let app_url = if database.app_url.server() == from { database.app_url.with_port(port) } else { database.app_url };
+            conn.execute(
+                "UPDATE control.databases SET admin_url = $2, app_url = $3 WHERE id = $1",
+                &[&database.id.as_uuid(), &admin_url.expose(), &app_url.expose()],
+            )
+            .await?;
+            changed += 1;
+        }
+        Ok(changed)
+    }
+
     /// Every database, oldest first.
     pub async fn list_databases(&self) -> Result<Vec<DatabaseRecord>, StoreError> {
         let conn = self.conn().await?;

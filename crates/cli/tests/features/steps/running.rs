@@ -50,9 +50,8 @@ async fn empty_data_dir(world: &mut CharterWorld) {
     world.running.data_dir = Some(dir);
 }
 
-#[when(expr = "{string} starts")]
-async fn demo_starts(world: &mut CharterWorld, command: String) {
-    assert_eq!(command, "charter demo");
+#[when(regex = r#"^"charter demo" starts( again on the same data directory)?$"#)]
+async fn demo_starts(world: &mut CharterWorld, _again: String) {
     let dir = world.running.data_dir.clone().expect("data dir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_charter"))
         .args(["demo", "--listen", "127.0.0.1:0"])
