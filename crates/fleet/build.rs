@@ -16,10 +16,7 @@ fn main() {
         for file in listing.flatten() {
             let path = file.path();
             if path.extension().is_some_and(|e| e == "sql") {
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let absolute = fs::canonicalize(&path).unwrap_or(path);
                 entries.push(format!(
                     "    ({:?}, {:?}, include_str!({:?})),",
@@ -35,8 +32,7 @@ fn main() {
         "/// (kind, file name, contents) of every embedded migration.\npub(crate) const EMBEDDED: &[(&str, &str, &str)] = &[\n{}\n];\n",
         entries.join("\n")
     );
-    let out = Path::new(&env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
-        .join("embedded_migrations.rs");
+    let out = Path::new(&env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("embedded_migrations.rs");
     if let Err(e) = fs::write(&out, source) {
         println!("cargo:warning=cannot write {}: {e}", out.display());
     }

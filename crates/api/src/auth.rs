@@ -12,9 +12,9 @@ use charter_domain::{
     access::{Action, Principal, TenantGrant, authorize},
     api_key::ApiKeySecret,
     ids::DatabaseId,
-    tenant::{Slug, TenantStatus},
+    tenant::{Slug, TenantStatus, Tier},
 };
-use charter_storage::data::TenantTx;
+use charter_storage::data::{TenantTx, TxMode, TxOptions};
 
 use crate::{
     AppState,
@@ -29,10 +29,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or(ApiError::Unauthenticated)?;
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or(ApiError::Unauthenticated)?;
         let token = header
             .to_str()
             .ok()
@@ -45,27 +42,15 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(principal) = state.caches().keys.get(hash.as_bytes()) {
             return Ok(Self(principal));
         }
-        let principal = state
-            .fleet()
-            .control()
-            .authenticate_key(&hash)
-            .await?
-            .ok_or(ApiError::InvalidCredentials)?;
-        state
-            .caches()
-            .keys
-            .insert(*hash.as_bytes(), principal.clone());
+        let principal = state.fleet().control().authenticate_key(&hash).await?.ok_or(ApiError::InvalidCredentials)?;
+        state.caches().keys.insert(*hash.as_bytes(), principal.clone());
         Ok(Self(principal))
     }
 }
 
 impl Caller {
     pub fn require_platform_admin(&self) -> Result<(), ApiError> {
-        if self.0.is_platform_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        if self.0.is_platform_admin() { Ok(()) } else { Err(ApiError::Forbidden) }
     }
 }
 
@@ -74,6 +59,7 @@ pub(crate) struct TenantScope {
     pub grant: TenantGrant,
     pub database: DatabaseId,
     pub slug: Slug,
+    pub tier: Tier,
 }
 
 impl AppState {
@@ -89,42 +75,30 @@ impl AppState {
         let slug = Slug::parse("slug", raw_slug).map_err(|e| ApiError::InvalidPath(vec![e]))?;
         let route = self.tenant_route(&slug, &caller.0).await?;
         let grant = authorize(&caller.0, route.id, action)?;
-        Ok(TenantScope {
-            grant,
-            database: route.database,
-            slug,
-        })
+        self.rate_limiters().check(route.tier, route.id).map_err(ApiError::RateLimited)?;
+        Ok(TenantScope { grant, database: route.database, slug, tier: route.tier })
     }
 
-    /// Opens the tenant-scoped transaction for a resolved scope.
-    pub(crate) async fn begin(&self, scope: &TenantScope) -> Result<TenantTx, ApiError> {
-        Ok(self
-            .fleet()
-            .data()
-            .begin(scope.database, &scope.grant)
-            .await?)
+    /// Opens the tenant-scoped transaction for a resolved scope, with the
+    /// tenant's tier limit on statement time. `Write` transactions first
+    /// check the tenant is writable here (not frozen for a move).
+    pub(crate) async fn begin(&self, scope: &TenantScope, mode: TxMode) -> Result<TenantTx, ApiError> {
+        let options = TxOptions { mode, statement_timeout: self.config().limits.of(scope.tier).statement_timeout };
+        Ok(self.fleet().data().begin(scope.database, &scope.grant, options).await?)
     }
 
     async fn tenant_route(&self, slug: &Slug, caller: &Principal) -> Result<TenantRoute, ApiError> {
         if let Some(route) = self.caches().tenants.get(slug) {
             return Ok(route);
         }
-        let tenant = self
-            .fleet()
-            .control()
-            .tenant_by_slug(slug)
-            .await?
-            .ok_or(ApiError::NotFound(Missing::Tenant))?;
+        let tenant = self.fleet().control().tenant_by_slug(slug).await?.ok_or(ApiError::NotFound(Missing::Tenant))?;
         if caller.role_in(tenant.id).is_none() {
             return Err(ApiError::NotFound(Missing::Tenant));
         }
         let (TenantStatus::Active, Some(database)) = (tenant.status, tenant.database) else {
             return Err(ApiError::TenantNotReady);
         };
-        let route = TenantRoute {
-            id: tenant.id,
-            database: database.id,
-        };
+        let route = TenantRoute { id: tenant.id, database: database.id, tier: tenant.tier };
         self.caches().tenants.insert(slug.clone(), route.clone());
         Ok(route)
     }

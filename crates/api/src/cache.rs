@@ -6,7 +6,7 @@ use std::time::Duration;
 use charter_domain::{
     access::Principal,
     ids::{ApiKeyId, DatabaseId, TenantId},
-    tenant::Slug,
+    tenant::{Slug, Tier},
 };
 use moka::sync::Cache;
 
@@ -15,6 +15,7 @@ use moka::sync::Cache;
 pub(crate) struct TenantRoute {
     pub id: TenantId,
     pub database: DatabaseId,
+    pub tier: Tier,
 }
 
 pub(crate) struct Caches {
@@ -28,23 +29,16 @@ pub(crate) struct Caches {
 impl Caches {
     pub fn new(ttl: Duration) -> Self {
         Self {
-            keys: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(ttl)
-                .support_invalidation_closures()
-                .build(),
-            tenants: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(ttl)
-                .build(),
+            keys: Cache::builder().max_capacity(100_000).time_to_live(ttl).support_invalidation_closures().build(),
+            tenants: Cache::builder().max_capacity(100_000).time_to_live(ttl).build(),
         }
     }
 
     /// Forgets a key at once (after revocation).
     pub fn forget_key(&self, key: ApiKeyId) {
         // Only fails if closures were not enabled at build time; they are.
-        let _ = self.keys.invalidate_entries_if(move |_, principal| {
-            principal.actor() == charter_domain::access::Actor::ApiKey(key)
-        });
+        let _ = self
+            .keys
+            .invalidate_entries_if(move |_, principal| principal.actor() == charter_domain::access::Actor::ApiKey(key));
     }
 }

@@ -51,6 +51,12 @@ pub enum ApiError {
     TenantNotReady,
     /// No database can take another tenant.
     NoCapacity,
+    /// The tenant's writes are paused while it moves between databases.
+    TenantFrozen,
+    /// The tenant is over its tier's request rate; retry after the wait.
+    RateLimited(std::time::Duration),
+    /// A statement ran past the tenant's tier limit.
+    StatementTimeout,
     /// A database did not answer (logged, not returned).
     Unavailable(String),
     /// A bug or a broken invariant (logged, not returned).
@@ -107,98 +113,45 @@ impl ApiError {
         use StatusCode as S;
         match self {
             Self::InvalidJson(_) => (S::BAD_REQUEST, "invalid_json", "The body is not valid JSON"),
-            Self::InvalidPath(_) => (
-                S::BAD_REQUEST,
-                "invalid_path_parameter",
-                "A path parameter is malformed",
-            ),
-            Self::InvalidQuery(_) => (
-                S::BAD_REQUEST,
-                "invalid_query_parameter",
-                "A query parameter is malformed",
-            ),
-            Self::Validation(_) => (
-                S::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "The request breaks a rule",
-            ),
-            Self::Unauthenticated => (
-                S::UNAUTHORIZED,
-                "unauthenticated",
-                "Credentials are required",
-            ),
-            Self::InvalidCredentials => (
-                S::UNAUTHORIZED,
-                "invalid_credentials",
-                "The credentials are not valid",
-            ),
+            Self::InvalidPath(_) => (S::BAD_REQUEST, "invalid_path_parameter", "A path parameter is malformed"),
+            Self::InvalidQuery(_) => (S::BAD_REQUEST, "invalid_query_parameter", "A query parameter is malformed"),
+            Self::Validation(_) => (S::UNPROCESSABLE_ENTITY, "validation_failed", "The request breaks a rule"),
+            Self::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated", "Credentials are required"),
+            Self::InvalidCredentials => (S::UNAUTHORIZED, "invalid_credentials", "The credentials are not valid"),
             Self::Forbidden => (S::FORBIDDEN, "forbidden", "Not allowed"),
             Self::NotFound(Missing::Route) => (S::NOT_FOUND, "not_found", "No such resource"),
             Self::NotFound(Missing::Tenant) => (S::NOT_FOUND, "tenant_not_found", "No such tenant"),
             Self::NotFound(Missing::Entity) => (S::NOT_FOUND, "entity_not_found", "No such entity"),
-            Self::NotFound(Missing::ApiKey) => {
-                (S::NOT_FOUND, "api_key_not_found", "No such API key")
+            Self::NotFound(Missing::ApiKey) => (S::NOT_FOUND, "api_key_not_found", "No such API key"),
+            Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
+            Self::TenantConflict(_) => (S::CONFLICT, "tenant_conflict", "The slug belongs to another tenant"),
+            Self::PayloadTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large"),
+            Self::UnsupportedMediaType => {
+                (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "The body must be application/json")
             }
-            Self::MethodNotAllowed => (
-                S::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed",
-            ),
-            Self::TenantConflict(_) => (
-                S::CONFLICT,
-                "tenant_conflict",
-                "The slug belongs to another tenant",
-            ),
-            Self::PayloadTooLarge(_) => (
-                S::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The body is too large",
-            ),
-            Self::UnsupportedMediaType => (
-                S::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "The body must be application/json",
-            ),
-            Self::TenantNotReady => (
-                S::SERVICE_UNAVAILABLE,
-                "tenant_not_ready",
-                "The tenant is being onboarded",
-            ),
-            Self::NoCapacity => (
-                S::SERVICE_UNAVAILABLE,
-                "no_capacity",
-                "No database can take another tenant",
-            ),
-            Self::Unavailable(_) => (
-                S::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "A database is unavailable",
-            ),
+            Self::TenantNotReady => (S::SERVICE_UNAVAILABLE, "tenant_not_ready", "The tenant is being onboarded"),
+            Self::NoCapacity => (S::SERVICE_UNAVAILABLE, "no_capacity", "No database can take another tenant"),
+            Self::TenantFrozen => (S::SERVICE_UNAVAILABLE, "tenant_frozen", "The tenant is moving; writes are paused"),
+            Self::RateLimited(_) => (S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests for this tenant"),
+            Self::StatementTimeout => {
+                (S::SERVICE_UNAVAILABLE, "statement_timeout", "The request ran past the tenant's time limit")
+            }
+            Self::Unavailable(_) => (S::SERVICE_UNAVAILABLE, "unavailable", "A database is unavailable"),
             Self::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
 
     /// The public, human-readable detail.
     fn detail(&self) -> String {
-        let fields = |errors: &[FieldError]| {
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
+        let fields = |errors: &[FieldError]| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
         match self {
             Self::InvalidJson(detail) => detail.clone(),
-            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => {
-                fields(errors)
-            }
+            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => fields(errors),
             Self::Unauthenticated => "send an API key as `Authorization: Bearer <key>`".into(),
             Self::InvalidCredentials => "the key is unknown, revoked or expired".into(),
             Self::Forbidden => "your role does not allow this action".into(),
             Self::NotFound(Missing::Route) => "no resource at this path".into(),
-            Self::NotFound(Missing::Tenant) => {
-                "no tenant with this slug is accessible to you".into()
-            }
+            Self::NotFound(Missing::Tenant) => "no tenant with this slug is accessible to you".into(),
             Self::NotFound(Missing::Entity) => "no entity with this id in this tenant".into(),
             Self::NotFound(Missing::ApiKey) => "no API key with this id in this tenant".into(),
             Self::MethodNotAllowed => "this resource does not support this method".into(),
@@ -208,23 +161,22 @@ impl ApiError {
                 )
             }
             Self::PayloadTooLarge(limit) => format!("the body exceeds the limit of {limit} bytes"),
-            Self::UnsupportedMediaType => {
-                "send the body with `Content-Type: application/json`".into()
-            }
+            Self::UnsupportedMediaType => "send the body with `Content-Type: application/json`".into(),
             Self::TenantNotReady => "the tenant is being onboarded; retry shortly".into(),
             Self::NoCapacity => "every shared database is full; an operator must add one".into(),
-            Self::Unavailable(_) => "a database did not answer; retry shortly".into(),
-            Self::Internal(_) => {
-                "an internal error occurred; quote the request id to support".into()
+            Self::TenantFrozen => "the tenant is moving to another database; reads go on, retry writes shortly".into(),
+            Self::RateLimited(wait) => {
+                format!("the tenant's request rate is exhausted; retry in {} ms", wait.as_millis().max(1))
             }
+            Self::StatementTimeout => "a statement ran past the tenant's tier limit; narrow the request".into(),
+            Self::Unavailable(_) => "a database did not answer; retry shortly".into(),
+            Self::Internal(_) => "an internal error occurred; quote the request id to support".into(),
         }
     }
 
     fn field_errors(&self) -> &[FieldError] {
         match self {
-            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => {
-                errors
-            }
+            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => errors,
             _ => &[],
         }
     }
@@ -244,12 +196,7 @@ impl IntoResponse for ApiError {
             Self::Unavailable(message) => {
                 tracing::warn!(code, request_id, message, "request failed")
             }
-            _ => tracing::debug!(
-                code,
-                request_id,
-                status = status.as_u16(),
-                "request refused"
-            ),
+            _ => tracing::debug!(code, request_id, status = status.as_u16(), "request refused"),
         }
         let problem = Problem {
             problem_type: format!("urn:charter:problem:{code}"),
@@ -261,29 +208,26 @@ impl IntoResponse for ApiError {
             errors: self
                 .field_errors()
                 .iter()
-                .map(|e| ProblemField {
-                    field: e.field.clone(),
-                    rule: e.rule.to_owned(),
-                    message: e.message.clone(),
-                })
+                .map(|e| ProblemField { field: e.field.clone(), rule: e.rule.to_owned(), message: e.message.clone() })
                 .collect(),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"charter\""),
-                );
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"charter\""));
             }
-            Self::TenantNotReady | Self::Unavailable(_) | Self::NoCapacity => {
+            Self::TenantNotReady | Self::Unavailable(_) | Self::NoCapacity | Self::TenantFrozen => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Self::RateLimited(wait) => {
+                // Whole seconds, rounded up (RFC 9110 delay-seconds).
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+                    headers.insert(header::RETRY_AFTER, value);
+                }
             }
             _ => {}
         }
@@ -311,6 +255,8 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(message) => Self::Unavailable(message),
+            StoreError::TenantFrozen => Self::TenantFrozen,
+            StoreError::Timeout => Self::StatementTimeout,
             other => Self::Internal(other.to_string()),
         }
     }

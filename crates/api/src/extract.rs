@@ -30,21 +30,18 @@ where
             .and_then(|v| v.split(';').next())
             .is_some_and(|media| {
                 let media = media.trim().to_ascii_lowercase();
-                media == "application/json"
-                    || (media.starts_with("application/") && media.ends_with("+json"))
+                media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
             });
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(state.config().max_body_bytes)
-                } else {
-                    ApiError::InvalidJson(format!("the body could not be read: {rejection}"))
-                }
-            })?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(state.config().max_body_bytes)
+            } else {
+                ApiError::InvalidJson(format!("the body could not be read: {rejection}"))
+            }
+        })?;
         parse_json(&bytes).map(JsonBody)
     }
 }
@@ -57,18 +54,12 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         match inner.classify() {
             serde_json::error::Category::Data => {
                 let field = if path == "." { "body".to_owned() } else { path };
-                ApiError::Validation(vec![FieldError::new(
-                    field,
-                    "type",
-                    data_error_message(&inner),
-                )])
+                ApiError::Validation(vec![FieldError::new(field, "type", data_error_message(&inner))])
             }
             _ => ApiError::InvalidJson(inner.to_string()),
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+    deserializer.end().map_err(|e| ApiError::InvalidJson(e.to_string()))?;
     Ok(value)
 }
 
@@ -97,13 +88,7 @@ where
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(value)| Self(value))
-            .map_err(|rejection| {
-                ApiError::InvalidPath(vec![FieldError::new(
-                    "path",
-                    "format",
-                    rejection.body_text(),
-                )])
-            })
+            .map_err(|rejection| ApiError::InvalidPath(vec![FieldError::new("path", "format", rejection.body_text())]))
     }
 }
 
@@ -123,9 +108,7 @@ where
         let query = parts.uri.query().unwrap_or_default();
         serde_urlencoded::from_str(query)
             .map(Self)
-            .map_err(|error| {
-                ApiError::InvalidQuery(vec![FieldError::new("query", "format", error.to_string())])
-            })
+            .map_err(|error| ApiError::InvalidQuery(vec![FieldError::new("query", "format", error.to_string())]))
     }
 }
 
@@ -149,21 +132,13 @@ mod tests {
 
     #[test]
     fn names_the_offending_field() {
-        let ApiError::Validation(errors) = parse_json::<Body>(br#"{"name": 5}"#).unwrap_err()
-        else {
-            panic!()
-        };
+        let ApiError::Validation(errors) = parse_json::<Body>(br#"{"name": 5}"#).unwrap_err() else { panic!() };
         assert_eq!(errors[0].field, "name");
-        let ApiError::Validation(errors) =
-            parse_json::<Body>(br#"{"nested": [{"n": "x"}]}"#).unwrap_err()
-        else {
+        let ApiError::Validation(errors) = parse_json::<Body>(br#"{"nested": [{"n": "x"}]}"#).unwrap_err() else {
             panic!()
         };
         assert_eq!(errors[0].field, "nested[0].n");
-        let ApiError::Validation(errors) = parse_json::<Body>(br#"{"nmae": "x"}"#).unwrap_err()
-        else {
-            panic!()
-        };
+        let ApiError::Validation(errors) = parse_json::<Body>(br#"{"nmae": "x"}"#).unwrap_err() else { panic!() };
         assert!(errors[0].message.contains("nmae"), "{errors:?}");
     }
 

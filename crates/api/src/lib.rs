@@ -11,6 +11,7 @@ pub mod error;
 mod auth;
 mod cache;
 mod extract;
+mod limits;
 mod middleware;
 mod openapi;
 mod pagination;
@@ -18,6 +19,7 @@ mod problems;
 mod routes;
 mod state;
 
+pub use limits::{Limits, TierLimits};
 pub use openapi::openapi;
 pub use state::{ApiConfig, AppState};
 

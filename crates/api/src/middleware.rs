@@ -49,6 +49,8 @@ pub(crate) fn wrap(app: Router, state: &AppState) -> Router {
                             tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
                         })
                         .on_request(())
+                        // Failures are logged once, where `ApiError` renders them.
+                        .on_failure(())
                         .on_response(LogResponse),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -75,11 +77,6 @@ impl<B> OnResponse<B> for LogResponse {
 
 /// Makes the request id available to error responses built deep inside handlers.
 async fn scope_request_id(request: Request, next: Next) -> axum::response::Response {
-    let id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     CURRENT_REQUEST_ID.scope(id, next.run(request)).await
 }

@@ -58,15 +58,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// `GET /api/openapi.json`
 pub(crate) async fn serve() -> Response {
     static DOCUMENT: OnceLock<Bytes> = OnceLock::new();
-    let body = DOCUMENT
-        .get_or_init(|| Bytes::from(openapi().to_pretty_json().unwrap_or_default()))
-        .clone();
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
+    let body = DOCUMENT.get_or_init(|| Bytes::from(openapi().to_pretty_json().unwrap_or_default())).clone();
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }

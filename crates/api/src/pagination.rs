@@ -44,27 +44,15 @@ impl PageQuery {
         };
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(raw) => match URL_SAFE_NO_PAD
-                .decode(raw)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-            {
+            Some(raw) => match URL_SAFE_NO_PAD.decode(raw).ok().and_then(|b| String::from_utf8(b).ok()) {
                 Some(key) => Some(key),
                 None => {
-                    errors.push(FieldError::new(
-                        "cursor",
-                        "cursor",
-                        "is not a cursor returned by this API",
-                    ));
+                    errors.push(FieldError::new("cursor", "cursor", "is not a cursor returned by this API"));
                     None
                 }
             },
         };
-        if errors.is_empty() {
-            Ok(Page { limit, after })
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(Page { limit, after }) } else { Err(errors) }
     }
 }
 
@@ -79,22 +67,10 @@ pub(crate) struct Paged<T: ToSchema> {
 impl<T: ToSchema> Paged<T> {
     /// Builds a page from up to `limit + 1` fetched rows: the extra row only
     /// says whether there is a next page.
-    pub fn from_rows<R>(
-        mut rows: Vec<R>,
-        limit: i64,
-        key: impl Fn(&R) -> String,
-        item: impl Fn(R) -> T,
-    ) -> Self {
+    pub fn from_rows<R>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> String, item: impl Fn(R) -> T) -> Self {
         let has_more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
-        let next_cursor = if has_more {
-            rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r)))
-        } else {
-            None
-        };
-        Self {
-            items: rows.into_iter().map(item).collect(),
-            next_cursor,
-        }
+        let next_cursor = if has_more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))) } else { None };
+        Self { items: rows.into_iter().map(item).collect(), next_cursor }
     }
 }

@@ -41,8 +41,7 @@ impl EmbeddedCluster {
     /// it if another Charter process already runs it.
     pub async fn start(data_dir: &Path) -> Result<Self> {
         let bin = locate_binaries()?;
-        fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
         let data_dir = fs::canonicalize(data_dir)?;
         // The server's user must be able to reach its directory.
         fs::set_permissions(&data_dir, fs::Permissions::from_mode(0o755))?;
@@ -50,16 +49,8 @@ impl EmbeddedCluster {
         let pgdata = data_dir.join("pgdata");
         let log = data_dir.join("postgres.log");
         let password = read_or_create_secret(&data_dir.join("superuser-password"))?;
-        let mut cluster = Self {
-            pgdata,
-            log,
-            bin,
-            port: 0,
-            password,
-            run_as,
-            started_here: false,
-            previous_port: None,
-        };
+        let mut cluster =
+            Self { pgdata, log, bin, port: 0, password, run_as, started_here: false, previous_port: None };
         if !cluster.pgdata.join("PG_VERSION").exists() {
             cluster.init(&data_dir).await?;
         }
@@ -102,12 +93,8 @@ impl EmbeddedCluster {
         if !self.started_here {
             return Ok(());
         }
-        let output = self
-            .pg_command("pg_ctl")
-            .args(["stop", "-m", "fast", "-w", "-D"])
-            .arg(&self.pgdata)
-            .output()
-            .await?;
+        let output =
+            self.pg_command("pg_ctl").args(["stop", "-m", "fast", "-w", "-D"]).arg(&self.pgdata).output().await?;
         check(&output, "pg_ctl stop")?;
         tracing::info!(pgdata = %self.pgdata.display(), "stopped the embedded PostgreSQL");
         Ok(())
@@ -126,15 +113,7 @@ impl EmbeddedCluster {
             .pg_command("initdb")
             .arg("-D")
             .arg(&self.pgdata)
-            .args([
-                "-U",
-                SUPERUSER,
-                "--auth=scram-sha-256",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ])
+            .args(["-U", SUPERUSER, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"])
             .arg(format!("--pwfile={}", pwfile.display()))
             .output()
             .await;
@@ -149,10 +128,7 @@ impl EmbeddedCluster {
             fs::write(&self.log, "")?;
         }
         self.hand_over(&self.log)?;
-        let options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
-            self.port
-        );
+        let options = format!("-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", self.port);
         let output = self
             .pg_command("pg_ctl")
             .args(["start", "-w", "-t", "60", "-D"])
@@ -179,11 +155,9 @@ impl EmbeddedCluster {
     }
 
     async fn ensure_control_database(&self) -> Result<()> {
-        let admin = charter_storage::admin::AdminConnection::connect(
-            &self.control_url()?.with_database("postgres"),
-        )
-        .await
-        .context("cannot connect to the embedded PostgreSQL")?;
+        let admin = charter_storage::admin::AdminConnection::connect(&self.control_url()?.with_database("postgres"))
+            .await
+            .context("cannot connect to the embedded PostgreSQL")?;
         if !admin.database_exists(CONTROL_DATABASE).await? {
             admin.create_plain_database(CONTROL_DATABASE).await?;
         }
@@ -215,11 +189,7 @@ impl EmbeddedCluster {
 /// The directory holding `initdb`, `pg_ctl` and `postgres`: from `PATH`, or
 /// the newest `/usr/lib/postgresql/*/bin` (Debian and Ubuntu install there).
 fn locate_binaries() -> Result<PathBuf> {
-    let has_all = |dir: &Path| {
-        ["initdb", "pg_ctl", "postgres"]
-            .iter()
-            .all(|b| dir.join(b).is_file())
-    };
+    let has_all = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|b| dir.join(b).is_file());
     if let Some(path) = std::env::var_os("PATH")
         && let Some(dir) = std::env::split_paths(&path).find(|d| has_all(d))
     {
@@ -273,9 +243,7 @@ fn port_is_free(port: u16) -> bool {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 fn check(output: &Output, what: &str) -> Result<()> {

@@ -11,11 +11,8 @@ use tracing_subscriber::EnvFilter;
 use crate::{GlobalArgs, embedded::EmbeddedCluster};
 
 pub fn init_tracing(format: &str) {
-    let filter = EnvFilter::try_from_env("CHARTER_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("CHARTER_LOG").unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if format == "json" {
         builder.json().flatten_event(true).init();
     } else {
@@ -53,7 +50,10 @@ pub async fn connect(global: &GlobalArgs) -> Result<Connected> {
     let fleet = Fleet::bootstrap(
         &url,
         pool_settings()?,
-        MigrationSet::embedded()?,
+        match &global.migrations {
+            Some(dir) => MigrationSet::from_dir(dir)?,
+            None => MigrationSet::embedded()?,
+        },
         fleet_settings()?,
     )
     .await
@@ -94,11 +94,7 @@ where
     T::Err: std::fmt::Display,
 {
     match std::env::var(name) {
-        Ok(raw) => raw
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|e| anyhow::anyhow!("{name}={raw:?}: {e}")),
+        Ok(raw) => raw.trim().parse().map(Some).map_err(|e| anyhow::anyhow!("{name}={raw:?}: {e}")),
         Err(_) => Ok(None),
     }
 }

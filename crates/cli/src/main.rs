@@ -24,28 +24,17 @@ struct Cli {
 pub struct GlobalArgs {
     /// The control plane's PostgreSQL URL. Without it, Charter runs a private
     /// PostgreSQL cluster in --data-dir (the embedded default).
-    #[arg(
-        long,
-        env = "CHARTER_DATABASE_URL",
-        global = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "CHARTER_DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
     /// Data directory of the embedded default.
-    #[arg(
-        long,
-        env = "CHARTER_DATA_DIR",
-        global = true,
-        default_value = ".charter"
-    )]
+    #[arg(long, env = "CHARTER_DATA_DIR", global = true, default_value = ".charter")]
     data_dir: PathBuf,
+    /// Read migrations from this directory (with ddl/ and dml/) instead of
+    /// the ones built into the binary.
+    #[arg(long, env = "CHARTER_MIGRATIONS_DIR", global = true)]
+    migrations: Option<PathBuf>,
     /// Log format on standard error: `text` or `json`.
-    #[arg(
-        long,
-        env = "CHARTER_LOG_FORMAT",
-        global = true,
-        default_value = "text"
-    )]
+    #[arg(long, env = "CHARTER_LOG_FORMAT", global = true, default_value = "text")]
     log_format: String,
 }
 
@@ -61,6 +50,9 @@ enum Command {
     /// Onboard and inspect tenants.
     #[command(subcommand)]
     Tenant(commands::tenant::TenantCommand),
+    /// Migrate the fleet: DDL once per database, DML once per tenant.
+    #[command(subcommand)]
+    Migrate(commands::migrate::MigrateCommand),
     /// Platform administrator keys.
     #[command(subcommand, name = "admin-key")]
     AdminKey(commands::admin_key::AdminKeyCommand),
@@ -72,10 +64,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     environment::init_tracing(&cli.global.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -99,6 +88,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db(command) => commands::db::run(global, command).await,
         Command::Tenant(command) => commands::tenant::run(global, command).await,
         Command::AdminKey(command) => commands::admin_key::run(global, command).await,
+        Command::Migrate(command) => commands::migrate::run(global, command).await,
         Command::Bench(command) => commands::bench::run(global, command).await,
     }
 }

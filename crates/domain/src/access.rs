@@ -31,11 +31,7 @@ impl TenantRole {
             "admin" => Ok(Self::Admin),
             "editor" => Ok(Self::Editor),
             "viewer" => Ok(Self::Viewer),
-            _ => Err(FieldError::new(
-                field,
-                "one_of",
-                "must be one of: admin, editor, viewer",
-            )),
+            _ => Err(FieldError::new(field, "one_of", "must be one of: admin, editor, viewer")),
         }
     }
 
@@ -78,11 +74,7 @@ pub enum Principal {
     /// An operator of the whole platform (`charter admin-key create`).
     PlatformAdmin { key_id: ApiKeyId },
     /// An integration key of exactly one tenant.
-    TenantKey {
-        key_id: ApiKeyId,
-        tenant: TenantId,
-        role: TenantRole,
-    },
+    TenantKey { key_id: ApiKeyId, tenant: TenantId, role: TenantRole },
 }
 
 impl Principal {
@@ -92,9 +84,7 @@ impl Principal {
 
     pub fn actor(&self) -> Actor {
         match self {
-            Self::PlatformAdmin { key_id } | Self::TenantKey { key_id, .. } => {
-                Actor::ApiKey(*key_id)
-            }
+            Self::PlatformAdmin { key_id } | Self::TenantKey { key_id, .. } => Actor::ApiKey(*key_id),
         }
     }
 
@@ -103,9 +93,7 @@ impl Principal {
         match self {
             // Platform operators act as tenant admins everywhere.
             Self::PlatformAdmin { .. } => Some(TenantRole::Admin),
-            Self::TenantKey {
-                tenant: own, role, ..
-            } => (*own == tenant).then_some(*role),
+            Self::TenantKey { tenant: own, role, .. } => (*own == tenant).then_some(*role),
         }
     }
 }
@@ -142,11 +130,7 @@ impl TenantGrant {
     /// A grant for the platform's own work in a tenant (onboarding,
     /// migrations, seeding). `job` names the work in logs and audit events.
     pub fn for_system(tenant: TenantId, job: &'static str) -> Self {
-        Self {
-            tenant,
-            role: TenantRole::Admin,
-            actor: Actor::System(job),
-        }
+        Self { tenant, role: TenantRole::Admin, actor: Actor::System(job) }
     }
 
     pub fn tenant(&self) -> TenantId {
@@ -163,20 +147,12 @@ impl TenantGrant {
 }
 
 /// Decides whether `principal` may perform `action` in `tenant`.
-pub fn authorize(
-    principal: &Principal,
-    tenant: TenantId,
-    action: Action,
-) -> Result<TenantGrant, Denied> {
+pub fn authorize(principal: &Principal, tenant: TenantId, action: Action) -> Result<TenantGrant, Denied> {
     let role = principal.role_in(tenant).ok_or(Denied::NoAccess)?;
     if !role.permits(action) {
         return Err(Denied::RoleTooWeak);
     }
-    Ok(TenantGrant {
-        tenant,
-        role,
-        actor: principal.actor(),
-    })
+    Ok(TenantGrant { tenant, role, actor: principal.actor() })
 }
 
 #[cfg(test)]
@@ -184,27 +160,15 @@ mod tests {
     use super::*;
 
     fn key(tenant: TenantId, role: TenantRole) -> Principal {
-        Principal::TenantKey {
-            key_id: ApiKeyId::generate(),
-            tenant,
-            role,
-        }
+        Principal::TenantKey { key_id: ApiKeyId::generate(), tenant, role }
     }
 
     #[test]
     fn a_tenant_key_reaches_only_its_tenant() {
         let (acme, globex) = (TenantId::generate(), TenantId::generate());
         let acme_admin = key(acme, TenantRole::Admin);
-        assert_eq!(
-            authorize(&acme_admin, acme, Action::Administer)
-                .unwrap()
-                .tenant(),
-            acme
-        );
-        assert_eq!(
-            authorize(&acme_admin, globex, Action::Read),
-            Err(Denied::NoAccess)
-        );
+        assert_eq!(authorize(&acme_admin, acme, Action::Administer).unwrap().tenant(), acme);
+        assert_eq!(authorize(&acme_admin, globex, Action::Read), Err(Denied::NoAccess));
     }
 
     #[test]
@@ -217,10 +181,7 @@ mod tests {
         ];
         for (role, expected) in table {
             let principal = key(tenant, role);
-            for (action, allowed) in [Action::Read, Action::Write, Action::Administer]
-                .into_iter()
-                .zip(expected)
-            {
+            for (action, allowed) in [Action::Read, Action::Write, Action::Administer].into_iter().zip(expected) {
                 let outcome = authorize(&principal, tenant, action);
                 assert_eq!(outcome.is_ok(), allowed, "{role} {action:?}");
                 if !allowed {
@@ -232,9 +193,7 @@ mod tests {
 
     #[test]
     fn platform_admins_act_as_tenant_admins() {
-        let admin = Principal::PlatformAdmin {
-            key_id: ApiKeyId::generate(),
-        };
+        let admin = Principal::PlatformAdmin { key_id: ApiKeyId::generate() };
         let grant = authorize(&admin, TenantId::generate(), Action::Administer).unwrap();
         assert_eq!(grant.role(), TenantRole::Admin);
     }

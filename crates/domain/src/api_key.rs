@@ -30,9 +30,7 @@ impl ApiKeySecret {
     pub fn parse(raw: &str) -> Option<Self> {
         let well_formed = raw.len() == ENCODED_LEN
             && raw.starts_with(PREFIX)
-            && raw[PREFIX.len()..]
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && raw[PREFIX.len()..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         well_formed.then(|| Self(raw.to_owned()))
     }
 
@@ -94,10 +92,7 @@ mod tests {
         let key = ApiKeySecret::from_random_bytes([7; 32]);
         assert_eq!(key.expose().len(), ENCODED_LEN);
         assert_eq!(ApiKeySecret::parse(key.expose()).unwrap(), key);
-        assert_eq!(
-            ApiKeySecret::parse(key.expose()).unwrap().hash(),
-            key.hash()
-        );
+        assert_eq!(ApiKeySecret::parse(key.expose()).unwrap().hash(), key.hash());
         assert!(!format!("{key:?}").contains(&key.expose()[10..]));
     }
 

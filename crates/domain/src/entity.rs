@@ -36,9 +36,7 @@ impl JurisdictionCode {
         };
         let country_ok = country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase());
         let subdivision_ok = subdivision.is_none_or(|s| {
-            (1..=3).contains(&s.len())
-                && s.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         });
         if country_ok && subdivision_ok {
             Ok(Self(raw.to_owned()))
@@ -74,24 +72,13 @@ impl NewEntity {
                 None
             }
         };
-        let jurisdiction =
-            jurisdiction.map(|raw| errors.take(JurisdictionCode::parse("jurisdiction", raw)));
+        let jurisdiction = jurisdiction.map(|raw| errors.take(JurisdictionCode::parse("jurisdiction", raw)));
         errors.finish()?;
         match (legal_name, jurisdiction) {
-            (Some(legal_name), None) => Ok(Self {
-                legal_name,
-                jurisdiction: None,
-            }),
-            (Some(legal_name), Some(Some(code))) => Ok(Self {
-                legal_name,
-                jurisdiction: Some(code),
-            }),
+            (Some(legal_name), None) => Ok(Self { legal_name, jurisdiction: None }),
+            (Some(legal_name), Some(Some(code))) => Ok(Self { legal_name, jurisdiction: Some(code) }),
             // `finish` returned Ok, so every `take` above succeeded.
-            _ => Err(Invalid(vec![FieldError::new(
-                "legal_name",
-                "required",
-                "is required",
-            )])),
+            _ => Err(Invalid(vec![FieldError::new("legal_name", "required", "is required")])),
         }
     }
 }
@@ -114,14 +101,8 @@ mod tests {
     fn new_entity_reports_every_error() {
         let Invalid(errors) = NewEntity::parse(Some("  "), Some("germany")).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.rule)).collect();
-        assert_eq!(
-            fields,
-            [("legal_name", "required"), ("jurisdiction", "iso_3166")]
-        );
-        assert_eq!(
-            NewEntity::parse(None, None).unwrap_err().0[0].field,
-            "legal_name"
-        );
+        assert_eq!(fields, [("legal_name", "required"), ("jurisdiction", "iso_3166")]);
+        assert_eq!(NewEntity::parse(None, None).unwrap_err().0[0].field, "legal_name");
         let ok = NewEntity::parse(Some(" Acme Holdings Ltd "), Some("GB")).unwrap();
         assert_eq!(ok.legal_name.as_str(), "Acme Holdings Ltd");
     }

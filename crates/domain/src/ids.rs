@@ -71,10 +71,7 @@ mod tests {
     fn parses_only_the_hyphenated_form() {
         let id = EntityId::generate();
         assert_eq!(EntityId::parse("id", &id.to_string()).unwrap(), id);
-        assert_eq!(
-            EntityId::parse("id", &id.to_string().to_uppercase()).unwrap(),
-            id
-        );
+        assert_eq!(EntityId::parse("id", &id.to_string().to_uppercase()).unwrap(), id);
         assert!(EntityId::parse("id", &id.as_uuid().simple().to_string()).is_err());
         assert!(EntityId::parse("id", "not-a-uuid").is_err());
         assert!(EntityId::parse("id", "'; DROP TABLE x; --").is_err());

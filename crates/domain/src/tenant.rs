@@ -16,9 +16,7 @@ impl Slug {
         let bytes = raw.as_bytes();
         let well_formed = (2..=63).contains(&bytes.len())
             && matches!(bytes[0], b'a'..=b'z' | b'0'..=b'9')
-            && bytes
-                .iter()
-                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'));
+            && bytes.iter().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'));
         if well_formed {
             Ok(Self(raw.to_owned()))
         } else {
@@ -76,11 +74,7 @@ impl Placement {
         match raw {
             "shared" => Ok(Self::Shared),
             "dedicated" => Ok(Self::Dedicated),
-            _ => Err(FieldError::new(
-                field,
-                "one_of",
-                "must be one of: shared, dedicated",
-            )),
+            _ => Err(FieldError::new(field, "one_of", "must be one of: shared, dedicated")),
         }
     }
 
@@ -106,9 +100,7 @@ impl DatabaseName {
         let bytes = raw.as_bytes();
         let well_formed = (1..=63).contains(&bytes.len())
             && matches!(bytes[0], b'a'..=b'z' | b'0'..=b'9')
-            && bytes
-                .iter()
-                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
+            && bytes.iter().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
         if well_formed {
             Ok(Self(raw.to_owned()))
         } else {
@@ -139,6 +131,8 @@ pub enum TenantStatus {
     Provisioning,
     /// Serving requests.
     Active,
+    /// Exported and deleted; the control plane keeps a tombstone.
+    Offboarded,
 }
 
 impl TenantStatus {
@@ -146,11 +140,7 @@ impl TenantStatus {
         match raw {
             "provisioning" => Ok(Self::Provisioning),
             "active" => Ok(Self::Active),
-            _ => Err(FieldError::new(
-                field,
-                "one_of",
-                "must be one of: provisioning, active",
-            )),
+            _ => Err(FieldError::new(field, "one_of", "must be one of: provisioning, active")),
         }
     }
 
@@ -158,6 +148,39 @@ impl TenantStatus {
         match self {
             Self::Provisioning => "provisioning",
             Self::Active => "active",
+            Self::Offboarded => "offboarded",
+        }
+    }
+}
+
+/// A tenant's service tier: it sets the limits that keep one tenant from
+/// starving the others (requests per second, statement time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Standard,
+    Premium,
+    /// No limits; for the platform's own tenants and load tests.
+    Unmetered,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Standard, Tier::Premium, Tier::Unmetered];
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        match raw {
+            "standard" => Ok(Self::Standard),
+            "premium" => Ok(Self::Premium),
+            "unmetered" => Ok(Self::Unmetered),
+            _ => Err(FieldError::new(field, "one_of", "must be one of: standard, premium, unmetered")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Premium => "premium",
+            Self::Unmetered => "unmetered",
         }
     }
 }
@@ -173,22 +196,8 @@ mod tests {
         for ok in ["acme", "a1", "initech-llp", "0day", &"a".repeat(63)] {
             assert!(Slug::parse("slug", ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            "a",
-            "-acme",
-            "Acme",
-            "acme_co",
-            "acme co",
-            "ac\u{e9}",
-            &"a".repeat(64),
-            "acme\n",
-        ] {
-            assert_eq!(
-                Slug::parse("slug", bad).unwrap_err().rule,
-                "pattern",
-                "{bad:?}"
-            );
+        for bad in ["", "a", "-acme", "Acme", "acme_co", "acme co", "ac\u{e9}", &"a".repeat(64), "acme\n"] {
+            assert_eq!(Slug::parse("slug", bad).unwrap_err().rule, "pattern", "{bad:?}");
         }
     }
 
@@ -206,10 +215,7 @@ mod tests {
     #[test]
     fn placement_words() {
         assert_eq!(Placement::parse("p", "shared").unwrap(), Placement::Shared);
-        assert_eq!(
-            Placement::parse("p", "dedicated").unwrap().as_str(),
-            "dedicated"
-        );
+        assert_eq!(Placement::parse("p", "dedicated").unwrap().as_str(), "dedicated");
         assert_eq!(Placement::parse("p", "Shared").unwrap_err().rule, "one_of");
     }
 }

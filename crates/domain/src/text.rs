@@ -18,11 +18,7 @@ pub(crate) fn bounded_text(field: &str, raw: &str, max_chars: usize) -> Result<S
         ));
     }
     if value.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "no_control_characters",
-            "must not contain control characters",
-        ));
+        return Err(FieldError::new(field, "no_control_characters", "must not contain control characters"));
     }
     Ok(value.to_owned())
 }
@@ -36,10 +32,7 @@ mod tests {
         assert_eq!(bounded_text("f", "  a b ", 3).unwrap(), "a b");
         assert_eq!(bounded_text("f", "   ", 3).unwrap_err().rule, "required");
         assert_eq!(bounded_text("f", "abcd", 3).unwrap_err().rule, "max_length");
-        assert_eq!(
-            bounded_text("f", "a\u{0}b", 3).unwrap_err().rule,
-            "no_control_characters"
-        );
+        assert_eq!(bounded_text("f", "a\u{0}b", 3).unwrap_err().rule, "no_control_characters");
         // Length counts characters, not bytes.
         assert!(bounded_text("f", "äöü", 3).is_ok());
     }

@@ -15,11 +15,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            rule,
-            message: message.into(),
-        }
+        Self { field: field.into(), rule, message: message.into() }
     }
 
     /// The same error reported under another field name, e.g. when a value
@@ -79,10 +75,6 @@ impl Collector {
     /// `Ok(())` when nothing was recorded; call before unwrapping the
     /// `Option`s returned by [`Collector::take`].
     pub fn finish(self) -> Result<(), Invalid> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Invalid(self.errors))
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(Invalid(self.errors)) }
     }
 }

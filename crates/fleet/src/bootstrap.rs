@@ -16,35 +16,19 @@ impl Fleet {
         migrations: MigrationSet,
         settings: FleetSettings,
     ) -> Result<Self, FleetError> {
-        let control = ControlPlane::connect(
-            control_url,
-            PoolSettings {
-                max_size: 8,
-                ..pools
-            },
-        )
-        .await?;
+        let control = ControlPlane::connect(control_url, PoolSettings { max_size: 8, ..pools }).await?;
         control.migrate().await?;
         let data = DataPlane::new(control.clone(), pools);
         let fleet = Self::new(control, data, migrations, settings);
         if fleet.control.list_databases().await?.is_empty() {
             let raw = format!("{}_shared_1", control_url.database());
-            let name = DatabaseName::parse("name", &raw)
-                .map_err(|e| FleetError::Invalid(format!("{raw}: {e}")))?;
-            match fleet
-                .create_database(control_url, &name, DatabaseKind::Shared)
-                .await
-            {
+            let name = DatabaseName::parse("name", &raw).map_err(|e| FleetError::Invalid(format!("{raw}: {e}")))?;
+            match fleet.create_database(control_url, &name, DatabaseKind::Shared).await {
                 Ok(record) => {
                     tracing::info!(database = %record.name, "created the first shared database")
                 }
                 // Another process bootstrapping at the same moment won.
-                Err(_)
-                    if fleet
-                        .control
-                        .database_by_name(name.as_str())
-                        .await?
-                        .is_some() => {}
+                Err(_) if fleet.control.database_by_name(name.as_str()).await?.is_some() => {}
                 Err(e) => return Err(e),
             }
         }

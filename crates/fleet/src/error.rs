@@ -8,9 +8,7 @@ pub enum FleetError {
     #[error("tenant {} already exists with other details", .existing.slug)]
     SlugTaken { existing: Box<TenantRecord> },
     /// Every shared database is full.
-    #[error(
-        "no shared database has room for another tenant; register one with `charter db add --kind shared`"
-    )]
+    #[error("no shared database has room for another tenant; register one with `charter db add --kind shared`")]
     NoSharedCapacity,
     /// There is no server to create a dedicated database on.
     #[error(
@@ -23,6 +21,12 @@ pub enum FleetError {
     /// The migration files are inconsistent or were changed after being applied.
     #[error("{0}")]
     Migrations(String),
+    /// A database did not answer.
+    #[error("database {database} is unreachable: {reason}")]
+    Unreachable { database: String, reason: String },
+    /// A database's schema is older than this binary.
+    #[error("database {database} is at DDL {at:04} but this binary needs {needs:04}: run `charter migrate apply`")]
+    SchemaBehind { database: String, at: i32, needs: i32 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -10,6 +10,7 @@
 
 mod bootstrap;
 mod error;
+pub mod migrate;
 pub mod migrations;
 mod onboarding;
 mod provision;
@@ -39,11 +40,7 @@ pub struct FleetSettings {
 
 impl Default for FleetSettings {
     fn default() -> Self {
-        Self {
-            shared_capacity: 5_000,
-            dedicated_server: None,
-            lock_timeout: Duration::from_secs(30),
-        }
+        Self { shared_capacity: 5_000, dedicated_server: None, lock_timeout: Duration::from_secs(30) }
     }
 }
 
@@ -57,18 +54,8 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    pub fn new(
-        control: ControlPlane,
-        data: DataPlane,
-        migrations: MigrationSet,
-        settings: FleetSettings,
-    ) -> Self {
-        Self {
-            control,
-            data,
-            migrations: Arc::new(migrations),
-            settings,
-        }
+    pub fn new(control: ControlPlane, data: DataPlane, migrations: MigrationSet, settings: FleetSettings) -> Self {
+        Self { control, data, migrations: Arc::new(migrations), settings }
     }
 
     pub fn control(&self) -> &ControlPlane {

@@ -7,9 +7,13 @@
 use charter_domain::{
     access::TenantGrant,
     ids::TenantId,
-    tenant::{DatabaseKind, DatabaseName, Placement, Slug, TenantName, TenantStatus},
+    tenant::{DatabaseKind, DatabaseName, Placement, Slug, TenantName, TenantStatus, Tier},
 };
-use charter_storage::control::{PlacedIn, TenantRecord};
+use charter_storage::{
+    control::{PlacedIn, TenantRecord},
+    data::DmlStep,
+    data::TxOptions,
+};
 
 use crate::{Fleet, FleetError};
 
@@ -19,6 +23,9 @@ pub struct OnboardRequest {
     pub slug: Slug,
     pub name: TenantName,
     pub placement: Placement,
+    /// The tier a new tenant starts in. Not part of the request's identity:
+    /// repeating an onboarding after the tier was changed is not a conflict.
+    pub tier: Tier,
 }
 
 /// What onboarding did.
@@ -43,25 +50,16 @@ impl Fleet {
         let id = TenantId::generate();
         let (tenant, created) = match self
             .control
-            .insert_tenant(id, &request.slug, &request.name, request.placement)
+            .insert_tenant(id, &request.slug, &request.name, request.placement, request.tier)
             .await?
         {
             Some(tenant) => (tenant, true),
             None => {
-                let existing = self
-                    .control
-                    .tenant_by_slug(&request.slug)
-                    .await?
-                    .ok_or_else(|| {
-                        FleetError::Invalid(format!(
-                            "tenant {} vanished while being onboarded",
-                            request.slug
-                        ))
-                    })?;
+                let existing = self.control.tenant_by_slug(&request.slug).await?.ok_or_else(|| {
+                    FleetError::Invalid(format!("tenant {} vanished while being onboarded", request.slug))
+                })?;
                 if existing.name != request.name || existing.placement != request.placement {
-                    return Err(FleetError::SlugTaken {
-                        existing: Box::new(existing),
-                    });
+                    return Err(FleetError::SlugTaken { existing: Box::new(existing) });
                 }
                 (existing, false)
             }
@@ -73,60 +71,61 @@ impl Fleet {
             Some(placed) => placed,
             None => self.place(&tenant).await?,
         };
-        let mut tx = self
-            .data
-            .begin(
-                database.id,
-                &TenantGrant::for_system(tenant.id, "onboarding"),
-            )
-            .await?;
-        tx.ensure_tenant_row(&tenant.slug).await?;
-        tx.commit().await?;
+        self.provision_tenant_data(&tenant, &database).await?;
         self.control.activate_tenant(tenant.id).await?;
         let live = self
             .control
             .tenant_by_slug(&tenant.slug)
             .await?
-            .ok_or_else(|| {
-                FleetError::Invalid(format!(
-                    "tenant {} vanished while being onboarded",
-                    tenant.slug
-                ))
-            })?;
+            .ok_or_else(|| FleetError::Invalid(format!("tenant {} vanished while being onboarded", tenant.slug)))?;
         tracing::info!(tenant = %live.slug, database = %database.name, placement = live.placement.as_str(), "onboarded tenant");
-        Ok(if created {
-            Onboarded::Created(live)
-        } else {
-            Onboarded::Existing(live)
-        })
+        Ok(if created { Onboarded::Created(live) } else { Onboarded::Existing(live) })
+    }
+
+    /// Writes the tenant's row in its database and applies every data
+    /// migration to it, in one transaction: a new tenant starts at the
+    /// latest DML version, like every other tenant after `migrate apply`.
+    async fn provision_tenant_data(&self, tenant: &TenantRecord, database: &PlacedIn) -> Result<(), FleetError> {
+        let mut tx = self
+            .data
+            .begin(database.id, &TenantGrant::for_system(tenant.id, "onboarding"), TxOptions::maintenance())
+            .await?;
+        let schema = tx.ddl_version().await?;
+        if schema < self.migrations.latest_ddl() {
+            return Err(FleetError::SchemaBehind {
+                database: database.name.clone(),
+                at: schema,
+                needs: self.migrations.latest_ddl(),
+            });
+        }
+        tx.ensure_tenant_row(&tenant.slug).await?;
+        let applied = tx.applied_dml().await?;
+        let steps: Vec<DmlStep<'_>> = self
+            .migrations
+            .dml
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .map(|m| DmlStep { version: m.version, name: &m.name, checksum: &m.checksum, sql: &m.sql })
+            .collect();
+        tx.apply_dml(&steps).await?;
+        Ok(())
     }
 
     async fn place(&self, tenant: &TenantRecord) -> Result<PlacedIn, FleetError> {
         match tenant.placement {
-            Placement::Shared => self
-                .control
-                .place_in_shared(tenant.id)
-                .await?
-                .ok_or(FleetError::NoSharedCapacity),
+            Placement::Shared => self.control.place_in_shared(tenant.id).await?.ok_or(FleetError::NoSharedCapacity),
             Placement::Dedicated => {
                 let name = self.dedicated_database_name(tenant.id)?;
                 let database = match self.control.database_by_name(name.as_str()).await? {
                     Some(existing) => existing,
                     None => {
                         let server = self.dedicated_server().await?;
-                        self.create_database(&server, &name, DatabaseKind::Dedicated)
-                            .await?
+                        self.create_database(&server, &name, DatabaseKind::Dedicated).await?
                     }
                 };
-                self.control
-                    .place_in(tenant.id, database.id)
-                    .await?
-                    .ok_or_else(|| {
-                        FleetError::Invalid(format!(
-                            "dedicated database {} already holds another tenant",
-                            database.name
-                        ))
-                    })
+                self.control.place_in(tenant.id, database.id).await?.ok_or_else(|| {
+                    FleetError::Invalid(format!("dedicated database {} already holds another tenant", database.name))
+                })
             }
         }
     }

@@ -34,18 +34,12 @@ impl Fleet {
     /// applies every DDL migration, checks the schema lint and records it in
     /// the control plane.
     pub async fn add_database(&self, request: AddDatabase) -> Result<DatabaseRecord, FleetError> {
-        let name = request
-            .name
-            .clone()
-            .unwrap_or_else(|| request.admin_url.database().to_owned());
-        let name =
-            DatabaseName::parse("name", &name).map_err(|e| FleetError::Invalid(e.to_string()))?;
+        let name = request.name.clone().unwrap_or_else(|| request.admin_url.database().to_owned());
+        let name = DatabaseName::parse("name", &name).map_err(|e| FleetError::Invalid(e.to_string()))?;
         let capacity = match (request.kind, request.capacity) {
             (DatabaseKind::Dedicated, None | Some(1)) => 1,
             (DatabaseKind::Dedicated, Some(_)) => {
-                return Err(FleetError::Invalid(
-                    "a dedicated database holds exactly one tenant (capacity 1)".into(),
-                ));
+                return Err(FleetError::Invalid("a dedicated database holds exactly one tenant (capacity 1)".into()));
             }
             (DatabaseKind::Shared, Some(c)) if c < 1 => {
                 return Err(FleetError::Invalid("capacity must be at least 1".into()));
@@ -60,11 +54,8 @@ impl Fleet {
         }
         let password = self.app_password().await?;
         self.prepare_database(&request.admin_url, &password).await?;
-        let app_url = request.app_url.clone().unwrap_or_else(|| {
-            request
-                .admin_url
-                .with_credentials(APP_ROLE, Some(&password))
-        });
+        let app_url =
+            request.app_url.clone().unwrap_or_else(|| request.admin_url.with_credentials(APP_ROLE, Some(&password)));
         let record = self
             .control
             .register_database(&NewDatabase {
@@ -76,20 +67,16 @@ impl Fleet {
             })
             .await;
         match record {
-            Err(StoreError::Conflict { .. }) => Err(FleetError::Invalid(format!(
-                "a database named {name} was registered concurrently"
-            ))),
+            Err(StoreError::Conflict { .. }) => {
+                Err(FleetError::Invalid(format!("a database named {name} was registered concurrently")))
+            }
             other => Ok(other?),
         }
     }
 
     /// Creates (if needed) and prepares the database `admin_url` names, and
     /// brings its schema up to date.
-    pub(crate) async fn prepare_database(
-        &self,
-        admin_url: &DbUrl,
-        app_password: &str,
-    ) -> Result<(), FleetError> {
+    pub(crate) async fn prepare_database(&self, admin_url: &DbUrl, app_password: &str) -> Result<(), FleetError> {
         // Roles are per server; the database may not exist yet, so work from
         // the server's maintenance database first.
         let server = AdminConnection::connect(&admin_url.with_database("postgres")).await?;
@@ -102,18 +89,25 @@ impl Fleet {
         self.migrate_schema(&mut db).await
     }
 
-    /// Applies the pending DDL migrations to one database under its schema lock.
+    /// Applies the pending DDL migrations to a database not (yet) served,
+    /// under its schema lock. A contract migration whose DML some tenant of
+    /// the database lacks is left for `charter migrate apply`.
     pub(crate) async fn migrate_schema(&self, db: &mut AdminConnection) -> Result<(), FleetError> {
         db.ensure_ddl_ledger().await?;
         let name = db.url().database().to_owned();
         db.lock_schema(self.settings.lock_timeout).await?;
         let outcome = async {
             let applied = db.applied_ddl().await?;
-            let pending: Vec<_> =
-                self.migrations.pending_ddl(&applied, &name)?.into_iter().map(|m| m.script.clone()).collect();
-            for script in &pending {
-                let took = db.apply_ddl(script, self.settings.lock_timeout).await?;
-                tracing::info!(database = %name, version = script.version, migration = %script.name, ?took, "applied DDL");
+            self.migrations.verify_applied_ddl(&applied, &name)?;
+            let tenants = db.dml_state().await?.tenants;
+            for ddl in self.migrations.pending_ddl(&applied) {
+                if let Some(required) = ddl.requires_dml
+                    && tenants.iter().any(|t| !t.applied.contains(&required))
+                {
+                    break;
+                }
+                let took = db.apply_ddl(&ddl.script, self.settings.lock_timeout).await?;
+                tracing::info!(database = %name, migration = %ddl.label(), ?took, "applied DDL");
             }
             Ok::<_, FleetError>(())
         }
@@ -126,10 +120,7 @@ impl Fleet {
 
     /// The application role's password, made on first use.
     pub(crate) async fn app_password(&self) -> Result<String, FleetError> {
-        Ok(self
-            .control
-            .setting_or_init(APP_PASSWORD_SETTING, random_password)
-            .await?)
+        Ok(self.control.setting_or_init(APP_PASSWORD_SETTING, random_password).await?)
     }
 
     /// Creates a new database named `name` on the server of `server` and

@@ -14,6 +14,13 @@ pub enum StoreError {
     /// a request means a bug or an attack, not a typo.
     #[error("rejected by the database ({sqlstate}): {message}")]
     Rejected { sqlstate: String, message: String },
+    /// The tenant may not be written here now: frozen while it moves to
+    /// another database, or moved away already (SQLSTATE CH001).
+    #[error("the tenant is not writable in this database right now")]
+    TenantFrozen,
+    /// A statement ran past the tenant's `statement_timeout`.
+    #[error("a statement ran past its time limit")]
+    Timeout,
     /// The database could not be reached or timed out.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -23,7 +30,7 @@ pub enum StoreError {
     /// A migration script failed; the message names it and the server's error.
     #[error("{0}")]
     MigrationFailed(String),
-    #[error("database error: {0}")]
+    #[error("database error: {}", describe(.0))]
     Database(#[source] tokio_postgres::Error),
     #[error("internal storage error: {0}")]
     Internal(String),
@@ -40,6 +47,24 @@ impl StoreError {
     }
 }
 
+/// A server error with its SQLSTATE, detail and where it happened;
+/// tokio-postgres's own `Display` says only "db error".
+pub(crate) fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => {
+            let mut text = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+            if let Some(detail) = db.detail() {
+                text.push_str(&format!("; {detail}"));
+            }
+            if let Some(place) = db.where_() {
+                text.push_str(&format!("; at {place}"));
+            }
+            text
+        }
+        None => error.to_string(),
+    }
+}
+
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
         let Some(db) = error.as_db_error() else {
@@ -47,10 +72,12 @@ impl From<tokio_postgres::Error> for StoreError {
             return Self::Unavailable(error.to_string());
         };
         let code = db.code();
-        if *code == SqlState::UNIQUE_VIOLATION {
-            Self::Conflict {
-                constraint: db.constraint().unwrap_or("unique").to_owned(),
-            }
+        if code.code() == "CH001" {
+            Self::TenantFrozen
+        } else if *code == SqlState::QUERY_CANCELED && db.message().contains("statement timeout") {
+            Self::Timeout
+        } else if *code == SqlState::UNIQUE_VIOLATION {
+            Self::Conflict { constraint: db.constraint().unwrap_or("unique").to_owned() }
         } else if [
             SqlState::CHECK_VIOLATION,
             SqlState::NOT_NULL_VIOLATION,
@@ -60,10 +87,7 @@ impl From<tokio_postgres::Error> for StoreError {
         ]
         .contains(code)
         {
-            Self::Rejected {
-                sqlstate: code.code().to_owned(),
-                message: db.message().to_owned(),
-            }
+            Self::Rejected { sqlstate: code.code().to_owned(), message: db.message().to_owned() }
         } else if [
             SqlState::QUERY_CANCELED,
             SqlState::LOCK_NOT_AVAILABLE,

@@ -28,7 +28,6 @@ pub const DATA_SCHEMA: &str = "charter";
 /// 32 bytes from the operating system's random source.
 pub(crate) fn random_bytes() -> Result<[u8; 32], StoreError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| StoreError::Internal(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Internal(format!("no randomness available: {e}")))?;
     Ok(bytes)
 }

@@ -18,8 +18,7 @@ pub const GLOBAL_TABLES: &[&str] = &["charter.ddl_ledger"];
 
 /// The one policy expression a tenant table may rely on, as PostgreSQL
 /// prints it back.
-const TENANT_POLICY: &str =
-    "(tenant_id = (NULLIF(current_setting('charter.tenant_id'::text, true), ''::text))::uuid)";
+const TENANT_POLICY: &str = "(tenant_id = (NULLIF(current_setting('charter.tenant_id'::text, true), ''::text))::uuid)";
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -58,13 +57,11 @@ async fn lint(client: &Client) -> Result<Vec<Violation>, StoreError> {
     let policies = policies(client).await?;
     let unique_indexes = unique_indexes(client).await?;
     for relation in &relations {
-        let violation = |rule: &'static str, detail: String| Violation {
-            object: relation.name.clone(),
-            rule,
-            detail,
-        };
+        let violation = |rule: &'static str, detail: String| Violation { object: relation.name.clone(), rule, detail };
         match relation.kind {
-            'S' => found.push(violation("no_sequences", "ids are UUIDs; a sequence is shared state across tenants".into())),
+            'S' => {
+                found.push(violation("no_sequences", "ids are UUIDs; a sequence is shared state across tenants".into()))
+            }
             'm' => found.push(violation(
                 "no_materialized_views",
                 "row-level security does not apply to materialized views".into(),
@@ -89,12 +86,19 @@ async fn lint(client: &Client) -> Result<Vec<Violation>, StoreError> {
                 let no_constraints = Vec::new();
                 let own_constraints = constraints.get(&relation.oid).unwrap_or(&no_constraints);
                 lint_tenant_table(relation, own_constraints, &tenant_tables, &relations, &mut found);
-                lint_tenant_policies(relation, policies.get(&relation.oid).map(Vec::as_slice).unwrap_or(&[]), &mut found);
+                lint_tenant_policies(
+                    relation,
+                    policies.get(&relation.oid).map(Vec::as_slice).unwrap_or(&[]),
+                    &mut found,
+                );
                 for index in unique_indexes.get(&relation.oid).map(Vec::as_slice).unwrap_or(&[]) {
                     if relation.tenant_attnum.is_none_or(|t| !index.columns.contains(&t)) {
                         found.push(violation(
                             "unique_includes_tenant_id",
-                            format!("unique index {} does not include tenant_id: it would reveal other tenants' values", index.name),
+                            format!(
+                                "unique index {} does not include tenant_id: it would reveal other tenants' values",
+                                index.name
+                            ),
                         ));
                     }
                 }
@@ -217,10 +221,7 @@ async fn unique_indexes(client: &Client) -> Result<HashMap<u32, Vec<UniqueIndex>
         .await?;
     let mut by_table: HashMap<u32, Vec<UniqueIndex>> = HashMap::new();
     for r in rows {
-        by_table.entry(r.get(0)).or_default().push(UniqueIndex {
-            name: r.get(1),
-            columns: r.get(2),
-        });
+        by_table.entry(r.get(0)).or_default().push(UniqueIndex { name: r.get(1), columns: r.get(2) });
     }
     Ok(by_table)
 }
@@ -230,6 +231,8 @@ struct Policy {
     permissive: bool,
     command: char,
     applies_to_app: bool,
+    /// Applies to the owner role only (and not to the application role).
+    owner_only: bool,
     using: Option<String>,
     check: Option<String>,
 }
@@ -240,9 +243,10 @@ async fn policies(client: &Client) -> Result<HashMap<u32, Vec<Policy>>, StoreErr
             "SELECT polrelid, polname, polpermissive, polcmd::text,
                     0::oid = ANY (polroles) OR EXISTS (SELECT 1 FROM unnest(polroles) r
                                                        WHERE pg_has_role($1::text, r, 'MEMBER')),
-                    pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid)
+                    pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid),
+                    polroles = ARRAY[(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $2)]
                FROM pg_catalog.pg_policy",
-            &[&APP_ROLE],
+            &[&APP_ROLE, &OWNER_ROLE],
         )
         .await?;
     let mut by_table: HashMap<u32, Vec<Policy>> = HashMap::new();
@@ -255,6 +259,7 @@ async fn policies(client: &Client) -> Result<HashMap<u32, Vec<Policy>>, StoreErr
             applies_to_app: r.get(4),
             using: r.get(5),
             check: r.get(6),
+            owner_only: r.get::<_, Option<bool>>(7).unwrap_or(false),
         });
     }
     Ok(by_table)
@@ -268,47 +273,31 @@ fn lint_tenant_table(
     found: &mut Vec<Violation>,
 ) {
     let mut violation = |rule: &'static str, detail: String| {
-        found.push(Violation {
-            object: table.name.clone(),
-            rule,
-            detail,
-        });
+        found.push(Violation { object: table.name.clone(), rule, detail });
     };
     if let Some(problem) = &table.tenant_column_problem {
-        violation(
-            "tenant_id_column",
-            format!("{problem}; every tenant table needs tenant_id uuid NOT NULL"),
-        );
+        violation("tenant_id_column", format!("{problem}; every tenant table needs tenant_id uuid NOT NULL"));
     }
     if !table.rls_enabled {
         violation("rls_enabled", "row-level security is not enabled".into());
     }
     if !table.rls_forced {
-        violation(
-            "rls_forced",
-            "row-level security is not forced (the owner would bypass it)".into(),
-        );
+        violation("rls_forced", "row-level security is not forced (the owner would bypass it)".into());
     }
     for privilege in &table.app_privileges {
         if matches!(privilege.as_str(), "TRUNCATE" | "REFERENCES" | "TRIGGER") {
             violation(
                 "app_privileges",
-                format!(
-                    "the application role has {privilege} (TRUNCATE bypasses row-level security)"
-                ),
+                format!("the application role has {privilege} (TRUNCATE bypasses row-level security)"),
             );
         }
     }
     let tenant = table.tenant_attnum;
-    let leads_with_tenant =
-        |columns: &[i16]| tenant.is_some() && columns.first().copied() == tenant;
+    let leads_with_tenant = |columns: &[i16]| tenant.is_some() && columns.first().copied() == tenant;
     match constraints.iter().find(|c| c.kind == 'p') {
         None => violation("pk_leads_with_tenant_id", "has no primary key".into()),
         Some(pk) if !leads_with_tenant(&pk.columns) => {
-            violation(
-                "pk_leads_with_tenant_id",
-                format!("primary key {} does not start with tenant_id", pk.name),
-            );
+            violation("pk_leads_with_tenant_id", format!("primary key {} does not start with tenant_id", pk.name));
         }
         Some(_) => {}
     }
@@ -325,12 +314,9 @@ fn lint_tenant_table(
                 if !tenant_tables.contains(&target) {
                     continue; // References a global table: allowed.
                 }
-                let target_tenant = relations
-                    .iter()
-                    .find(|r| r.oid == target)
-                    .and_then(|r| r.tenant_attnum);
-                let target_leads = target_tenant.is_some()
-                    && constraint.referenced_columns.first().copied() == target_tenant;
+                let target_tenant = relations.iter().find(|r| r.oid == target).and_then(|r| r.tenant_attnum);
+                let target_leads =
+                    target_tenant.is_some() && constraint.referenced_columns.first().copied() == target_tenant;
                 if !leads_with_tenant(&constraint.columns) || !target_leads {
                     violation(
                         "fk_leads_with_tenant_id",
@@ -348,24 +334,21 @@ fn lint_tenant_table(
 
 fn lint_tenant_policies(table: &Relation, policies: &[Policy], found: &mut Vec<Violation>) {
     let mut violation = |rule: &'static str, detail: String| {
-        found.push(Violation {
-            object: table.name.clone(),
-            rule,
-            detail,
-        });
+        found.push(Violation { object: table.name.clone(), rule, detail });
     };
     let permissive: Vec<&Policy> = policies.iter().filter(|p| p.permissive).collect();
-    if !permissive
-        .iter()
-        .any(|p| p.command == '*' && p.applies_to_app)
-    {
+    if !permissive.iter().any(|p| p.command == '*' && p.applies_to_app) {
         violation(
             "tenant_policy",
             "has no permissive policy for all commands that applies to the application role".into(),
         );
     }
-    // Permissive policies are OR-ed: one loose policy opens the table.
+    // Permissive policies are OR-ed: one loose policy opens the table. The
+    // only other kind allowed lets the migration role read (plan, report).
     for policy in permissive {
+        if policy.owner_only && !policy.applies_to_app && policy.command == 'r' {
+            continue;
+        }
         let using_ok = policy.using.as_deref() == Some(TENANT_POLICY);
         let check_ok = match policy.check.as_deref() {
             Some(check) => check == TENANT_POLICY,
@@ -405,29 +388,16 @@ async fn lint_roles(client: &Client, found: &mut Vec<Violation>) -> Result<(), S
         return Ok(());
     };
     let mut violation = |rule: &'static str, detail: String| {
-        found.push(Violation {
-            object: APP_ROLE.into(),
-            rule,
-            detail,
-        });
+        found.push(Violation { object: APP_ROLE.into(), rule, detail });
     };
     if role.get::<_, bool>(0) {
-        violation(
-            "app_not_superuser",
-            "the application role is a superuser".into(),
-        );
+        violation("app_not_superuser", "the application role is a superuser".into());
     }
     if role.get::<_, bool>(1) {
-        violation(
-            "app_not_bypassrls",
-            "the application role has BYPASSRLS".into(),
-        );
+        violation("app_not_bypassrls", "the application role has BYPASSRLS".into());
     }
     if role.get::<_, bool>(2) {
-        violation(
-            "app_not_owner_member",
-            format!("the application role is a member of {OWNER_ROLE}"),
-        );
+        violation("app_not_owner_member", format!("the application role is a member of {OWNER_ROLE}"));
     }
     for powerful in role.get::<_, Vec<String>>(3) {
         violation(
@@ -462,15 +432,9 @@ async fn lint_roles(client: &Client, found: &mut Vec<Violation>) -> Result<(), S
     for row in owned {
         let what: String = row.get(0);
         if what.starts_with("create on") {
-            violation(
-                "app_owns_nothing",
-                format!("the application role may {what}"),
-            );
+            violation("app_owns_nothing", format!("the application role may {what}"));
         } else {
-            violation(
-                "app_owns_nothing",
-                format!("the application role owns {what}"),
-            );
+            violation("app_owns_nothing", format!("the application role owns {what}"));
         }
     }
     Ok(())

@@ -16,10 +16,7 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self {
-            max_size: 16,
-            wait_timeout: Duration::from_secs(10),
-        }
+        Self { max_size: 16, wait_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -27,13 +24,8 @@ impl Default for PoolSettings {
 /// Charter sets session state, and a transaction abandoned mid-way is rolled
 /// back before its connection is reused (see `TenantTx`'s `Drop`).
 pub(crate) fn build_pool(url: &DbUrl, settings: PoolSettings) -> Result<Pool, StoreError> {
-    let manager = Manager::from_config(
-        url.pg_config()?,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let manager =
+        Manager::from_config(url.pg_config()?, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     Pool::builder(manager)
         .max_size(settings.max_size)
         .runtime(Runtime::Tokio1)

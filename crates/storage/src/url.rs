@@ -10,22 +10,16 @@ pub struct DbUrl(url::Url);
 
 impl DbUrl {
     pub fn parse(raw: &str) -> Result<Self, StoreError> {
-        let url = url::Url::parse(raw)
-            .map_err(|e| StoreError::Config(format!("not a URL ({e}): {}", redact(raw))))?;
+        let url = url::Url::parse(raw).map_err(|e| StoreError::Config(format!("not a URL ({e}): {}", redact(raw))))?;
         if !matches!(url.scheme(), "postgres" | "postgresql") {
-            return Err(StoreError::Config(format!(
-                "expected a postgres:// URL, got scheme {:?}",
-                url.scheme()
-            )));
+            return Err(StoreError::Config(format!("expected a postgres:// URL, got scheme {:?}", url.scheme())));
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(StoreError::Config("the database URL names no host".into()));
         }
         let parsed = Self(url);
         if parsed.database().is_empty() {
-            return Err(StoreError::Config(format!(
-                "the database URL names no database: {parsed}"
-            )));
+            return Err(StoreError::Config(format!("the database URL names no database: {parsed}")));
         }
         Ok(parsed)
     }
@@ -64,11 +58,7 @@ impl DbUrl {
 
     /// The server part (`host:port`), to tell whether two URLs share a server.
     pub fn server(&self) -> String {
-        format!(
-            "{}:{}",
-            self.0.host_str().unwrap_or_default(),
-            self.0.port().unwrap_or(5432)
-        )
+        format!("{}:{}", self.0.host_str().unwrap_or_default(), self.0.port().unwrap_or(5432))
     }
 
     /// The URL with its password; only for connecting or storing.
@@ -116,10 +106,7 @@ mod tests {
     #[test]
     fn hides_passwords() {
         let url = DbUrl::parse("postgres://admin:s3cret@db.example:6432/charter").unwrap();
-        assert_eq!(
-            url.to_string(),
-            "postgres://admin:***@db.example:6432/charter"
-        );
+        assert_eq!(url.to_string(), "postgres://admin:***@db.example:6432/charter");
         assert!(!format!("{url:?}").contains("s3cret"));
         assert_eq!(url.database(), "charter");
         assert_eq!(url.server(), "db.example:6432");
@@ -128,24 +115,14 @@ mod tests {
     #[test]
     fn derives_urls() {
         let url = DbUrl::parse("postgres://admin:pw@localhost/charter").unwrap();
-        let app = url
-            .with_database("shard_1")
-            .with_credentials("charter_app", Some("x y"));
-        assert_eq!(
-            app.expose(),
-            "postgres://charter_app:x%20y@localhost/shard_1"
-        );
+        let app = url.with_database("shard_1").with_credentials("charter_app", Some("x y"));
+        assert_eq!(app.expose(), "postgres://charter_app:x%20y@localhost/shard_1");
         assert!(app.pg_config().is_ok());
     }
 
     #[test]
     fn refuses_non_postgres_urls() {
-        for bad in [
-            "mysql://h/db",
-            "postgres://h",
-            "not a url",
-            "postgres:///db",
-        ] {
+        for bad in ["mysql://h/db", "postgres://h", "not a url", "postgres:///db"] {
             assert!(DbUrl::parse(bad).is_err(), "{bad}");
         }
     }

@@ -112,20 +112,10 @@ impl CreateApiKey {
         let name = required(&mut errors, "name", self.name.as_deref(), KeyName::parse);
         let role = required(&mut errors, "role", self.role.as_deref(), TenantRole::parse);
         if self.expires_at.is_some_and(|at| at <= Utc::now()) {
-            errors.push(FieldError::new(
-                "expires_at",
-                "future",
-                "must be in the future",
-            ));
+            errors.push(FieldError::new("expires_at", "future", "must be in the future"));
         }
         errors.finish()?;
-        name.zip(role).ok_or_else(|| {
-            Invalid(vec![FieldError::new(
-                "body",
-                "required",
-                "incomplete request",
-            )])
-        })
+        name.zip(role).ok_or_else(|| Invalid(vec![FieldError::new("body", "required", "incomplete request")]))
     }
 }
 
@@ -148,30 +138,17 @@ pub(crate) async fn create(
     PathParams(slug): PathParams<String>,
     JsonBody(body): JsonBody<CreateApiKey>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
-    let scope = state
-        .tenant_scope(&caller, &slug, Action::Administer)
-        .await?;
+    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
     let (name, role) = body.parse()?;
     let (record, secret) = state
         .fleet()
         .control()
-        .create_key(
-            Some(scope.grant.tenant()),
-            KeyRole::Tenant(role),
-            &name,
-            body.expires_at,
-        )
+        .create_key(Some(scope.grant.tenant()), KeyRole::Tenant(role), &name, body.expires_at)
         .await?;
     tracing::info!(tenant = %scope.slug, key = %record.id, role = %role, "created API key");
     let key = ApiKey::from_record(record)
         .ok_or_else(|| ApiError::Internal("created a tenant key without a tenant role".into()))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedApiKey {
-            api_key: key,
-            key: secret.expose().to_owned(),
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(CreatedApiKey { api_key: key, key: secret.expose().to_owned() })))
 }
 
 /// List a tenant's keys (tenant admins).
@@ -191,17 +168,9 @@ pub(crate) async fn list(
     caller: Caller,
     PathParams(slug): PathParams<String>,
 ) -> Result<Json<ApiKeyList>, ApiError> {
-    let scope = state
-        .tenant_scope(&caller, &slug, Action::Administer)
-        .await?;
-    let keys = state
-        .fleet()
-        .control()
-        .list_keys(Some(scope.grant.tenant()))
-        .await?;
-    Ok(Json(ApiKeyList {
-        items: keys.into_iter().filter_map(ApiKey::from_record).collect(),
-    }))
+    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
+    let keys = state.fleet().control().list_keys(Some(scope.grant.tenant())).await?;
+    Ok(Json(ApiKeyList { items: keys.into_iter().filter_map(ApiKey::from_record).collect() }))
 }
 
 /// Revoke a key (tenant admins). It stops working at once.
@@ -224,15 +193,9 @@ pub(crate) async fn revoke(
     caller: Caller,
     PathParams((slug, id)): PathParams<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let scope = state
-        .tenant_scope(&caller, &slug, Action::Administer)
-        .await?;
+    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
     let id = ApiKeyId::parse("id", &id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
-    let revoked = state
-        .fleet()
-        .control()
-        .revoke_key(Some(scope.grant.tenant()), id)
-        .await?;
+    let revoked = state.fleet().control().revoke_key(Some(scope.grant.tenant()), id).await?;
     if revoked.is_none() {
         return Err(ApiError::NotFound(Missing::ApiKey));
     }

@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
 };
 use charter_domain::{access::Action, entity::NewEntity, ids::EntityId};
-use charter_storage::data::EntityRecord;
+use charter_storage::data::{EntityRecord, TxMode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,14 +81,11 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, HeaderMap, Json<Entity>), ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
     let entity = NewEntity::parse(body.legal_name.as_deref(), body.jurisdiction.as_deref())?;
-    let mut tx = state.begin(&scope).await?;
+    let mut tx = state.begin(&scope, TxMode::Write).await?;
     let record = tx.insert_entity(EntityId::generate(), &entity).await?;
     tx.commit().await?;
     let mut headers = HeaderMap::new();
-    if let Ok(location) = HeaderValue::from_str(&format!(
-        "/api/v1/tenants/{}/entities/{}",
-        scope.slug, record.id
-    )) {
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/tenants/{}/entities/{}", scope.slug, record.id)) {
         headers.insert(header::LOCATION, location);
     }
     if let Some(tag) = etag(&record) {
@@ -123,15 +120,10 @@ pub(crate) async fn list(
         .map(|raw| EntityId::parse("cursor", raw))
         .transpose()
         .map_err(|e| ApiError::InvalidQuery(vec![e]))?;
-    let mut tx = state.begin(&scope).await?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
     let rows = tx.list_entities(after, page.limit + 1).await?;
     tx.commit().await?;
-    Ok(Json(Paged::from_rows(
-        rows,
-        page.limit,
-        |e| e.id.to_string(),
-        Entity::from,
-    )))
+    Ok(Json(Paged::from_rows(rows, page.limit, |e| e.id.to_string(), Entity::from)))
 }
 
 /// Get a legal entity.
@@ -156,7 +148,7 @@ pub(crate) async fn get(
 ) -> Result<(HeaderMap, Json<Entity>), ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
     let id = EntityId::parse("id", &id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
-    let mut tx = state.begin(&scope).await?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
     let record = tx.entity(id).await?;
     tx.commit().await?;
     let record = record.ok_or(ApiError::NotFound(Missing::Entity))?;

@@ -9,9 +9,7 @@ use serde::Serialize;
 use crate::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/livez", get(livez))
-        .route("/readyz", get(readyz))
+    Router::new().route("/livez", get(livez)).route("/readyz", get(readyz))
 }
 
 /// The process is up.
@@ -41,51 +39,21 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) 
     let mut checks = vec![check("control-plane".into(), fleet.control().ping()).await];
     match fleet.control().list_databases().await {
         Ok(databases) => {
-            let pings = databases
-                .into_iter()
-                .map(|db| check(format!("database {}", db.name), fleet.data().ping(db.id)));
+            let pings =
+                databases.into_iter().map(|db| check(format!("database {}", db.name), fleet.data().ping(db.id)));
             checks.extend(join_all(pings).await);
         }
-        Err(e) => checks.push(Check {
-            name: "database registry".into(),
-            ok: false,
-            error: Some(e.to_string()),
-        }),
+        Err(e) => checks.push(Check { name: "database registry".into(), ok: false, error: Some(e.to_string()) }),
     }
     let ready = checks.iter().all(|c| c.ok);
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (
-        status,
-        Json(Readiness {
-            status: if ready { "ready" } else { "unavailable" },
-            checks,
-        }),
-    )
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(Readiness { status: if ready { "ready" } else { "unavailable" }, checks }))
 }
 
-async fn check<E: std::fmt::Display>(
-    name: String,
-    ping: impl Future<Output = Result<(), E>>,
-) -> Check {
+async fn check<E: std::fmt::Display>(name: String, ping: impl Future<Output = Result<(), E>>) -> Check {
     match tokio::time::timeout(CHECK_TIMEOUT, ping).await {
-        Ok(Ok(())) => Check {
-            name,
-            ok: true,
-            error: None,
-        },
-        Ok(Err(e)) => Check {
-            name,
-            ok: false,
-            error: Some(e.to_string()),
-        },
-        Err(_) => Check {
-            name,
-            ok: false,
-            error: Some(format!("no answer within {CHECK_TIMEOUT:?}")),
-        },
+        Ok(Ok(())) => Check { name, ok: true, error: None },
+        Ok(Err(e)) => Check { name, ok: false, error: Some(e.to_string()) },
+        Err(_) => Check { name, ok: false, error: Some(format!("no answer within {CHECK_TIMEOUT:?}")) },
     }
 }

@@ -9,7 +9,7 @@ use axum::{
 use charter_domain::{
     FieldError, Invalid,
     access::Principal,
-    tenant::{Placement, Slug, TenantName},
+    tenant::{Placement, Slug, TenantName, Tier},
     validation::Collector,
 };
 use charter_fleet::{OnboardRequest, Onboarded};
@@ -42,6 +42,29 @@ pub(crate) struct OnboardTenant {
     /// its own with the same schema.
     #[schema(required = true, value_type = PlacementName)]
     placement: Option<String>,
+    /// Service tier, which sets the tenant's request rate and statement time
+    /// limits (default `standard`).
+    #[schema(value_type = Option<TierName>)]
+    tier: Option<String>,
+}
+
+/// A tenant's service tier.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TierName {
+    Standard,
+    Premium,
+    Unmetered,
+}
+
+impl From<Tier> for TierName {
+    fn from(tier: Tier) -> Self {
+        match tier {
+            Tier::Standard => Self::Standard,
+            Tier::Premium => Self::Premium,
+            Tier::Unmetered => Self::Unmetered,
+        }
+    }
 }
 
 /// Where a tenant's data lives.
@@ -66,24 +89,15 @@ impl OnboardTenant {
         let mut errors = Collector::new();
         let slug = required(&mut errors, "slug", self.slug.as_deref(), Slug::parse);
         let name = required(&mut errors, "name", self.name.as_deref(), TenantName::parse);
-        let placement = required(
-            &mut errors,
-            "placement",
-            self.placement.as_deref(),
-            Placement::parse,
-        );
+        let placement = required(&mut errors, "placement", self.placement.as_deref(), Placement::parse);
+        let tier = match self.tier.as_deref() {
+            Some(raw) => errors.take(Tier::parse("tier", raw)),
+            None => Some(Tier::Standard),
+        };
         errors.finish()?;
-        match (slug, name, placement) {
-            (Some(slug), Some(name), Some(placement)) => Ok(OnboardRequest {
-                slug,
-                name,
-                placement,
-            }),
-            _ => Err(Invalid(vec![FieldError::new(
-                "body",
-                "required",
-                "incomplete request",
-            )])),
+        match (slug, name, placement, tier) {
+            (Some(slug), Some(name), Some(placement), Some(tier)) => Ok(OnboardRequest { slug, name, placement, tier }),
+            _ => Err(Invalid(vec![FieldError::new("body", "required", "incomplete request")])),
         }
     }
 }
@@ -112,9 +126,10 @@ pub(crate) struct Tenant {
     slug: String,
     name: String,
     placement: PlacementName,
-    /// `provisioning` while onboarding runs, then `active`.
+    /// `provisioning` while onboarding runs, then `active`; `offboarded` for a tombstone.
     #[schema(example = "active")]
     status: &'static str,
+    tier: TierName,
     /// The database serving the tenant; `null` while provisioning.
     database: Option<TenantDatabase>,
     created_at: DateTime<Utc>,
@@ -136,11 +151,8 @@ impl From<TenantRecord> for Tenant {
             name: t.name.as_str().to_owned(),
             placement: t.placement.into(),
             status: t.status.as_str(),
-            database: t.database.map(|d| TenantDatabase {
-                id: d.id.as_uuid(),
-                name: d.name,
-                kind: d.kind.into(),
-            }),
+            tier: t.tier.into(),
+            database: t.database.map(|d| TenantDatabase { id: d.id.as_uuid(), name: d.name, kind: d.kind.into() }),
             created_at: t.created_at,
         }
     }
@@ -215,17 +227,8 @@ pub(crate) async fn list(
         Principal::PlatformAdmin { .. } => None,
         Principal::TenantKey { tenant, .. } => Some(*tenant),
     };
-    let rows = state
-        .fleet()
-        .control()
-        .list_tenants(after.as_ref(), page.limit + 1, only)
-        .await?;
-    Ok(Json(Paged::from_rows(
-        rows,
-        page.limit,
-        |t| t.slug.to_string(),
-        Tenant::from,
-    )))
+    let rows = state.fleet().control().list_tenants(after.as_ref(), page.limit + 1, only).await?;
+    Ok(Json(Paged::from_rows(rows, page.limit, |t| t.slug.to_string(), Tenant::from)))
 }
 
 /// Get a tenant.
@@ -246,12 +249,7 @@ pub(crate) async fn get(
     PathParams(raw_slug): PathParams<String>,
 ) -> Result<Json<Tenant>, ApiError> {
     let slug = Slug::parse("slug", &raw_slug).map_err(|e| ApiError::InvalidPath(vec![e]))?;
-    let tenant = state
-        .fleet()
-        .control()
-        .tenant_by_slug(&slug)
-        .await?
-        .ok_or(ApiError::NotFound(Missing::Tenant))?;
+    let tenant = state.fleet().control().tenant_by_slug(&slug).await?.ok_or(ApiError::NotFound(Missing::Tenant))?;
     if caller.0.role_in(tenant.id).is_none() {
         return Err(ApiError::NotFound(Missing::Tenant));
     }

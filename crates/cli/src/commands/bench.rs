@@ -8,9 +8,10 @@ use charter_domain::{
     access::TenantGrant,
     entity::NewEntity,
     ids::EntityId,
-    tenant::{Placement, Slug, TenantName},
+    tenant::{Placement, Slug, TenantName, Tier},
 };
 use charter_fleet::OnboardRequest;
+use charter_storage::data::TxOptions;
 use clap::Subcommand;
 use serde::Serialize;
 
@@ -51,18 +52,10 @@ pub enum BenchCommand {
 
 pub async fn run(global: &GlobalArgs, command: BenchCommand) -> Result<()> {
     match command {
-        BenchCommand::Onboarding {
-            api,
-            key,
-            shared,
-            dedicated,
-            json,
-        } => onboarding(&api, &key, shared, dedicated, json).await,
-        BenchCommand::Seed {
-            slug,
-            entities,
-            json,
-        } => {
+        BenchCommand::Onboarding { api, key, shared, dedicated, json } => {
+            onboarding(&api, &key, shared, dedicated, json).await
+        }
+        BenchCommand::Seed { slug, entities, json } => {
             let connected = environment::connect(global).await?;
             let result = seed(&connected.fleet, &slug, entities, json).await;
             connected.shutdown().await?;
@@ -100,13 +93,7 @@ impl Timings {
     }
 }
 
-async fn onboarding(
-    api: &str,
-    key: &str,
-    shared: usize,
-    dedicated: usize,
-    json: bool,
-) -> Result<()> {
+async fn onboarding(api: &str, key: &str, shared: usize, dedicated: usize, json: bool) -> Result<()> {
     let client = reqwest::Client::new();
     let run = uuid::Uuid::now_v7().simple().to_string();
     let run = &run[run.len() - 8..];
@@ -129,11 +116,7 @@ async fn onboarding(
                 .context("onboarding request failed")?;
             let elapsed = started.elapsed();
             if response.status() != reqwest::StatusCode::CREATED {
-                bail!(
-                    "onboarding returned {}: {}",
-                    response.status(),
-                    response.text().await.unwrap_or_default()
-                );
+                bail!("onboarding returned {}: {}", response.status(), response.text().await.unwrap_or_default());
             }
             samples.push(elapsed);
         }
@@ -155,25 +138,13 @@ async fn onboarding(
             ]
         })
         .collect();
-    output::table(
-        &[
-            "PLACEMENT",
-            "TENANTS",
-            "MEDIAN_MS",
-            "P95_MS",
-            "MIN_MS",
-            "MAX_MS",
-        ],
-        &rows,
-    );
+    output::table(&["PLACEMENT", "TENANTS", "MEDIAN_MS", "P95_MS", "MIN_MS", "MAX_MS"], &rows);
     Ok(())
 }
 
 /// The predictable id of the n-th seeded entity.
 pub fn seeded_entity_id(n: u32) -> EntityId {
-    EntityId::from_uuid(uuid::Uuid::from_u128(
-        0x0000_0000_0000_7000_8000_0000_0000_0000 | u128::from(n),
-    ))
+    EntityId::from_uuid(uuid::Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0000 | u128::from(n)))
 }
 
 async fn seed(fleet: &charter_fleet::Fleet, slug: &str, entities: u32, json: bool) -> Result<()> {
@@ -181,14 +152,13 @@ async fn seed(fleet: &charter_fleet::Fleet, slug: &str, entities: u32, json: boo
         slug: Slug::parse("--slug", slug)?,
         name: TenantName::parse("name", &format!("Benchmark {slug}"))?,
         placement: Placement::Shared,
+        // Load tests measure the platform, not the tier limits.
+        tier: Tier::Unmetered,
     };
     let tenant = fleet.onboard(&request).await?.tenant().clone();
-    let database = tenant
-        .database
-        .clone()
-        .context("the tenant has no database")?;
+    let database = tenant.database.clone().context("the tenant has no database")?;
     let grant = TenantGrant::for_system(tenant.id, "bench seed");
-    let mut tx = fleet.data().begin(database.id, &grant).await?;
+    let mut tx = fleet.data().begin(database.id, &grant, TxOptions::maintenance()).await?;
     let mut inserted = 0;
     if entities > 0 && tx.entity(seeded_entity_id(entities)).await?.is_none() {
         for n in 1..=entities {

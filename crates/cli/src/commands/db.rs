@@ -78,14 +78,7 @@ pub async fn run(global: &GlobalArgs, command: DbCommand) -> Result<()> {
 
 async fn execute(fleet: &charter_fleet::Fleet, command: DbCommand) -> Result<()> {
     match command {
-        DbCommand::Add {
-            kind,
-            url,
-            name,
-            capacity,
-            app_url,
-            json,
-        } => {
+        DbCommand::Add { kind, url, name, capacity, app_url, json } => {
             let kind = DatabaseKind::parse("kind", &kind)?;
             let record = fleet
                 .add_database(AddDatabase {
@@ -99,12 +92,7 @@ async fn execute(fleet: &charter_fleet::Fleet, command: DbCommand) -> Result<()>
             if json {
                 output::json(&DatabaseView::from(&record))
             } else {
-                println!(
-                    "registered {} database {} ({})",
-                    record.kind.as_str(),
-                    record.name,
-                    record.admin_url
-                );
+                println!("registered {} database {} ({})", record.kind.as_str(), record.name, record.admin_url);
                 Ok(())
             }
         }
@@ -138,10 +126,7 @@ async fn execute(fleet: &charter_fleet::Fleet, command: DbCommand) -> Result<()>
             let mut reports = Vec::new();
             for database in fleet.control().list_databases().await? {
                 let connection = AdminConnection::connect(&database.admin_url).await?;
-                reports.push(Report {
-                    database: database.name,
-                    violations: connection.lint_schema().await?,
-                });
+                reports.push(Report { database: database.name, violations: connection.lint_schema().await? });
             }
             let total: usize = reports.iter().map(|r| r.violations.len()).sum();
             if json {

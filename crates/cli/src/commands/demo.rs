@@ -7,10 +7,11 @@ use charter_domain::{
     api_key::KeyName,
     entity::NewEntity,
     ids::EntityId,
-    tenant::{Placement, Slug, TenantName},
+    tenant::{Placement, Slug, TenantName, Tier},
 };
 use charter_fleet::{Fleet, OnboardRequest};
 use charter_storage::control::KeyRole;
+use charter_storage::data::TxOptions;
 
 use crate::{GlobalArgs, commands::serve, environment};
 
@@ -46,26 +47,20 @@ const DEMO_TENANTS: &[DemoTenant] = &[
         slug: "globex",
         name: "Globex Corporation",
         placement: Placement::Shared,
-        entities: &[
-            ("Globex Corporation", "US-DE"),
-            ("Globex UK Limited", "GB"),
-            ("Globex Nederland B.V.", "NL"),
-        ],
+        entities: &[("Globex Corporation", "US-DE"), ("Globex UK Limited", "GB"), ("Globex Nederland B.V.", "NL")],
     },
     DemoTenant {
         slug: "umbrella",
         name: "Umbrella Holdings",
         placement: Placement::Dedicated,
-        entities: &[
-            ("Umbrella Holdings plc", "GB"),
-            ("Umbrella Pharma AG", "CH"),
-        ],
+        entities: &[("Umbrella Holdings plc", "GB"), ("Umbrella Pharma AG", "CH")],
     },
 ];
 
 pub async fn run(global: &GlobalArgs, args: DemoArgs) -> Result<()> {
     let connected = environment::connect(global).await?;
     let result = async {
+        serve::ensure_schema_current(&connected).await?;
         seed(&connected.fleet).await?;
         let name = KeyName::parse("name", &format!("demo {}", chrono::Utc::now().format("%Y-%m-%d %H:%M:%S")))?;
         let (_, key) = connected.fleet.control().create_key(None, KeyRole::PlatformAdmin, &name, None).await?;
@@ -95,6 +90,7 @@ async fn seed(fleet: &Fleet) -> Result<()> {
             slug: Slug::parse("slug", demo.slug)?,
             name: TenantName::parse("name", demo.name)?,
             placement: demo.placement,
+            tier: Tier::Standard,
         };
         let tenant = fleet.onboard(&request).await?.tenant().clone();
         let Some(database) = tenant.database else {
@@ -102,10 +98,7 @@ async fn seed(fleet: &Fleet) -> Result<()> {
         };
         let mut tx = fleet
             .data()
-            .begin(
-                database.id,
-                &TenantGrant::for_system(tenant.id, "demo seed"),
-            )
+            .begin(database.id, &TenantGrant::for_system(tenant.id, "demo seed"), TxOptions::maintenance())
             .await?;
         if tx.list_entities(None, 1).await?.is_empty() {
             for (legal_name, jurisdiction) in demo.entities {

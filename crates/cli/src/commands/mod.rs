@@ -4,5 +4,6 @@ pub mod admin_key;
 pub mod bench;
 pub mod db;
 pub mod demo;
+pub mod migrate;
 pub mod serve;
 pub mod tenant;

@@ -1,10 +1,13 @@
 //! `charter serve`: the HTTP API.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, num::NonZeroU32, time::Duration};
 
-use anyhow::{Context, Result};
-use charter_api::{ApiConfig, AppState};
-use charter_fleet::Fleet;
+use anyhow::{Context, Result, bail};
+use charter_api::{ApiConfig, AppState, Limits, TierLimits};
+use charter_fleet::{
+    Fleet,
+    migrate::{ApplyOptions, Silent},
+};
 use tokio::net::TcpListener;
 
 use crate::{GlobalArgs, environment};
@@ -18,6 +21,10 @@ pub struct ServeArgs {
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
     let connected = environment::connect(global).await?;
+    if let Err(e) = ensure_schema_current(&connected).await {
+        connected.shutdown().await?;
+        return Err(e);
+    }
     let served = serve(&connected.fleet, &args.listen, |addr| {
         println!("charter: serving the API on http://{addr} (OpenAPI at /api/openapi.json)");
     })
@@ -26,16 +33,42 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> Result<()> {
     served
 }
 
+/// Refuses to serve databases whose schema is older than this binary, and
+/// says how to migrate them. The embedded default, which one person runs,
+/// is migrated on the spot instead.
+pub async fn ensure_schema_current(connected: &environment::Connected) -> Result<()> {
+    let fleet = &connected.fleet;
+    let behind: Vec<String> = fleet
+        .status(fleet.migrations())
+        .await?
+        .into_iter()
+        .filter(|s| s.error.is_none() && s.ddl_version < s.ddl_latest)
+        .map(|s| format!("{} is at DDL {:04}, this binary needs {:04}", s.database, s.ddl_version, s.ddl_latest))
+        .collect();
+    if behind.is_empty() {
+        return Ok(());
+    }
+    if connected.cluster.is_none() {
+        bail!(
+            "refusing to serve: {}.\nRun `charter migrate plan` to see what will change, then `charter migrate apply` \
+             (docs/migrations.md).",
+            behind.join("; ")
+        );
+    }
+    tracing::info!(databases = ?behind, "migrating the embedded default");
+    let report = fleet.apply(fleet.migrations(), &ApplyOptions::default(), &Silent).await?;
+    if report.failed() {
+        bail!("migrating the embedded default failed: {}", serde_json::to_string(&report)?);
+    }
+    Ok(())
+}
+
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
 pub async fn serve(fleet: &Fleet, listen: &str, on_ready: impl FnOnce(SocketAddr)) -> Result<()> {
     let state = AppState::new(fleet.clone(), api_config()?);
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     on_ready(listener.local_addr()?);
-    axum::serve(listener, charter_api::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, charter_api::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("stopped serving");
     Ok(())
 }
@@ -43,11 +76,27 @@ pub async fn serve(fleet: &Fleet, listen: &str, on_ready: impl FnOnce(SocketAddr
 fn api_config() -> Result<ApiConfig> {
     let defaults = ApiConfig::default();
     Ok(ApiConfig {
-        max_body_bytes: environment::env_parse("CHARTER_MAX_BODY_BYTES")?
-            .unwrap_or(defaults.max_body_bytes),
+        max_body_bytes: environment::env_parse("CHARTER_MAX_BODY_BYTES")?.unwrap_or(defaults.max_body_bytes),
         cache_ttl: environment::env_parse("CHARTER_CACHE_TTL_MS")?
             .map(Duration::from_millis)
             .unwrap_or(defaults.cache_ttl),
+        limits: Limits {
+            standard: tier_limits("STANDARD", defaults.limits.standard)?,
+            premium: tier_limits("PREMIUM", defaults.limits.premium)?,
+            unmetered: tier_limits("UNMETERED", defaults.limits.unmetered)?,
+        },
+    })
+}
+
+/// `CHARTER_TIER_<TIER>_RPS`, `_BURST` and `_STATEMENT_TIMEOUT_MS` (0: no limit).
+fn tier_limits(tier: &str, defaults: TierLimits) -> Result<TierLimits> {
+    let rps: Option<u32> = environment::env_parse(&format!("CHARTER_TIER_{tier}_RPS"))?;
+    let burst: Option<u32> = environment::env_parse(&format!("CHARTER_TIER_{tier}_BURST"))?;
+    let timeout: Option<u64> = environment::env_parse(&format!("CHARTER_TIER_{tier}_STATEMENT_TIMEOUT_MS"))?;
+    Ok(TierLimits {
+        requests_per_second: rps.map_or(defaults.requests_per_second, NonZeroU32::new),
+        burst: burst.map_or(defaults.burst, NonZeroU32::new),
+        statement_timeout: timeout.map_or(defaults.statement_timeout, |ms| (ms > 0).then(|| Duration::from_millis(ms))),
     })
 }
 

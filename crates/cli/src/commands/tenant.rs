@@ -1,7 +1,7 @@
 //! `charter tenant`: onboarding and inspecting tenants.
 
 use anyhow::{Result, anyhow};
-use charter_domain::tenant::{Placement, Slug, TenantName};
+use charter_domain::tenant::{Placement, Slug, TenantName, Tier};
 use charter_fleet::{OnboardRequest, Onboarded};
 use charter_storage::control::TenantRecord;
 use clap::Subcommand;
@@ -19,8 +19,17 @@ pub enum TenantCommand {
         name: String,
         #[arg(long, value_parser = ["shared", "dedicated"], default_value = "shared")]
         placement: String,
+        /// Service tier: request rate and statement time limits.
+        #[arg(long, value_parser = ["standard", "premium", "unmetered"], default_value = "standard")]
+        tier: String,
         #[arg(long)]
         json: bool,
+    },
+    /// Change a tenant's service tier.
+    SetTier {
+        slug: String,
+        #[arg(value_parser = ["standard", "premium", "unmetered"])]
+        tier: String,
     },
     /// List every tenant.
     List {
@@ -42,6 +51,7 @@ struct TenantView {
     name: String,
     placement: &'static str,
     status: &'static str,
+    tier: &'static str,
     database: Option<String>,
     created_at: String,
 }
@@ -54,6 +64,7 @@ impl From<&TenantRecord> for TenantView {
             name: t.name.as_str().to_owned(),
             placement: t.placement.as_str(),
             status: t.status.as_str(),
+            tier: t.tier.as_str(),
             database: t.database.as_ref().map(|d| d.name.clone()),
             created_at: t.created_at.to_rfc3339(),
         }
@@ -69,42 +80,35 @@ pub async fn run(global: &GlobalArgs, command: TenantCommand) -> Result<()> {
 
 async fn execute(fleet: &charter_fleet::Fleet, command: TenantCommand) -> Result<()> {
     match command {
-        TenantCommand::Create {
-            slug,
-            name,
-            placement,
-            json,
-        } => {
+        TenantCommand::Create { slug, name, placement, tier, json } => {
             let request = OnboardRequest {
                 slug: Slug::parse("--slug", &slug)?,
                 name: TenantName::parse("--name", &name)?,
                 placement: Placement::parse("--placement", &placement)?,
+                tier: Tier::parse("--tier", &tier)?,
             };
             let outcome = fleet.onboard(&request).await?;
             let view = TenantView::from(outcome.tenant());
             if json {
                 return output::json(&view);
             }
-            let verb = if matches!(outcome, Onboarded::Created(_)) {
-                "onboarded"
-            } else {
-                "already onboarded:"
-            };
-            println!(
-                "{verb} {} in {}",
-                view.slug,
-                view.database.as_deref().unwrap_or("-")
-            );
+            let verb = if matches!(outcome, Onboarded::Created(_)) { "onboarded" } else { "already onboarded:" };
+            println!("{verb} {} in {}", view.slug, view.database.as_deref().unwrap_or("-"));
+            Ok(())
+        }
+        TenantCommand::SetTier { slug, tier } => {
+            let slug = Slug::parse("slug", &slug)?;
+            let tier = Tier::parse("tier", &tier)?;
+            let tenant = fleet.control().tenant_by_slug(&slug).await?.ok_or_else(|| anyhow!("no tenant {slug}"))?;
+            fleet.control().set_tier(tenant.id, tier).await?;
+            println!("{slug} is now {}", tier.as_str());
             Ok(())
         }
         TenantCommand::List { json } => {
             let mut tenants = Vec::new();
             let mut after: Option<Slug> = None;
             loop {
-                let page = fleet
-                    .control()
-                    .list_tenants(after.as_ref(), 1000, None)
-                    .await?;
+                let page = fleet.control().list_tenants(after.as_ref(), 1000, None).await?;
                 let done = page.len() < 1000;
                 after = page.last().map(|t| t.slug.clone());
                 tenants.extend(page.iter().map(TenantView::from));
@@ -132,11 +136,7 @@ async fn execute(fleet: &charter_fleet::Fleet, command: TenantCommand) -> Result
         }
         TenantCommand::Show { slug, json } => {
             let slug = Slug::parse("slug", &slug)?;
-            let tenant = fleet
-                .control()
-                .tenant_by_slug(&slug)
-                .await?
-                .ok_or_else(|| anyhow!("no tenant {slug}"))?;
+            let tenant = fleet.control().tenant_by_slug(&slug).await?.ok_or_else(|| anyhow!("no tenant {slug}"))?;
             let view = TenantView::from(&tenant);
             if json {
                 return output::json(&view);

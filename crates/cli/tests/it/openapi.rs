@@ -18,19 +18,10 @@ fn operations(document: &serde_json::Value) -> BTreeSet<String> {
 #[tokio::test]
 async fn the_served_document_describes_every_operation() {
     let deployment = Deployment::start().await;
-    let response = deployment
-        .http
-        .get(deployment.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap();
+    let response = deployment.http.get(deployment.url("/api/openapi.json")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let document: serde_json::Value = response.json().await.unwrap();
-    assert!(
-        document["openapi"].as_str().unwrap().starts_with("3.1"),
-        "{}",
-        document["openapi"]
-    );
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"), "{}", document["openapi"]);
     let expected: BTreeSet<String> = [
         "POST /api/v1/tenants",
         "GET /api/v1/tenants",
@@ -50,10 +41,7 @@ async fn the_served_document_describes_every_operation() {
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
-            assert!(
-                responses.contains_key("401"),
-                "{method} {path} documents 401"
-            );
+            assert!(responses.contains_key("401"), "{method} {path} documents 401");
             assert!(
                 responses
                     .iter()
@@ -61,10 +49,7 @@ async fn the_served_document_describes_every_operation() {
                     .all(|(_, r)| r["content"].get("application/problem+json").is_some()),
                 "{method} {path}: errors are problem+json"
             );
-            assert!(
-                operation["security"].is_array(),
-                "{method} {path} declares its security"
-            );
+            assert!(operation["security"].is_array(), "{method} {path} declares its security");
         }
     }
     deployment.destroy().await;

@@ -11,13 +11,7 @@ use crate::support::Deployment;
 #[tokio::test]
 async fn shared_tenants_go_to_the_database_with_the_fewest_tenants_below_capacity() {
     let deployment = Deployment::start().await;
-    let first = deployment
-        .fleet
-        .control()
-        .list_databases()
-        .await
-        .unwrap()
-        .remove(0);
+    let first = deployment.fleet.control().list_databases().await.unwrap().remove(0);
     for slug in ["a1", "a2"] {
         assert_eq!(deployment.onboard(slug, "shared").await.0, 201);
     }
@@ -26,9 +20,7 @@ async fn shared_tenants_go_to_the_database_with_the_fewest_tenants_below_capacit
         .fleet
         .add_database(AddDatabase {
             kind: DatabaseKind::Shared,
-            admin_url: first
-                .admin_url
-                .with_database(&format!("{}_2", first.admin_url.database())),
+            admin_url: first.admin_url.with_database(&format!("{}_2", first.admin_url.database())),
             app_url: None,
             name: None,
             capacity: Some(2),
@@ -42,15 +34,7 @@ async fn shared_tenants_go_to_the_database_with_the_fewest_tenants_below_capacit
         placed.push(body["database"]["name"].as_str().unwrap().to_owned());
     }
     // b1 and b2 fill the emptier second database, then it is full.
-    assert_eq!(
-        placed,
-        [
-            second.name.clone(),
-            second.name.clone(),
-            first.name.clone(),
-            first.name.clone()
-        ]
-    );
+    assert_eq!(placed, [second.name.clone(), second.name.clone(), first.name.clone(), first.name.clone()]);
     let counts: Vec<(String, i64)> = deployment
         .fleet
         .control()
@@ -68,30 +52,13 @@ async fn shared_tenants_go_to_the_database_with_the_fewest_tenants_below_capacit
 async fn concurrent_identical_onboardings_make_one_tenant() {
     let deployment = Deployment::start().await;
     let body = json!({ "slug": "racer", "name": "Racer LLP", "placement": "shared" });
-    let requests = (0..8).map(|_| {
-        deployment.send(
-            Method::POST,
-            "/api/v1/tenants",
-            &deployment.admin_key,
-            Some(body.clone()),
-        )
-    });
+    let requests =
+        (0..8).map(|_| deployment.send(Method::POST, "/api/v1/tenants", &deployment.admin_key, Some(body.clone())));
     let responses = join_all(requests).await;
-    let ids: std::collections::HashSet<String> = responses
-        .iter()
-        .map(|(_, b)| b["id"].as_str().unwrap_or("?").to_owned())
-        .collect();
+    let ids: std::collections::HashSet<String> =
+        responses.iter().map(|(_, b)| b["id"].as_str().unwrap_or("?").to_owned()).collect();
     assert_eq!(ids.len(), 1, "{responses:?}");
-    assert_eq!(
-        responses.iter().filter(|(s, _)| *s == 201).count(),
-        1,
-        "{responses:?}"
-    );
-    assert!(
-        responses
-            .iter()
-            .all(|(s, b)| (*s == 201 || *s == 200) && b["status"] == "active"),
-        "{responses:?}"
-    );
+    assert_eq!(responses.iter().filter(|(s, _)| *s == 201).count(), 1, "{responses:?}");
+    assert!(responses.iter().all(|(s, b)| (*s == 201 || *s == 200) && b["status"] == "active"), "{responses:?}");
     deployment.destroy().await;
 }

@@ -45,10 +45,7 @@ pub async fn sweep_leftovers() {
         return;
     };
     for name in names {
-        let pid = name[TEST_DB_PREFIX.len()..]
-            .split('_')
-            .next()
-            .and_then(|p| p.parse::<u32>().ok());
+        let pid = name[TEST_DB_PREFIX.len()..].split('_').next().and_then(|p| p.parse::<u32>().ok());
         let alive = pid.is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
         if !alive {
             let _ = admin.drop_database(&name).await;
@@ -74,16 +71,8 @@ pub struct Server {
 
 impl Server {
     pub async fn start(fleet: Fleet) -> Self {
-        let state = AppState::new(
-            fleet,
-            ApiConfig {
-                max_body_bytes: 64 * 1024,
-                ..ApiConfig::default()
-            },
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a port");
+        let state = AppState::new(fleet, ApiConfig { max_body_bytes: 64 * 1024, ..ApiConfig::default() });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
@@ -94,11 +83,7 @@ impl Server {
                 .await
                 .expect("server runs");
         });
-        Self {
-            base,
-            shutdown: Some(tx),
-            handle: Some(handle),
-        }
+        Self { base, shutdown: Some(tx), handle: Some(handle) }
     }
 
     pub async fn stop(mut self) {
@@ -120,13 +105,8 @@ impl Deployment {
         sweep_leftovers().await;
         let server_url = server_url();
         let name = unique_database_name();
-        let admin = AdminConnection::connect(&server_url)
-            .await
-            .expect("connect to the test PostgreSQL");
-        admin
-            .create_plain_database(&name)
-            .await
-            .expect("create the control-plane database");
+        let admin = AdminConnection::connect(&server_url).await.expect("connect to the test PostgreSQL");
+        admin.create_plain_database(&name).await.expect("create the control-plane database");
         let control_url = server_url.with_database(&name);
         let fleet = fleet(&control_url, pool_size).await;
         let (_, key) = fleet
@@ -140,13 +120,7 @@ impl Deployment {
             .await
             .expect("admin key");
         let server = Server::start(fleet.clone()).await;
-        Self {
-            control_url,
-            fleet,
-            server,
-            admin_key: key.expose().to_owned(),
-            http: reqwest::Client::new(),
-        }
+        Self { control_url, fleet, server, admin_key: key.expose().to_owned(), http: reqwest::Client::new() }
     }
 
     /// Another fleet over the same control plane, with its own pools.
@@ -161,13 +135,7 @@ impl Deployment {
     /// `POST /api/v1/tenants` as the platform admin; returns (status, body).
     pub async fn onboard(&self, slug: &str, placement: &str) -> (u16, Value) {
         let body = json!({ "slug": slug, "name": format!("{slug} firm"), "placement": placement });
-        self.send(
-            reqwest::Method::POST,
-            "/api/v1/tenants",
-            &self.admin_key,
-            Some(body),
-        )
-        .await
+        self.send(reqwest::Method::POST, "/api/v1/tenants", &self.admin_key, Some(body)).await
     }
 
     /// A new key of `slug` with `role`.
@@ -198,13 +166,7 @@ impl Deployment {
         body["id"].as_str().expect("id").to_owned()
     }
 
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        key: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
+    pub async fn send(&self, method: reqwest::Method, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
         let mut request = self.http.request(method, self.url(path)).bearer_auth(key);
         if let Some(body) = body {
             request = request.json(&body);
@@ -212,46 +174,24 @@ impl Deployment {
         let response = request.send().await.expect("request sent");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body read");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     /// The administrative URL of the database a tenant lives in.
     pub async fn tenant_database(&self, slug: &str) -> (uuid::Uuid, DbUrl) {
         let slug = charter_domain::tenant::Slug::parse("slug", slug).expect("slug");
-        let tenant = self
-            .fleet
-            .control()
-            .tenant_by_slug(&slug)
-            .await
-            .expect("lookup")
-            .expect("tenant exists");
+        let tenant = self.fleet.control().tenant_by_slug(&slug).await.expect("lookup").expect("tenant exists");
         let placed = tenant.database.expect("placed");
-        let record = self
-            .fleet
-            .control()
-            .database(placed.id)
-            .await
-            .expect("lookup")
-            .expect("database exists");
+        let record = self.fleet.control().database(placed.id).await.expect("lookup").expect("database exists");
         (tenant.id.as_uuid(), record.admin_url)
     }
 
     /// Stops the server and drops every database of this deployment.
     pub async fn destroy(self) {
         self.server.stop().await;
-        let databases = self
-            .fleet
-            .control()
-            .list_databases()
-            .await
-            .unwrap_or_default();
+        let databases = self.fleet.control().list_databases().await.unwrap_or_default();
         drop(self.fleet);
-        let admin = AdminConnection::connect(&server_url())
-            .await
-            .expect("connect");
+        let admin = AdminConnection::connect(&server_url()).await.expect("connect");
         for database in databases {
             let _ = admin.drop_database(database.admin_url.database()).await;
         }
@@ -262,10 +202,7 @@ impl Deployment {
 async fn fleet(control_url: &DbUrl, pool_size: usize) -> Fleet {
     Fleet::bootstrap(
         control_url,
-        PoolSettings {
-            max_size: pool_size,
-            wait_timeout: Duration::from_secs(30),
-        },
+        PoolSettings { max_size: pool_size, wait_timeout: Duration::from_secs(30) },
         MigrationSet::embedded().expect("embedded migrations"),
         FleetSettings::default(),
     )
@@ -284,25 +221,16 @@ pub async fn connect_as_app(database: &DbUrl, fleet: &Fleet) -> tokio_postgres::
         .into_iter()
         .find(|d| d.admin_url.database() == database.database())
         .expect("registered database");
-    let (client, connection) = record
-        .app_url
-        .pg_config()
-        .expect("config")
-        .connect(tokio_postgres::NoTls)
-        .await
-        .expect("connect as app");
+    let (client, connection) =
+        record.app_url.pg_config().expect("config").connect(tokio_postgres::NoTls).await.expect("connect as app");
     tokio::spawn(connection);
     client
 }
 
 /// A superuser connection to `database`.
 pub async fn connect_as_admin(database: &DbUrl) -> tokio_postgres::Client {
-    let (client, connection) = database
-        .pg_config()
-        .expect("config")
-        .connect(tokio_postgres::NoTls)
-        .await
-        .expect("connect as admin");
+    let (client, connection) =
+        database.pg_config().expect("config").connect(tokio_postgres::NoTls).await.expect("connect as admin");
     tokio::spawn(connection);
     client
 }

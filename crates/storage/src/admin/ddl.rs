@@ -57,10 +57,7 @@ impl AdminConnection {
     pub async fn applied_ddl(&self) -> Result<Vec<AppliedDdl>, StoreError> {
         let exists = self
             .client
-            .query_one(
-                &format!("SELECT to_regclass('{DATA_SCHEMA}.ddl_ledger') IS NOT NULL"),
-                &[],
-            )
+            .query_one(&format!("SELECT to_regclass('{DATA_SCHEMA}.ddl_ledger') IS NOT NULL"), &[])
             .await?
             .get::<_, bool>(0);
         if !exists {
@@ -91,11 +88,7 @@ impl AdminConnection {
     /// Runs one DDL script and records it, in one transaction, as the owner
     /// role: the script's objects belong to the migration role, and a crash
     /// leaves either both the change and its ledger row or neither.
-    pub async fn apply_ddl(
-        &mut self,
-        script: &DdlScript,
-        lock_timeout: Duration,
-    ) -> Result<Duration, StoreError> {
+    pub async fn apply_ddl(&mut self, script: &DdlScript, lock_timeout: Duration) -> Result<Duration, StoreError> {
         let started = Instant::now();
         let tx = self.client.transaction().await?;
         tx.batch_execute(&format!(
@@ -126,9 +119,7 @@ fn describe_script_error(script: &DdlScript, error: &tokio_postgres::Error) -> S
         Some(db) => {
             let position = match db.position() {
                 Some(tokio_postgres::error::ErrorPosition::Original(at)) => {
-                    let line = script.sql[..(*at as usize).min(script.sql.len())]
-                        .lines()
-                        .count();
+                    let line = script.sql[..(*at as usize).min(script.sql.len())].lines().count();
                     format!(" at line {line}")
                 }
                 _ => String::new(),

@@ -6,8 +6,10 @@
 
 mod ddl;
 mod roles;
+mod tenants;
 
 pub use ddl::{AppliedDdl, DdlScript};
+pub use tenants::{DmlState, TenantLedger};
 
 use std::time::Duration;
 
@@ -25,10 +27,7 @@ pub struct AdminConnection {
 impl AdminConnection {
     pub async fn connect(url: &DbUrl) -> Result<Self, StoreError> {
         let client = connect_direct(url).await?;
-        Ok(Self {
-            client,
-            url: url.clone(),
-        })
+        Ok(Self { client, url: url.clone() })
     }
 
     pub fn url(&self) -> &DbUrl {
@@ -42,13 +41,7 @@ impl AdminConnection {
 
     /// Whether a database of that name exists on this server.
     pub async fn database_exists(&self, name: &str) -> Result<bool, StoreError> {
-        let row = self
-            .client
-            .query_opt(
-                "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
-                &[&name],
-            )
-            .await?;
+        let row = self.client.query_opt("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", &[&name]).await?;
         Ok(row.is_some())
     }
 
@@ -62,18 +55,11 @@ impl AdminConnection {
         match self.client.batch_execute(&sql).await {
             Ok(()) => {
                 // Only the roles granted below may connect to a database we made.
-                self.client
-                    .batch_execute(&format!(
-                        "REVOKE ALL ON DATABASE {} FROM PUBLIC",
-                        quote_ident(name)
-                    ))
-                    .await?;
+                self.client.batch_execute(&format!("REVOKE ALL ON DATABASE {} FROM PUBLIC", quote_ident(name))).await?;
                 Ok(true)
             }
             // Someone else created it between the check and the create.
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
-                Ok(false)
-            }
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => Ok(false),
             Err(e) => Err(e.into()),
         }
     }
@@ -84,15 +70,9 @@ impl AdminConnection {
         if self.database_exists(name).await? {
             return Ok(false);
         }
-        match self
-            .client
-            .batch_execute(&format!("CREATE DATABASE {}", quote_ident(name)))
-            .await
-        {
+        match self.client.batch_execute(&format!("CREATE DATABASE {}", quote_ident(name))).await {
             Ok(()) => Ok(true),
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
-                Ok(false)
-            }
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => Ok(false),
             Err(e) => Err(e.into()),
         }
     }
@@ -107,20 +87,9 @@ impl AdminConnection {
 
     /// Names of the databases on this server that start with `prefix`.
     pub async fn databases_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let pattern = format!(
-            "{}%",
-            prefix
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        let rows = self
-            .client
-            .query(
-                "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE $1",
-                &[&pattern],
-            )
-            .await?;
+        let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let rows =
+            self.client.query("SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE $1", &[&pattern]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
@@ -131,10 +100,7 @@ impl AdminConnection {
     pub async fn lock_schema(&self, timeout: Duration) -> Result<(), StoreError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let row = self
-                .client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&SCHEMA_LOCK_KEY])
-                .await?;
+            let row = self.client.query_one("SELECT pg_try_advisory_lock($1)", &[&SCHEMA_LOCK_KEY]).await?;
             if row.get::<_, bool>(0) {
                 return Ok(());
             }
@@ -149,9 +115,7 @@ impl AdminConnection {
     }
 
     pub async fn unlock_schema(&self) -> Result<(), StoreError> {
-        self.client
-            .query_one("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK_KEY])
-            .await?;
+        self.client.query_one("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK_KEY]).await?;
         Ok(())
     }
 
@@ -166,10 +130,8 @@ const SCHEMA_LOCK_KEY: i64 = 0x0043_4841_5254_4552;
 /// Opens one unpooled connection and drives it on the runtime.
 pub(crate) async fn connect_direct(url: &DbUrl) -> Result<Client, StoreError> {
     let config = url.pg_config()?;
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("cannot connect to {url}: {e}")))?;
+    let (client, connection) =
+        config.connect(NoTls).await.map_err(|e| StoreError::Unavailable(format!("cannot connect to {url}: {e}")))?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "admin connection closed with an error");

@@ -51,7 +51,8 @@ pub struct ApiKeyRecord {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
-const SELECT_KEY: &str = "SELECT id, tenant_id, role, name, prefix, created_at, expires_at, revoked_at, last_used_at FROM control.api_keys";
+const SELECT_KEY: &str =
+    "SELECT id, tenant_id, role, name, prefix, created_at, expires_at, revoked_at, last_used_at FROM control.api_keys";
 
 impl ApiKeyRecord {
     fn from_row(row: &Row) -> Result<Self, StoreError> {
@@ -122,36 +123,23 @@ impl ControlPlane {
         };
         let key_id = ApiKeyId::from_uuid(row.get(0));
         if row.get::<_, bool>(3) {
-            conn.execute(
-                "UPDATE control.api_keys SET last_used_at = now() WHERE id = $1",
-                &[&key_id.as_uuid()],
-            )
-            .await?;
+            conn.execute("UPDATE control.api_keys SET last_used_at = now() WHERE id = $1", &[&key_id.as_uuid()])
+                .await?;
         }
-        let principal = match (
-            KeyRole::parse(row.get(2))?,
-            row.get::<_, Option<uuid::Uuid>>(1),
-        ) {
+        let principal = match (KeyRole::parse(row.get(2))?, row.get::<_, Option<uuid::Uuid>>(1)) {
             (KeyRole::PlatformAdmin, None) => Principal::PlatformAdmin { key_id },
-            (KeyRole::Tenant(role), Some(tenant)) => Principal::TenantKey {
-                key_id,
-                tenant: TenantId::from_uuid(tenant),
-                role,
-            },
+            (KeyRole::Tenant(role), Some(tenant)) => {
+                Principal::TenantKey { key_id, tenant: TenantId::from_uuid(tenant), role }
+            }
             _ => {
-                return Err(StoreError::Internal(format!(
-                    "key {key_id} has a role that does not fit its scope"
-                )));
+                return Err(StoreError::Internal(format!("key {key_id} has a role that does not fit its scope")));
             }
         };
         Ok(Some(principal))
     }
 
     /// Keys of one tenant, or the platform keys with `None`; newest first.
-    pub async fn list_keys(
-        &self,
-        tenant: Option<TenantId>,
-    ) -> Result<Vec<ApiKeyRecord>, StoreError> {
+    pub async fn list_keys(&self, tenant: Option<TenantId>) -> Result<Vec<ApiKeyRecord>, StoreError> {
         let conn = self.conn().await?;
         let rows = conn
             .query(
@@ -164,11 +152,7 @@ impl ControlPlane {
 
     /// Revokes a key of `tenant` (or a platform key with `None`). Returns the
     /// key's hash-less record, or `None` if there is no such key.
-    pub async fn revoke_key(
-        &self,
-        tenant: Option<TenantId>,
-        id: ApiKeyId,
-    ) -> Result<Option<ApiKeyRecord>, StoreError> {
+    pub async fn revoke_key(&self, tenant: Option<TenantId>, id: ApiKeyId) -> Result<Option<ApiKeyRecord>, StoreError> {
         let conn = self.conn().await?;
         let row = conn
             .query_opt(

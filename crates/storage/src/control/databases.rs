@@ -44,8 +44,7 @@ impl DatabaseRecord {
         Ok(Self {
             id: DatabaseId::from_uuid(row.get(0)),
             name: row.get(1),
-            kind: DatabaseKind::parse("kind", &kind)
-                .map_err(|e| StoreError::Internal(e.to_string()))?,
+            kind: DatabaseKind::parse("kind", &kind).map_err(|e| StoreError::Internal(e.to_string()))?,
             admin_url: DbUrl::parse(&admin_url)?,
             app_url: DbUrl::parse(&app_url)?,
             capacity: row.get(5),
@@ -80,20 +79,13 @@ impl ControlPlane {
 
     pub async fn database(&self, id: DatabaseId) -> Result<Option<DatabaseRecord>, StoreError> {
         let conn = self.conn().await?;
-        let row = conn
-            .query_opt(
-                &format!("{SELECT_DATABASE} WHERE d.id = $1"),
-                &[&id.as_uuid()],
-            )
-            .await?;
+        let row = conn.query_opt(&format!("{SELECT_DATABASE} WHERE d.id = $1"), &[&id.as_uuid()]).await?;
         row.as_ref().map(DatabaseRecord::from_row).transpose()
     }
 
     pub async fn database_by_name(&self, name: &str) -> Result<Option<DatabaseRecord>, StoreError> {
         let conn = self.conn().await?;
-        let row = conn
-            .query_opt(&format!("{SELECT_DATABASE} WHERE d.name = $1"), &[&name])
-            .await?;
+        let row = conn.query_opt(&format!("{SELECT_DATABASE} WHERE d.name = $1"), &[&name]).await?;
         row.as_ref().map(DatabaseRecord::from_row).transpose()
     }
 
@@ -108,7 +100,8 @@ impl ControlPlane {
                 continue;
             }
             let admin_url = database.admin_url.with_port(port);
-            let app_url = if database.app_url.server() == from { database.app_url.with_port(port) } else { database.app_url };
+            let app_url =
+                if database.app_url.server() == from { database.app_url.with_port(port) } else { database.app_url };
             conn.execute(
                 "UPDATE control.databases SET admin_url = $2, app_url = $3 WHERE id = $1",
                 &[&database.id.as_uuid(), &admin_url.expose(), &app_url.expose()],
@@ -122,12 +115,7 @@ impl ControlPlane {
     /// Every database, oldest first.
     pub async fn list_databases(&self) -> Result<Vec<DatabaseRecord>, StoreError> {
         let conn = self.conn().await?;
-        let rows = conn
-            .query(
-                &format!("{SELECT_DATABASE} ORDER BY d.created_at, d.id"),
-                &[],
-            )
-            .await?;
+        let rows = conn.query(&format!("{SELECT_DATABASE} ORDER BY d.created_at, d.id"), &[]).await?;
         rows.iter().map(DatabaseRecord::from_row).collect()
     }
 }

@@ -16,10 +16,10 @@ use crate::{DbUrl, PoolSettings, StoreError, pool::build_pool};
 
 /// Control-plane migrations, applied in order at start-up. They are part of
 /// the binary (the control plane is one database, not a fleet).
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    include_str!("../../../../migrations/control/0001_control_plane.sql"),
-)];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../../../migrations/control/0001_control_plane.sql")),
+    (2, include_str!("../../../../migrations/control/0002_lifecycle.sql")),
+];
 
 /// Advisory-lock key that serialises control-plane migrations.
 const MIGRATION_LOCK_KEY: i64 = 0x0043_4841_5254_4543;
@@ -35,10 +35,7 @@ impl ControlPlane {
         let pool = build_pool(url, settings)?;
         // Fail at start-up, not at the first request.
         drop(pool.get().await?);
-        Ok(Self {
-            pool,
-            url: url.clone(),
-        })
+        Ok(Self { pool, url: url.clone() })
     }
 
     pub fn url(&self) -> &DbUrl {
@@ -50,8 +47,7 @@ impl ControlPlane {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY])
-            .await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY]).await?;
         tx.batch_execute(
             "CREATE SCHEMA IF NOT EXISTS control;
              CREATE TABLE IF NOT EXISTS control.schema_ledger (
@@ -60,23 +56,13 @@ impl ControlPlane {
              );",
         )
         .await?;
-        let applied: Vec<i32> = tx
-            .query("SELECT version FROM control.schema_ledger", &[])
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let applied: Vec<i32> =
+            tx.query("SELECT version FROM control.schema_ledger", &[]).await?.iter().map(|r| r.get(0)).collect();
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
             tx.batch_execute(sql).await.map_err(|e| {
-                StoreError::MigrationFailed(format!(
-                    "control-plane migration {version:04} failed: {e}"
-                ))
+                StoreError::MigrationFailed(format!("control-plane migration {version:04} failed: {e}"))
             })?;
-            tx.execute(
-                "INSERT INTO control.schema_ledger (version) VALUES ($1)",
-                &[version],
-            )
-            .await?;
+            tx.execute("INSERT INTO control.schema_ledger (version) VALUES ($1)", &[version]).await?;
         }
         tx.commit().await?;
         Ok(())

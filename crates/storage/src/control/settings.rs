@@ -6,16 +6,9 @@ use crate::StoreError;
 impl ControlPlane {
     /// The value of `key`, created from `initial` on first use. Concurrent
     /// first uses agree on one value.
-    pub async fn setting_or_init(
-        &self,
-        key: &str,
-        initial: impl FnOnce() -> String,
-    ) -> Result<String, StoreError> {
+    pub async fn setting_or_init(&self, key: &str, initial: impl FnOnce() -> String) -> Result<String, StoreError> {
         let conn = self.conn().await?;
-        if let Some(row) = conn
-            .query_opt("SELECT value FROM control.settings WHERE key = $1", &[&key])
-            .await?
-        {
+        if let Some(row) = conn.query_opt("SELECT value FROM control.settings WHERE key = $1", &[&key]).await? {
             return Ok(row.get(0));
         }
         conn.execute(
@@ -23,9 +16,7 @@ impl ControlPlane {
             &[&key, &initial()],
         )
         .await?;
-        let row = conn
-            .query_one("SELECT value FROM control.settings WHERE key = $1", &[&key])
-            .await?;
+        let row = conn.query_one("SELECT value FROM control.settings WHERE key = $1", &[&key]).await?;
         Ok(row.get(0))
     }
 }

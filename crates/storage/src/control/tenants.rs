@@ -2,7 +2,7 @@
 
 use charter_domain::{
     ids::{DatabaseId, TenantId},
-    tenant::{DatabaseKind, Placement, Slug, TenantName, TenantStatus},
+    tenant::{DatabaseKind, Placement, Slug, TenantName, TenantStatus, Tier},
 };
 use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
@@ -18,6 +18,7 @@ pub struct TenantRecord {
     pub name: TenantName,
     pub placement: Placement,
     pub status: TenantStatus,
+    pub tier: Tier,
     pub created_at: DateTime<Utc>,
     /// The database that serves the tenant; `None` while it is being provisioned.
     pub database: Option<PlacedIn>,
@@ -32,7 +33,7 @@ pub struct PlacedIn {
 }
 
 const SELECT_TENANT: &str = "
-    SELECT t.id, t.slug, t.name, t.placement, t.status, t.created_at, d.id, d.name, d.kind
+    SELECT t.id, t.slug, t.name, t.placement, t.status, t.created_at, d.id, d.name, d.kind, t.tier
       FROM control.tenants t
       LEFT JOIN control.placements p ON p.tenant_id = t.id
       LEFT JOIN control.databases d ON d.id = p.database_id";
@@ -57,6 +58,7 @@ impl TenantRecord {
             name: TenantName::parse("name", row.get(2)).map_err(corrupt)?,
             placement: Placement::parse("placement", row.get(3)).map_err(corrupt)?,
             status: TenantStatus::parse("status", row.get(4)).map_err(corrupt)?,
+            tier: Tier::parse("tier", row.get(9)).map_err(corrupt)?,
             created_at: row.get(5),
             database,
         })
@@ -72,18 +74,14 @@ impl ControlPlane {
         slug: &Slug,
         name: &TenantName,
         placement: Placement,
+        tier: Tier,
     ) -> Result<Option<TenantRecord>, StoreError> {
         let conn = self.conn().await?;
         let inserted = conn
             .execute(
-                "INSERT INTO control.tenants (id, slug, name, placement) VALUES ($1, $2, $3, $4)
+                "INSERT INTO control.tenants (id, slug, name, placement, tier) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (slug) DO NOTHING",
-                &[
-                    &id.as_uuid(),
-                    &slug.as_str(),
-                    &name.as_str(),
-                    &placement.as_str(),
-                ],
+                &[&id.as_uuid(), &slug.as_str(), &name.as_str(), &placement.as_str(), &tier.as_str()],
             )
             .await?;
         if inserted == 0 {
@@ -94,12 +92,7 @@ impl ControlPlane {
 
     pub async fn tenant_by_slug(&self, slug: &Slug) -> Result<Option<TenantRecord>, StoreError> {
         let conn = self.conn().await?;
-        let row = conn
-            .query_opt(
-                &format!("{SELECT_TENANT} WHERE t.slug = $1"),
-                &[&slug.as_str()],
-            )
-            .await?;
+        let row = conn.query_opt(&format!("{SELECT_TENANT} WHERE t.slug = $1"), &[&slug.as_str()]).await?;
         row.as_ref().map(TenantRecord::from_row).transpose()
     }
 
@@ -122,6 +115,16 @@ impl ControlPlane {
             )
             .await?;
         rows.iter().map(TenantRecord::from_row).collect()
+    }
+
+    pub async fn set_tier(&self, id: TenantId, tier: Tier) -> Result<(), StoreError> {
+        let conn = self.conn().await?;
+        conn.execute(
+            "UPDATE control.tenants SET tier = $2, updated_at = now() WHERE id = $1",
+            &[&id.as_uuid(), &tier.as_str()],
+        )
+        .await?;
+        Ok(())
     }
 
     pub async fn activate_tenant(&self, id: TenantId) -> Result<(), StoreError> {
@@ -159,26 +162,17 @@ impl ControlPlane {
             let Some(candidate) = candidate else {
                 return Ok(None);
             };
-            if let Some(placed) = self
-                .place_in(tenant, DatabaseId::from_uuid(candidate.get(0)))
-                .await?
-            {
+            if let Some(placed) = self.place_in(tenant, DatabaseId::from_uuid(candidate.get(0))).await? {
                 return Ok(Some(placed));
             }
         }
-        Err(StoreError::Unavailable(
-            "too much contention placing the tenant; retry".into(),
-        ))
+        Err(StoreError::Unavailable("too much contention placing the tenant; retry".into()))
     }
 
     /// Places a tenant in `database` if it has room (a dedicated database has
     /// room for one). Idempotent: a tenant placed already keeps its
     /// placement, which is returned. `None` if the database is full.
-    pub async fn place_in(
-        &self,
-        tenant: TenantId,
-        database: DatabaseId,
-    ) -> Result<Option<PlacedIn>, StoreError> {
+    pub async fn place_in(&self, tenant: TenantId, database: DatabaseId) -> Result<Option<PlacedIn>, StoreError> {
         if let Some(placed) = self.placement_of(tenant).await? {
             return Ok(Some(placed));
         }

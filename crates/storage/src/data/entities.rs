@@ -34,11 +34,7 @@ impl EntityRecord {
 }
 
 impl TenantTx {
-    pub async fn insert_entity(
-        &mut self,
-        id: EntityId,
-        entity: &NewEntity,
-    ) -> Result<EntityRecord, StoreError> {
+    pub async fn insert_entity(&mut self, id: EntityId, entity: &NewEntity) -> Result<EntityRecord, StoreError> {
         let tenant = self.tenant().as_uuid();
         let row = self
             .query_one(
@@ -61,9 +57,7 @@ impl TenantTx {
         let tenant = self.tenant().as_uuid();
         let row = self
             .query_opt(
-                &format!(
-                    "SELECT {COLUMNS} FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2"
-                ),
+                &format!("SELECT {COLUMNS} FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2"),
                 &[&tenant, &id.as_uuid()],
             )
             .await?;

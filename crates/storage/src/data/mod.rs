@@ -4,10 +4,12 @@
 //! the safety net, the explicit filter keeps each query on one Citus shard).
 
 mod entities;
+mod migrations;
 mod pools;
 mod tenant_row;
 mod tenant_tx;
 
 pub use entities::EntityRecord;
+pub use migrations::{DmlOutcome, DmlStep};
 pub use pools::DataPlane;
-pub use tenant_tx::TenantTx;
+pub use tenant_tx::{TenantTx, TxMode, TxOptions};

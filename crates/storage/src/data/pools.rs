@@ -9,7 +9,7 @@ use std::{
 use charter_domain::{access::TenantGrant, ids::DatabaseId};
 use deadpool_postgres::Pool;
 
-use super::TenantTx;
+use super::{TenantTx, TxOptions};
 use crate::{PoolSettings, StoreError, control::ControlPlane, pool::build_pool};
 
 #[derive(Clone)]
@@ -25,13 +25,7 @@ struct Inner {
 
 impl DataPlane {
     pub fn new(control: ControlPlane, settings: PoolSettings) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                control,
-                settings,
-                pools: RwLock::new(HashMap::new()),
-            }),
-        }
+        Self { inner: Arc::new(Inner { control, settings, pools: RwLock::new(HashMap::new()) }) }
     }
 
     /// Starts a transaction for the grant's tenant in `database`.
@@ -39,9 +33,10 @@ impl DataPlane {
         &self,
         database: DatabaseId,
         grant: &TenantGrant,
+        options: TxOptions,
     ) -> Result<TenantTx, StoreError> {
         let pool = self.pool(database).await?;
-        TenantTx::begin(&pool, grant).await
+        TenantTx::begin(&pool, grant, options).await
     }
 
     /// Whether `database` answers to the application role.
@@ -59,11 +54,7 @@ impl DataPlane {
 
     /// Connections in use and idle, per database, for diagnostics.
     pub fn pool_status(&self) -> Vec<(DatabaseId, usize, usize)> {
-        let pools = self
-            .inner
-            .pools
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let pools = self.inner.pools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         pools
             .iter()
             .map(|(id, pool)| {
@@ -75,27 +66,14 @@ impl DataPlane {
 
     async fn pool(&self, database: DatabaseId) -> Result<Pool, StoreError> {
         {
-            let pools = self
-                .inner
-                .pools
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let pools = self.inner.pools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
             if let Some(pool) = pools.get(&database) {
                 return Ok(pool.clone());
             }
         }
-        let record = self
-            .inner
-            .control
-            .database(database)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let record = self.inner.control.database(database).await?.ok_or(StoreError::NotFound)?;
         let pool = build_pool(&record.app_url, self.inner.settings)?;
-        let mut pools = self
-            .inner
-            .pools
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut pools = self.inner.pools.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(pools.entry(database).or_insert(pool).clone())
     }
 }

@@ -1,12 +1,71 @@
 //! The tenant-scoped transaction: the only way to reach tenant data.
 
-use std::future::Future;
+use std::{future::Future, time::Duration};
 
-use charter_domain::{access::TenantGrant, ids::TenantId};
+use charter_domain::{
+    access::{Actor, TenantGrant},
+    ids::TenantId,
+};
 use deadpool_postgres::{Object, Pool};
 use tokio_postgres::{Row, types::ToSql};
 
 use crate::StoreError;
+
+/// What a transaction may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    /// `BEGIN READ ONLY`: the database itself refuses any write.
+    Read,
+    /// A write the API serves. It first checks, and holds until commit, that
+    /// the tenant is writable here (not frozen for a move; SQLSTATE CH001).
+    Write,
+    /// The platform's own writes (onboarding, migrations, moves), which go on
+    /// during a freeze. Only system grants may use it.
+    Maintenance,
+}
+
+/// How a transaction begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxOptions {
+    pub mode: TxMode,
+    /// `SET LOCAL statement_timeout`, the tenant's tier limit.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl TxOptions {
+    pub fn read() -> Self {
+        Self { mode: TxMode::Read, statement_timeout: None }
+    }
+
+    pub fn write() -> Self {
+        Self { mode: TxMode::Write, statement_timeout: None }
+    }
+
+    pub fn maintenance() -> Self {
+        Self { mode: TxMode::Maintenance, statement_timeout: None }
+    }
+
+    pub fn with_timeout(self, timeout: Option<Duration>) -> Self {
+        Self { statement_timeout: timeout, ..self }
+    }
+
+    /// The statements that open the transaction, all rendered from parsed
+    /// values: the tenant's uuid and an integer.
+    fn begin_sql(&self, tenant: TenantId) -> String {
+        let mut sql = String::from(match self.mode {
+            TxMode::Read => "BEGIN READ ONLY",
+            TxMode::Write | TxMode::Maintenance => "BEGIN",
+        });
+        sql.push_str(&format!("; SET LOCAL charter.tenant_id = '{}'", tenant.as_uuid().hyphenated()));
+        if let Some(timeout) = self.statement_timeout {
+            sql.push_str(&format!("; SET LOCAL statement_timeout = {}", timeout.as_millis().max(1)));
+        }
+        if self.mode == TxMode::Write {
+            sql.push_str("; SELECT charter.assert_writable()");
+        }
+        sql
+    }
+}
 
 /// A transaction in which `charter.tenant_id` is set transaction-locally.
 ///
@@ -36,18 +95,13 @@ enum State {
 }
 
 impl TenantTx {
-    pub(crate) async fn begin(pool: &Pool, grant: &TenantGrant) -> Result<Self, StoreError> {
+    pub(crate) async fn begin(pool: &Pool, grant: &TenantGrant, options: TxOptions) -> Result<Self, StoreError> {
+        if options.mode == TxMode::Maintenance && !matches!(grant.actor(), Actor::System(_)) {
+            return Err(StoreError::Internal("maintenance transactions are for the platform's own jobs".into()));
+        }
         let conn = pool.get().await?;
         let tenant = grant.tenant();
-        Ok(Self {
-            conn: Some(conn),
-            tenant,
-            state: State::Pending,
-            begin_sql: format!(
-                "BEGIN; SET LOCAL charter.tenant_id = '{}'",
-                tenant.as_uuid().hyphenated()
-            ),
-        })
+        Ok(Self { conn: Some(conn), tenant, state: State::Pending, begin_sql: options.begin_sql(tenant) })
     }
 
     /// The tenant every statement of this transaction is confined to.
@@ -71,11 +125,7 @@ impl TenantTx {
         Ok(())
     }
 
-    pub(crate) async fn query(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<Row>, StoreError> {
+    pub(crate) async fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
         let begin = self.open();
         let conn = self.conn()?;
         let statement = conn.prepare_cached(sql).await?;
@@ -90,27 +140,15 @@ impl TenantTx {
         let mut rows = self.query(sql, params).await?;
         match rows.len() {
             0 | 1 => Ok(rows.pop()),
-            n => Err(StoreError::Internal(format!(
-                "expected at most one row, got {n}"
-            ))),
+            n => Err(StoreError::Internal(format!("expected at most one row, got {n}"))),
         }
     }
 
-    pub(crate) async fn query_one(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Row, StoreError> {
-        self.query_opt(sql, params)
-            .await?
-            .ok_or(StoreError::NotFound)
+    pub(crate) async fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, StoreError> {
+        self.query_opt(sql, params).await?.ok_or(StoreError::NotFound)
     }
 
-    pub(crate) async fn execute(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<u64, StoreError> {
+    pub(crate) async fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
         let begin = self.open();
         let conn = self.conn()?;
         let statement = conn.prepare_cached(sql).await?;
@@ -120,7 +158,7 @@ impl TenantTx {
     /// Marks the transaction open and returns the `BEGIN` to send first, if
     /// it has not been sent. The state changes before anything is sent, so
     /// that a future cancelled mid-way is still rolled back on drop.
-    fn open(&mut self) -> Option<String> {
+    pub(crate) fn open(&mut self) -> Option<String> {
         match std::mem::replace(&mut self.state, State::Open) {
             State::Pending => Some(self.begin_sql.clone()),
             State::Open => None,
@@ -129,10 +167,14 @@ impl TenantTx {
         }
     }
 
-    fn conn(&self) -> Result<&Object, StoreError> {
-        self.conn
-            .as_ref()
-            .ok_or_else(|| StoreError::Internal("transaction used after it ended".into()))
+    /// Marks the transaction ended by a statement the caller sent itself
+    /// (a batch ending in COMMIT).
+    pub(crate) fn finished(&mut self) {
+        self.state = State::Done;
+    }
+
+    pub(crate) fn conn(&self) -> Result<&Object, StoreError> {
+        self.conn.as_ref().ok_or_else(|| StoreError::Internal("transaction used after it ended".into()))
     }
 }
 

@@ -18,16 +18,8 @@ pub struct State {
 async fn counts(world: &mut CharterWorld) -> (i64, i64, i64) {
     let deployment = world.deployment().await;
     let control = connect_as_admin(&deployment.control_url).await;
-    let tenants: i64 = control
-        .query_one("SELECT count(*) FROM control.tenants", &[])
-        .await
-        .expect("count")
-        .get(0);
-    let keys: i64 = control
-        .query_one("SELECT count(*) FROM control.api_keys", &[])
-        .await
-        .expect("count")
-        .get(0);
+    let tenants: i64 = control.query_one("SELECT count(*) FROM control.tenants", &[]).await.expect("count").get(0);
+    let keys: i64 = control.query_one("SELECT count(*) FROM control.api_keys", &[]).await.expect("count").get(0);
     let (_, shared) = deployment.tenant_database("acme").await;
     let entities: i64 = connect_as_admin(&shared)
         .await
@@ -50,16 +42,10 @@ async fn caller_key(world: &mut CharterWorld, caller: &str) -> Option<String> {
         // Well-formed, never issued.
         return Some(format!("chk_{}", "A".repeat(43)));
     }
-    if let Some(slug) = caller
-        .strip_prefix("a viewer of \"")
-        .and_then(|s| s.strip_suffix('"'))
-    {
+    if let Some(slug) = caller.strip_prefix("a viewer of \"").and_then(|s| s.strip_suffix('"')) {
         return Some(world.deployment().await.tenant_key(slug, "viewer").await);
     }
-    if let Some(slug) = caller
-        .strip_prefix('"')
-        .and_then(|s| s.strip_suffix("\"'s key"))
-    {
+    if let Some(slug) = caller.strip_prefix('"').and_then(|s| s.strip_suffix("\"'s key")) {
         return Some(world.key_of(slug));
     }
     panic!("unknown caller: {caller}")
@@ -70,25 +56,11 @@ fn request(description: &str) -> (reqwest::Method, String, Vec<u8>, &'static str
     use reqwest::Method;
     let json_body = |value: Value| value.to_string().into_bytes();
     let quoted = |prefix: &str| -> Option<String> {
-        description
-            .strip_prefix(prefix)
-            .map(|rest| rest.trim_matches('"').to_owned())
+        description.strip_prefix(prefix).map(|rest| rest.trim_matches('"').to_owned())
     };
-    let onboarding = |value: Value| {
-        (
-            Method::POST,
-            "/api/v1/tenants".to_owned(),
-            json_body(value),
-            "application/json",
-        )
-    };
+    let onboarding = |value: Value| (Method::POST, "/api/v1/tenants".to_owned(), json_body(value), "application/json");
     let entity = |tenant: &str, value: Value| {
-        (
-            Method::POST,
-            format!("/api/v1/tenants/{tenant}/entities"),
-            json_body(value),
-            "application/json",
-        )
+        (Method::POST, format!("/api/v1/tenants/{tenant}/entities"), json_body(value), "application/json")
     };
     if let Some(slug) = quoted("an onboarding request with slug ") {
         return onboarding(json!({ "slug": slug, "name": "Bad", "placement": "shared" }));
@@ -100,17 +72,10 @@ fn request(description: &str) -> (reqwest::Method, String, Vec<u8>, &'static str
         return onboarding(json!({ "slug": "newco", "placement": "shared" }));
     }
     if let Some(field) = quoted("an onboarding request with an unknown field ") {
-        return onboarding(
-            json!({ "slug": "newco", "name": "New Co", "placement": "shared", field: "gold" }),
-        );
+        return onboarding(json!({ "slug": "newco", "name": "New Co", "placement": "shared", field: "gold" }));
     }
     if description == "an onboarding request with invalid JSON" {
-        return (
-            Method::POST,
-            "/api/v1/tenants".into(),
-            br#"{"slug": "newco", "name": "#.to_vec(),
-            "application/json",
-        );
+        return (Method::POST, "/api/v1/tenants".into(), br#"{"slug": "newco", "name": "#.to_vec(), "application/json");
     }
     if description == "an onboarding request that is not JSON" {
         return (
@@ -121,46 +86,28 @@ fn request(description: &str) -> (reqwest::Method, String, Vec<u8>, &'static str
         );
     }
     if description == "an onboarding request of 100 KiB" {
-        return onboarding(
-            json!({ "slug": "newco", "name": "x".repeat(100 * 1024), "placement": "shared" }),
-        );
+        return onboarding(json!({ "slug": "newco", "name": "x".repeat(100 * 1024), "placement": "shared" }));
     }
     if let Some(slug) = quoted("an onboarding request for ") {
         return onboarding(json!({ "slug": slug, "name": "Evil", "placement": "shared" }));
     }
     if let Some(tenant) = quoted("an entity for tenant ") {
-        return entity(
-            &tenant.replace(' ', "%20"),
-            json!({ "legal_name": "Sneaky Ltd" }),
-        );
+        return entity(&tenant.replace(' ', "%20"), json!({ "legal_name": "Sneaky Ltd" }));
     }
     if description == "an entity with an empty legal name" {
         return entity("acme", json!({ "legal_name": "   " }));
     }
     if let Some(jurisdiction) = quoted("an entity with jurisdiction ") {
-        return entity(
-            "acme",
-            json!({ "legal_name": "Beispiel GmbH", "jurisdiction": jurisdiction }),
-        );
+        return entity("acme", json!({ "legal_name": "Beispiel GmbH", "jurisdiction": jurisdiction }));
     }
     if description == "an entity with a legal name of 501 characters" {
         return entity("acme", json!({ "legal_name": "n".repeat(501) }));
     }
     if let Some(id) = quoted("a request for entity ") {
-        return (
-            Method::GET,
-            format!("/api/v1/tenants/acme/entities/{id}"),
-            Vec::new(),
-            "application/json",
-        );
+        return (Method::GET, format!("/api/v1/tenants/acme/entities/{id}"), Vec::new(), "application/json");
     }
     if let Some(limit) = quoted("a list of entities with limit ") {
-        return (
-            Method::GET,
-            format!("/api/v1/tenants/acme/entities?limit={limit}"),
-            Vec::new(),
-            "application/json",
-        );
+        return (Method::GET, format!("/api/v1/tenants/acme/entities?limit={limit}"), Vec::new(), "application/json");
     }
     panic!("unknown request: {description}")
 }
@@ -171,10 +118,7 @@ async fn sends(world: &mut CharterWorld, caller: String, description: String) {
     world.bad_input.before = Some(counts(world).await);
     let (method, path, body, content_type) = request(&description);
     let deployment = world.deployment().await;
-    let mut builder = deployment
-        .http
-        .request(method, deployment.url(&path))
-        .header("content-type", content_type);
+    let mut builder = deployment.http.request(method, deployment.url(&path)).header("content-type", content_type);
     if let Some(key) = key {
         builder = builder.bearer_auth(key);
     }
@@ -183,37 +127,22 @@ async fn sends(world: &mut CharterWorld, caller: String, description: String) {
     }
     let response = builder.send().await.expect("request sent");
     let status = response.status().as_u16();
-    world.bad_input.content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    world.bad_input.content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let text = response.text().await.expect("body");
-    world.responses.push((
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    ));
+    world.responses.push((status, serde_json::from_str(&text).unwrap_or(Value::String(text))));
 }
 
 #[then(expr = "the response status is {int} with problem code {string}")]
 async fn problem_with_code(world: &mut CharterWorld, status: u16, code: String) {
     let (actual, body) = world.last().clone();
     assert_eq!(actual, status, "{body}");
-    assert_eq!(
-        world.bad_input.content_type.as_deref(),
-        Some("application/problem+json")
-    );
+    assert_eq!(world.bad_input.content_type.as_deref(), Some("application/problem+json"));
     assert_eq!(body["code"], code.as_str(), "{body}");
     assert_eq!(body["status"], status);
     assert_eq!(body["type"], format!("urn:charter:problem:{code}"));
-    assert!(
-        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
-        "{body}"
-    );
-    assert!(
-        body["request_id"].as_str().is_some_and(|id| !id.is_empty()),
-        "{body}"
-    );
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(body["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{body}");
 }
 
 #[then(expr = "the problem names {string}")]
@@ -224,19 +153,10 @@ async fn problem_names(world: &mut CharterWorld, field: String) {
     let (_, body) = world.last();
     let errors = body["errors"].as_array().cloned().unwrap_or_default();
     assert!(
-        errors
-            .iter()
-            .any(|e| e["field"] == field.as_str()
-                && e["rule"].as_str().is_some_and(|r| !r.is_empty())),
+        errors.iter().any(|e| e["field"] == field.as_str() && e["rule"].as_str().is_some_and(|r| !r.is_empty())),
         "no error names {field}: {body}"
     );
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap_or_default()
-            .contains(field.as_str()),
-        "{body}"
-    );
+    assert!(body["detail"].as_str().unwrap_or_default().contains(field.as_str()), "{body}");
 }
 
 #[then("nothing was written")]
@@ -244,8 +164,5 @@ async fn nothing_written(world: &mut CharterWorld) {
     let before = world.bad_input.before.expect("counted before");
     let after = counts(world).await;
     // Keys a step made for its caller exist before the first count.
-    assert_eq!(
-        before, after,
-        "(tenants, keys, entities) before and after the request"
-    );
+    assert_eq!(before, after, "(tenants, keys, entities) before and after the request");
 }

@@ -53,15 +53,9 @@ async fn tenant_tables(client: &tokio_postgres::Client) -> Vec<String> {
         )
         .await
         .expect("catalogue");
-    let tables: Vec<String> = rows
-        .iter()
-        .map(|r| r.get::<_, String>(0))
-        .filter(|t| !GLOBAL_TABLES.contains(&t.as_str()))
-        .collect();
-    assert!(
-        tables.len() >= 3,
-        "expected the tenant tables, found {tables:?}"
-    );
+    let tables: Vec<String> =
+        rows.iter().map(|r| r.get::<_, String>(0)).filter(|t| !GLOBAL_TABLES.contains(&t.as_str())).collect();
+    assert!(tables.len() >= 3, "expected the tenant tables, found {tables:?}");
     tables
 }
 
@@ -76,18 +70,10 @@ impl CharterWorld {
 
     /// One row of `tenant`'s in `table` as JSON (as the superuser sees it), or
     /// a row holding only its tenant_id if the table has none of its rows.
-    async fn sample_row(
-        &mut self,
-        table: &str,
-        tenant: uuid::Uuid,
-        database: &charter_storage::DbUrl,
-    ) -> Value {
+    async fn sample_row(&mut self, table: &str, tenant: uuid::Uuid, database: &charter_storage::DbUrl) -> Value {
         let admin = connect_as_admin(database).await;
         let row = admin
-            .query_opt(
-                &format!("SELECT row_to_json(t)::text FROM {table} t WHERE tenant_id = $1 LIMIT 1"),
-                &[&tenant],
-            )
+            .query_opt(&format!("SELECT row_to_json(t)::text FROM {table} t WHERE tenant_id = $1 LIMIT 1"), &[&tenant])
             .await
             .expect("sample row");
         match row {
@@ -103,27 +89,15 @@ async fn same_shared_database(world: &mut CharterWorld) {
     let (_, acme) = deployment.tenant_database("acme").await;
     let (_, globex) = deployment.tenant_database("globex").await;
     assert_eq!(acme.database(), globex.database());
-    let databases = deployment
-        .fleet
-        .control()
-        .list_databases()
-        .await
-        .expect("databases");
-    let database = databases
-        .iter()
-        .find(|d| d.admin_url.database() == acme.database())
-        .expect("registered");
+    let databases = deployment.fleet.control().list_databases().await.expect("databases");
+    let database = databases.iter().find(|d| d.admin_url.database() == acme.database()).expect("registered");
     assert_eq!(database.kind.as_str(), "shared");
 }
 
 #[given(expr = "{string} has a legal entity {string}")]
 async fn has_entity(world: &mut CharterWorld, slug: String, legal_name: String) {
     let key = world.key_of(&slug);
-    let id = world
-        .deployment()
-        .await
-        .create_entity(&slug, &key, &legal_name)
-        .await;
+    let id = world.deployment().await.create_entity(&slug, &key, &legal_name).await;
     world.entities.insert(legal_name, (slug, id));
 }
 
@@ -133,12 +107,7 @@ async fn key_lists_entities(world: &mut CharterWorld, caller: String, tenant: St
     let response = world
         .deployment()
         .await
-        .send(
-            reqwest::Method::GET,
-            &format!("/api/v1/tenants/{tenant}/entities"),
-            &key,
-            None,
-        )
+        .send(reqwest::Method::GET, &format!("/api/v1/tenants/{tenant}/entities"), &key, None)
         .await;
     world.responses.push(response);
 }
@@ -156,32 +125,16 @@ async fn no_entity_data(world: &mut CharterWorld) {
     assert!(body.get("items").is_none(), "{text}");
     assert!(!text.contains("legal_name"), "{text}");
     for (name, (_, id)) in &world.entities {
-        assert!(
-            !text.contains(name.as_str()) && !text.contains(id.as_str()),
-            "{text} reveals {name}"
-        );
+        assert!(!text.contains(name.as_str()) && !text.contains(id.as_str()), "{text} reveals {name}");
     }
 }
 
 #[when(regex = r#"^"([^"]+)"'s key requests the id of "([^"]+)" under tenant "([^"]+)"$"#)]
-async fn key_requests_foreign_id(
-    world: &mut CharterWorld,
-    caller: String,
-    legal_name: String,
-    tenant: String,
-) {
+async fn key_requests_foreign_id(world: &mut CharterWorld, caller: String, legal_name: String, tenant: String) {
     let key = world.key_of(&caller);
-    let (_, id) = world
-        .entities
-        .get(&legal_name)
-        .expect("known entity")
-        .clone();
+    let (_, id) = world.entities.get(&legal_name).expect("known entity").clone();
     let path = format!("/api/v1/tenants/{tenant}/entities/{id}");
-    let response = world
-        .deployment()
-        .await
-        .send(reqwest::Method::GET, &path, &key, None)
-        .await;
+    let response = world.deployment().await.send(reqwest::Method::GET, &path, &key, None).await;
     world.responses.push(response);
 }
 
@@ -190,10 +143,7 @@ async fn app_connection_with_tenant(world: &mut CharterWorld, slug: String) {
     let tenant = world.tenant_id(&slug).await;
     let database = world.shared_database(&slug).await;
     let client = connect_as_app(&database, &world.deployment().await.fleet).await;
-    client
-        .batch_execute(&format!("BEGIN; SET LOCAL charter.tenant_id = '{tenant}'"))
-        .await
-        .expect("set tenant");
+    client.batch_execute(&format!("BEGIN; SET LOCAL charter.tenant_id = '{tenant}'")).await.expect("set tenant");
     world.isolation.app = Some(client);
 }
 
@@ -202,10 +152,7 @@ async fn count_every_table(world: &mut CharterWorld) {
     let client = world.isolation.app.as_ref().expect("connection");
     let mut seen = HashMap::new();
     for table in tenant_tables(client).await {
-        let rows = client
-            .query(&format!("SELECT tenant_id FROM {table}"), &[])
-            .await
-            .expect("unfiltered read");
+        let rows = client.query(&format!("SELECT tenant_id FROM {table}"), &[]).await.expect("unfiltered read");
         seen.insert(table, rows.iter().map(|r| r.get(0)).collect());
     }
     world.isolation.seen = seen;
@@ -217,16 +164,10 @@ async fn counts_no_row_of(world: &mut CharterWorld, slug: String) {
     let own = world.tenant_id("globex").await;
     for (table, tenants) in &world.isolation.seen {
         assert!(!tenants.contains(&other), "{table} shows a row of {slug}");
-        assert!(
-            tenants.iter().all(|t| *t == own),
-            "{table} shows a row of another tenant"
-        );
+        assert!(tenants.iter().all(|t| *t == own), "{table} shows a row of another tenant");
     }
     // The reads did see the transaction's own tenant: the filter is not just "nothing".
-    assert!(
-        world.isolation.seen["charter.tenant"].contains(&own),
-        "the tenant's own row is visible"
-    );
+    assert!(world.isolation.seen["charter.tenant"].contains(&own), "the tenant's own row is visible");
 }
 
 #[then(regex = r#"^an UPDATE or DELETE of "([^"]+)"'s rows affects 0 rows$"#)]
@@ -236,29 +177,18 @@ async fn update_delete_affect_nothing(world: &mut CharterWorld, slug: String) {
     let client = world.isolation.app.as_ref().expect("connection");
     for table in tenant_tables(client).await {
         let updated = client
-            .execute(
-                &format!("UPDATE {table} SET tenant_id = tenant_id WHERE tenant_id = $1"),
-                &[&other],
-            )
+            .execute(&format!("UPDATE {table} SET tenant_id = tenant_id WHERE tenant_id = $1"), &[&other])
             .await
             .expect("update runs");
         assert_eq!(updated, 0, "UPDATE of {table}");
-        let deleted = client
-            .execute(
-                &format!("DELETE FROM {table} WHERE tenant_id = $1"),
-                &[&other],
-            )
-            .await
-            .expect("delete runs");
+        let deleted =
+            client.execute(&format!("DELETE FROM {table} WHERE tenant_id = $1"), &[&other]).await.expect("delete runs");
         assert_eq!(deleted, 0, "DELETE of {table}");
     }
     // The rows are still there, as the superuser sees.
     let admin = connect_as_admin(&database).await;
     let kept: i64 = admin
-        .query_one(
-            "SELECT count(*) FROM charter.legal_entity WHERE tenant_id = $1",
-            &[&other],
-        )
+        .query_one("SELECT count(*) FROM charter.legal_entity WHERE tenant_id = $1", &[&other])
         .await
         .expect("count")
         .get(0);
@@ -273,25 +203,16 @@ async fn insert_rejected(world: &mut CharterWorld, slug: String) {
     for table in tables {
         let row = world.sample_row(&table, other, &database).await;
         let client = world.isolation.app.as_ref().expect("connection");
-        client
-            .batch_execute("SAVEPOINT probe")
-            .await
-            .expect("savepoint");
+        client.batch_execute("SAVEPOINT probe").await.expect("savepoint");
         let outcome = client
-            .execute(&format!("INSERT INTO {table} SELECT * FROM json_populate_record(NULL::{table}, $1::text::json)"), &[&row.to_string()])
+            .execute(
+                &format!("INSERT INTO {table} SELECT * FROM json_populate_record(NULL::{table}, $1::text::json)"),
+                &[&row.to_string()],
+            )
             .await;
-        let error = outcome.expect_err(&format!(
-            "INSERT into {table} with another tenant's id must fail"
-        ));
-        assert_eq!(
-            error.code(),
-            Some(&SqlState::INSUFFICIENT_PRIVILEGE),
-            "{table}: {error}"
-        );
-        client
-            .batch_execute("ROLLBACK TO SAVEPOINT probe")
-            .await
-            .expect("rollback to savepoint");
+        let error = outcome.expect_err(&format!("INSERT into {table} with another tenant's id must fail"));
+        assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{table}: {error}");
+        client.batch_execute("ROLLBACK TO SAVEPOINT probe").await.expect("rollback to savepoint");
     }
 }
 
@@ -301,12 +222,7 @@ async fn app_connection_without_tenant(world: &mut CharterWorld) {
     let client = connect_as_app(&database, &world.deployment().await.fleet).await;
     // A transaction-local tenant that has ended must leave nothing behind.
     let globex = world.tenant_id("globex").await;
-    client
-        .batch_execute(&format!(
-            "BEGIN; SET LOCAL charter.tenant_id = '{globex}'; COMMIT"
-        ))
-        .await
-        .expect("tx");
+    client.batch_execute(&format!("BEGIN; SET LOCAL charter.tenant_id = '{globex}'; COMMIT")).await.expect("tx");
     world.isolation.app = Some(client);
 }
 
@@ -319,49 +235,30 @@ async fn everything_empty(world: &mut CharterWorld) {
     let mut populated = 0;
     for table in tables {
         let client = world.isolation.app.as_ref().expect("connection");
-        let visible: i64 = client
-            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
-            .await
-            .expect("count")
-            .get(0);
+        let visible: i64 = client.query_one(&format!("SELECT count(*) FROM {table}"), &[]).await.expect("count").get(0);
         assert_eq!(visible, 0, "{table} shows rows with no tenant set");
-        let present: i64 = admin
-            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
-            .await
-            .expect("count")
-            .get(0);
+        let present: i64 = admin.query_one(&format!("SELECT count(*) FROM {table}"), &[]).await.expect("count").get(0);
         populated += usize::from(present > 0);
         let row = world.sample_row(&table, acme, &database).await;
         let client = world.isolation.app.as_ref().expect("connection");
         let error = client
-            .execute(&format!("INSERT INTO {table} SELECT * FROM json_populate_record(NULL::{table}, $1::text::json)"), &[&row.to_string()])
+            .execute(
+                &format!("INSERT INTO {table} SELECT * FROM json_populate_record(NULL::{table}, $1::text::json)"),
+                &[&row.to_string()],
+            )
             .await
             .expect_err("insert without a tenant must fail");
-        assert_eq!(
-            error.code(),
-            Some(&SqlState::INSUFFICIENT_PRIVILEGE),
-            "{table}: {error}"
-        );
+        assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{table}: {error}");
     }
-    assert!(
-        populated >= 2,
-        "the tables hold rows, which the application role must not see"
-    );
+    assert!(populated >= 2, "the tables hold rows, which the application role must not see");
 }
 
 const TENANTS: usize = 50;
 const ENTITIES_PER_TENANT: usize = 3;
 const CONCURRENCY: usize = 64;
 
-#[when(
-    regex = r"^([\d,]+) requests for (\d+) tenants run concurrently through a pool of (\d+) connections$"
-)]
-async fn concurrent_requests(
-    world: &mut CharterWorld,
-    requests: String,
-    tenants: usize,
-    pool: usize,
-) {
+#[when(regex = r"^([\d,]+) requests for (\d+) tenants run concurrently through a pool of (\d+) connections$")]
+async fn concurrent_requests(world: &mut CharterWorld, requests: String, tenants: usize, pool: usize) {
     let requests: usize = requests.replace(',', "").parse().expect("count");
     assert_eq!(tenants, TENANTS);
     // Fifty tenants in the same shared database, three entities each.
@@ -375,78 +272,48 @@ async fn concurrent_requests(
         let key = world.key_of(slug);
         let deployment = world.deployment().await;
         for k in 0..ENTITIES_PER_TENANT {
-            let id = deployment
-                .create_entity(slug, &key, &format!("{slug} entity {k}"))
-                .await;
+            let id = deployment.create_entity(slug, &key, &format!("{slug} entity {k}")).await;
             owned.entry(slug.clone()).or_default().push(id);
         }
     }
     let database = world.shared_database("acme").await;
     for slug in &slugs {
-        assert_eq!(
-            world.shared_database(slug).await,
-            database,
-            "all tenants share one database"
-        );
+        assert_eq!(world.shared_database(slug).await, database, "all tenants share one database");
     }
     // A second server over the same control plane, whose pool for that
     // database holds at most `pool` connections.
     let deployment = world.deployment().await;
     let fleet = deployment.another_fleet(pool).await;
     let server = Server::start(fleet.clone()).await;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
-        .build()
-        .expect("client");
+    let http = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build().expect("client");
     let keys: Vec<(String, String)> = slugs.iter().map(|s| (s.clone(), world.key_of(s))).collect();
-    let report = Arc::new(Mutex::new(LeakReport {
-        requests,
-        ..LeakReport::default()
-    }));
+    let report = Arc::new(Mutex::new(LeakReport { requests, ..LeakReport::default() }));
     // Names each tenant owns: three per tenant, the Background's entity, and
     // whatever it writes during the run ("<slug> written <n>").
     let mut names: HashMap<String, HashSet<String>> = slugs
         .iter()
-        .map(|s| {
-            (
-                s.clone(),
-                (0..ENTITIES_PER_TENANT)
-                    .map(|k| format!("{s} entity {k}"))
-                    .collect(),
-            )
-        })
+        .map(|s| (s.clone(), (0..ENTITIES_PER_TENANT).map(|k| format!("{s} entity {k}")).collect()))
         .collect();
     for (name, (slug, id)) in &world.entities {
-        names
-            .get_mut(slug)
-            .expect("known tenant")
-            .insert(name.clone());
+        names.get_mut(slug).expect("known tenant").insert(name.clone());
         owned.get_mut(slug).expect("known tenant").push(id.clone());
     }
     let names = Arc::new(names);
-    let all_ids: Vec<(String, String)> = owned
-        .iter()
-        .flat_map(|(slug, ids)| ids.iter().map(move |id| (slug.clone(), id.clone())))
-        .collect();
+    let all_ids: Vec<(String, String)> =
+        owned.iter().flat_map(|(slug, ids)| ids.iter().map(move |id| (slug.clone(), id.clone()))).collect();
     stream::iter(0..requests)
         .for_each_concurrent(CONCURRENCY, |i| {
             let (slug, key) = keys[i % keys.len()].clone();
             let own_ids = owned[&slug].clone();
             let foreign = all_ids[(i * 7) % all_ids.len()].clone();
-            let (base, http, report, names) = (
-                server.base.clone(),
-                http.clone(),
-                report.clone(),
-                names.clone(),
-            );
+            let (base, http, report, names) = (server.base.clone(), http.clone(), report.clone(), names.clone());
             async move {
                 let belongs = |item: &Value| {
-                    item["legal_name"].as_str().is_some_and(|n| {
-                        names[&slug].contains(n) || n.starts_with(&format!("{slug} written "))
-                    })
+                    item["legal_name"]
+                        .as_str()
+                        .is_some_and(|n| names[&slug].contains(n) || n.starts_with(&format!("{slug} written ")))
                 };
-                let outcome =
-                    one_request(&http, &base, &slug, &key, i, &own_ids, &foreign, belongs).await;
+                let outcome = one_request(&http, &base, &slug, &key, i, &own_ids, &foreign, belongs).await;
                 let mut report = report.lock().expect("report");
                 match outcome {
                     Outcome::Verified => report.verified += 1,
@@ -470,18 +337,9 @@ async fn concurrent_requests(
         .await
         .expect("activity")
         .get(0);
-    let mut report = Arc::try_unwrap(report)
-        .expect("run finished")
-        .into_inner()
-        .expect("report");
+    let mut report = Arc::try_unwrap(report).expect("run finished").into_inner().expect("report");
     report.idle_in_transaction = idle_in_transaction;
-    report.pool_size = fleet
-        .data()
-        .pool_status()
-        .iter()
-        .map(|(_, busy, idle)| busy + idle)
-        .max()
-        .unwrap_or(0);
+    report.pool_size = fleet.data().pool_status().iter().map(|(_, busy, idle)| busy + idle).max().unwrap_or(0);
     world.isolation.leaks = Some(report);
 }
 
@@ -509,24 +367,17 @@ async fn one_request(
         // Abandoned by the client mid-request: the server drops the handler
         // and must roll the transaction back before reusing the connection.
         0 => {
-            let _ = get(format!("/api/v1/tenants/{slug}/entities"))
-                .timeout(Duration::from_micros(500))
-                .send()
-                .await;
+            let _ = get(format!("/api/v1/tenants/{slug}/entities")).timeout(Duration::from_micros(500)).send().await;
             Outcome::Cancelled
         }
         // Another tenant's id through one's own tenant: never found.
         1 | 2 => {
             let (owner, id) = foreign;
-            let response = get(format!("/api/v1/tenants/{slug}/entities/{id}"))
-                .send()
-                .await;
+            let response = get(format!("/api/v1/tenants/{slug}/entities/{id}")).send().await;
             match response.map(|r| r.status().as_u16()) {
                 Ok(404) if owner != slug => Outcome::Verified,
                 Ok(200) if owner == slug => Outcome::Verified,
-                other => {
-                    Outcome::Violation(format!("{slug} asked for {owner}'s entity {id}: {other:?}"))
-                }
+                other => Outcome::Violation(format!("{slug} asked for {owner}'s entity {id}: {other:?}")),
             }
         }
         3 => {
@@ -541,17 +392,12 @@ async fn one_request(
                     Ok(body) if belongs(&body) => Outcome::Verified,
                     other => Outcome::Violation(format!("{slug} created {other:?}")),
                 },
-                other => {
-                    Outcome::Violation(format!("{slug} create: {:?}", other.map(|r| r.status())))
-                }
+                other => Outcome::Violation(format!("{slug} create: {:?}", other.map(|r| r.status()))),
             }
         }
         4..=8 => {
             let id = &own_ids[i % own_ids.len()];
-            match get(format!("/api/v1/tenants/{slug}/entities/{id}"))
-                .send()
-                .await
-            {
+            match get(format!("/api/v1/tenants/{slug}/entities/{id}")).send().await {
                 Ok(r) if r.status().as_u16() == 200 => match r.json::<Value>().await {
                     Ok(body) if belongs(&body) && body["id"] == id.as_str() => Outcome::Verified,
                     other => Outcome::Violation(format!("{slug} got {other:?}")),
@@ -559,25 +405,16 @@ async fn one_request(
                 other => Outcome::Violation(format!("{slug} get: {:?}", other.map(|r| r.status()))),
             }
         }
-        _ => match get(format!("/api/v1/tenants/{slug}/entities?limit=200"))
-            .send()
-            .await
-        {
+        _ => match get(format!("/api/v1/tenants/{slug}/entities?limit=200")).send().await {
             Ok(r) if r.status().as_u16() == 200 => match r.json::<Value>().await {
                 Ok(body) => {
                     let items = body["items"].as_array().cloned().unwrap_or_default();
-                    let strangers: HashSet<String> = items
-                        .iter()
-                        .filter(|item| !belongs(item))
-                        .map(|item| item.to_string())
-                        .collect();
+                    let strangers: HashSet<String> =
+                        items.iter().filter(|item| !belongs(item)).map(|item| item.to_string()).collect();
                     if items.len() >= ENTITIES_PER_TENANT && strangers.is_empty() {
                         Outcome::Verified
                     } else {
-                        Outcome::Violation(format!(
-                            "{slug} listed {} items, strangers {strangers:?}",
-                            items.len()
-                        ))
+                        Outcome::Violation(format!("{slug} listed {} items, strangers {strangers:?}", items.len()))
                     }
                 }
                 Err(e) => Outcome::Violation(format!("{slug} list body: {e}")),
@@ -596,18 +433,8 @@ async fn no_leak(world: &mut CharterWorld) {
         report.violations.len(),
         &report.violations[..report.violations.len().min(5)]
     );
-    assert_eq!(
-        report.verified + report.cancelled,
-        report.requests,
-        "{report:?}"
-    );
+    assert_eq!(report.verified + report.cancelled, report.requests, "{report:?}");
     assert!(report.verified >= report.requests * 9 / 10, "{report:?}");
-    assert!(
-        report.pool_size <= 4,
-        "the pool grew beyond 4 connections: {report:?}"
-    );
-    assert_eq!(
-        report.idle_in_transaction, 0,
-        "a connection was left inside a transaction: {report:?}"
-    );
+    assert!(report.pool_size <= 4, "the pool grew beyond 4 connections: {report:?}");
+    assert_eq!(report.idle_in_transaction, 0, "a connection was left inside a transaction: {report:?}");
 }

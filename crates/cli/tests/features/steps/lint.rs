@@ -14,29 +14,14 @@ pub struct State {
 impl CharterWorld {
     async fn lint(&mut self) -> Vec<Violation> {
         let database = self.lint.database.clone().expect("a database");
-        AdminConnection::connect(&database)
-            .await
-            .expect("connect")
-            .lint_schema()
-            .await
-            .expect("lint runs")
+        AdminConnection::connect(&database).await.expect("connect").lint_schema().await.expect("lint runs")
     }
 }
 
 #[given("a freshly provisioned shared database")]
 async fn fresh_database(world: &mut CharterWorld) {
-    let databases = world
-        .deployment()
-        .await
-        .fleet
-        .control()
-        .list_databases()
-        .await
-        .expect("databases");
-    let shared = databases
-        .into_iter()
-        .find(|d| d.kind.as_str() == "shared")
-        .expect("first shared database");
+    let databases = world.deployment().await.fleet.control().list_databases().await.expect("databases");
+    let shared = databases.into_iter().find(|d| d.kind.as_str() == "shared").expect("first shared database");
     world.lint.database = Some(shared.admin_url);
 }
 
@@ -65,10 +50,7 @@ async fn app_role_powerless(world: &mut CharterWorld) {
     assert_eq!(row.get::<_, i64>(2), 0, "owns objects");
     // And the schema belongs to the migration role.
     let owner: String = admin
-        .query_one(
-            "SELECT pg_get_userbyid(nspowner)::text FROM pg_namespace WHERE nspname = 'charter'",
-            &[],
-        )
+        .query_one("SELECT pg_get_userbyid(nspowner)::text FROM pg_namespace WHERE nspname = 'charter'", &[])
         .await
         .expect("owner")
         .get(0);
@@ -77,7 +59,8 @@ async fn app_role_powerless(world: &mut CharterWorld) {
 
 #[when(regex = r"^the migration role adds a table that (.+)$")]
 async fn add_bad_table(world: &mut CharterWorld, defect: String) {
-    let proper = "CREATE TABLE charter.lint_probe (tenant_id uuid NOT NULL, id uuid NOT NULL, code text, entity_id uuid,
+    let proper =
+        "CREATE TABLE charter.lint_probe (tenant_id uuid NOT NULL, id uuid NOT NULL, code text, entity_id uuid,
                   PRIMARY KEY (tenant_id, id));";
     let isolate = "SELECT charter.enable_tenant_isolation('charter.lint_probe');";
     let sql = match defect.as_str() {
@@ -90,7 +73,9 @@ async fn add_bad_table(world: &mut CharterWorld, defect: String) {
         "has a primary key without tenant_id first" => format!(
             "CREATE TABLE charter.lint_probe (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (id, tenant_id)); {isolate}"
         ),
-        "has a unique constraint without tenant_id" => format!("{proper} ALTER TABLE charter.lint_probe ADD UNIQUE (code); {isolate}"),
+        "has a unique constraint without tenant_id" => {
+            format!("{proper} ALTER TABLE charter.lint_probe ADD UNIQUE (code); {isolate}")
+        }
         "has a foreign key without tenant_id" => format!(
             "{proper} ALTER TABLE charter.lint_probe ADD FOREIGN KEY (entity_id, tenant_id)
                REFERENCES charter.legal_entity (id, tenant_id); {isolate}"
@@ -109,25 +94,15 @@ async fn add_bad_table(world: &mut CharterWorld, defect: String) {
         other => panic!("unknown defect: {other}"),
     };
     let admin = connect_as_admin(world.lint.database.as_ref().expect("database")).await;
-    admin
-        .batch_execute(&format!(
-            "BEGIN; SET LOCAL ROLE charter_owner; {sql} COMMIT;"
-        ))
-        .await
-        .expect("add the table");
+    admin.batch_execute(&format!("BEGIN; SET LOCAL ROLE charter_owner; {sql} COMMIT;")).await.expect("add the table");
 }
 
 #[then(expr = "the schema lint reports the rule {string} for that table")]
 async fn reports_rule(world: &mut CharterWorld, rule: String) {
     let violations = world.lint().await;
     assert!(
-        violations
-            .iter()
-            .any(|v| v.rule == rule && v.object.contains("lint_probe")),
+        violations.iter().any(|v| v.rule == rule && v.object.contains("lint_probe")),
         "expected {rule} for charter.lint_probe, got {violations:#?}"
     );
-    assert!(
-        violations.iter().all(|v| v.object.contains("lint_probe")),
-        "only the probe breaks rules: {violations:#?}"
-    );
+    assert!(violations.iter().all(|v| v.object.contains("lint_probe")), "only the probe breaks rules: {violations:#?}");
 }

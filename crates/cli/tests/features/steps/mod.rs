@@ -31,13 +31,7 @@ pub struct CharterWorld {
 impl std::fmt::Debug for CharterWorld {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CharterWorld")
-            .field(
-                "control_plane",
-                &self
-                    .deployment
-                    .as_ref()
-                    .map(|d| d.control_url.database().to_owned()),
-            )
+            .field("control_plane", &self.deployment.as_ref().map(|d| d.control_url.database().to_owned()))
             .field("tenants", &self.keys.keys().collect::<Vec<_>>())
             .field("entities", &self.entities)
             .field("responses", &self.responses)
@@ -72,20 +66,14 @@ impl CharterWorld {
     }
 
     fn key_of(&self, slug: &str) -> String {
-        self.keys
-            .get(slug)
-            .unwrap_or_else(|| panic!("no key for tenant {slug}"))
-            .clone()
+        self.keys.get(slug).unwrap_or_else(|| panic!("no key for tenant {slug}")).clone()
     }
 
     /// Onboards a tenant and keeps an admin key of it.
     async fn onboard(&mut self, slug: &str, placement: &str) -> (u16, Value) {
         let deployment = self.deployment().await;
         let (status, body) = deployment.onboard(slug, placement).await;
-        assert!(
-            status == 201 || status == 200,
-            "onboarding {slug}: {status} {body}"
-        );
+        assert!(status == 201 || status == 200, "onboarding {slug}: {status} {body}");
         let key = deployment.tenant_key(slug, "admin").await;
         self.keys.insert(slug.to_owned(), key);
         (status, body)
@@ -107,12 +95,7 @@ mod common {
     use super::CharterWorld;
 
     #[given(expr = "tenants {string} and {string} onboarded with placement {string}")]
-    async fn tenants_onboarded(
-        world: &mut CharterWorld,
-        first: String,
-        second: String,
-        placement: String,
-    ) {
+    async fn tenants_onboarded(world: &mut CharterWorld, first: String, second: String, placement: String) {
         world.onboard(&first, &placement).await;
         world.onboard(&second, &placement).await;
     }

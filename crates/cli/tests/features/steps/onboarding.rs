@@ -22,15 +22,8 @@ async fn placed_in_shared(world: &mut CharterWorld, slug: String) {
     assert_eq!(body["placement"], "shared");
     assert_eq!(body["database"]["kind"], "shared", "{body}");
     let deployment = world.deployment().await;
-    let databases = deployment
-        .fleet
-        .control()
-        .list_databases()
-        .await
-        .expect("databases");
-    let placed = databases
-        .iter()
-        .find(|d| d.id.to_string() == body["database"]["id"].as_str().unwrap_or_default());
+    let databases = deployment.fleet.control().list_databases().await.expect("databases");
+    let placed = databases.iter().find(|d| d.id.to_string() == body["database"]["id"].as_str().unwrap_or_default());
     assert_eq!(placed.map(|d| d.kind.as_str()), Some("shared"));
 }
 
@@ -40,33 +33,14 @@ async fn create_and_read(world: &mut CharterWorld, slug: &str) -> String {
     let key = deployment.tenant_key(slug, "editor").await;
     let name = format!("{slug} first entity");
     let id = deployment.create_entity(slug, &key, &name).await;
-    let (status, entity) = deployment
-        .send(
-            reqwest::Method::GET,
-            &format!("/api/v1/tenants/{slug}/entities/{id}"),
-            &key,
-            None,
-        )
-        .await;
+    let (status, entity) =
+        deployment.send(reqwest::Method::GET, &format!("/api/v1/tenants/{slug}/entities/{id}"), &key, None).await;
     assert_eq!(status, 200, "{entity}");
     assert_eq!(entity["legal_name"], name.as_str());
-    let (status, list) = deployment
-        .send(
-            reqwest::Method::GET,
-            &format!("/api/v1/tenants/{slug}/entities"),
-            &key,
-            None,
-        )
-        .await;
+    let (status, list) =
+        deployment.send(reqwest::Method::GET, &format!("/api/v1/tenants/{slug}/entities"), &key, None).await;
     assert_eq!(status, 200, "{list}");
-    assert!(
-        list["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .any(|e| e["id"] == id.as_str()),
-        "{list}"
-    );
+    assert!(list["items"].as_array().expect("items").iter().any(|e| e["id"] == id.as_str()), "{list}");
     id
 }
 
@@ -88,29 +62,15 @@ async fn same_tenant_once(world: &mut CharterWorld, slug: String) {
     let [(first_status, first), (second_status, second)] = &world.responses[..] else {
         panic!("expected two responses, got {:?}", world.responses)
     };
-    assert_eq!(
-        (*first_status, *second_status),
-        (201, 200),
-        "{first} {second}"
-    );
+    assert_eq!((*first_status, *second_status), (201, 200), "{first} {second}");
     assert_eq!(first["id"], second["id"]);
     assert_eq!(first["slug"], slug.as_str());
     let deployment = world.deployment().await;
-    let (status, list) = deployment
-        .send(
-            reqwest::Method::GET,
-            "/api/v1/tenants?limit=200",
-            &deployment.admin_key,
-            None,
-        )
-        .await;
+    let (status, list) =
+        deployment.send(reqwest::Method::GET, "/api/v1/tenants?limit=200", &deployment.admin_key, None).await;
     assert_eq!(status, 200);
-    let matching: Vec<&Value> = list["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|t| t["slug"] == slug.as_str())
-        .collect();
+    let matching: Vec<&Value> =
+        list["items"].as_array().expect("items").iter().filter(|t| t["slug"] == slug.as_str()).collect();
     assert_eq!(matching.len(), 1, "{list}");
     // A different request for the same slug is a conflict, not a second tenant.
     let (status, body) = deployment
@@ -132,21 +92,9 @@ async fn own_database(world: &mut CharterWorld, slug: String) {
     assert_eq!(body["database"]["kind"], "dedicated", "{body}");
     let deployment = world.deployment().await;
     let (tenant, database) = deployment.tenant_database(&slug).await;
-    let databases = deployment
-        .fleet
-        .control()
-        .list_databases()
-        .await
-        .expect("databases");
-    let shared = databases
-        .iter()
-        .find(|d| d.kind.as_str() == "shared")
-        .expect("a shared database");
-    assert_ne!(
-        shared.admin_url.database(),
-        database.database(),
-        "a database of its own"
-    );
+    let databases = deployment.fleet.control().list_databases().await.expect("databases");
+    let shared = databases.iter().find(|d| d.kind.as_str() == "shared").expect("a shared database");
+    assert_ne!(shared.admin_url.database(), database.database(), "a database of its own");
     let admin = connect_as_admin(&database).await;
     let tables: Vec<String> = admin
         .query(
@@ -163,10 +111,7 @@ async fn own_database(world: &mut CharterWorld, slug: String) {
     assert!(tables.len() >= 3);
     for table in &tables {
         let others: i64 = admin
-            .query_one(
-                &format!("SELECT count(*) FROM {table} WHERE tenant_id <> $1"),
-                &[&tenant],
-            )
+            .query_one(&format!("SELECT count(*) FROM {table} WHERE tenant_id <> $1"), &[&tenant])
             .await
             .expect("count")
             .get(0);
@@ -177,13 +122,7 @@ async fn own_database(world: &mut CharterWorld, slug: String) {
         let conn = AdminConnection::connect(&url).await.expect("connect");
         let applied = conn.applied_ddl().await.expect("ledger");
         let violations = conn.lint_schema().await.expect("lint");
-        (
-            applied
-                .into_iter()
-                .map(|a| (a.version, a.checksum))
-                .collect::<Vec<_>>(),
-            violations,
-        )
+        (applied.into_iter().map(|a| (a.version, a.checksum)).collect::<Vec<_>>(), violations)
     };
     let (dedicated_ledger, dedicated_violations) = ledger(database.clone()).await;
     let (shared_ledger, _) = ledger(shared.admin_url.clone()).await;
@@ -197,24 +136,13 @@ async fn same_api(world: &mut CharterWorld, slug: String) {
     // The entity landed in the dedicated database, not in the shared one.
     let deployment = world.deployment().await;
     let (_, dedicated) = deployment.tenant_database(&slug).await;
-    let databases = deployment
-        .fleet
-        .control()
-        .list_databases()
-        .await
-        .expect("databases");
-    let shared = databases
-        .iter()
-        .find(|d| d.kind.as_str() == "shared")
-        .expect("a shared database");
+    let databases = deployment.fleet.control().list_databases().await.expect("databases");
+    let shared = databases.iter().find(|d| d.kind.as_str() == "shared").expect("a shared database");
     let id: uuid::Uuid = id.parse().expect("uuid");
     let count = |url: charter_storage::DbUrl| async move {
         connect_as_admin(&url)
             .await
-            .query_one(
-                "SELECT count(*) FROM charter.legal_entity WHERE id = $1",
-                &[&id],
-            )
+            .query_one("SELECT count(*) FROM charter.legal_entity WHERE id = $1", &[&id])
             .await
             .expect("count")
             .get::<_, i64>(0)

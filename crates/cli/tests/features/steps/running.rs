@@ -30,7 +30,10 @@ impl State {
             if pgdata.join("postmaster.pid").exists() {
                 let _ = Command::new("runuser")
                     .args(["-u", "postgres", "--", "sh", "-c"])
-                    .arg(format!("$(ls -d /usr/lib/postgresql/*/bin | tail -1)/pg_ctl stop -m immediate -D {}", pgdata.display()))
+                    .arg(format!(
+                        "$(ls -d /usr/lib/postgresql/*/bin | tail -1)/pg_ctl stop -m immediate -D {}",
+                        pgdata.display()
+                    ))
                     .status()
                     .await;
             }
@@ -41,11 +44,8 @@ impl State {
 
 #[given("an empty data directory and no database URL")]
 async fn empty_data_dir(world: &mut CharterWorld) {
-    let dir = std::env::temp_dir().join(format!(
-        "charter-demo-{}-{}",
-        std::process::id(),
-        uuid::Uuid::now_v7().simple()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("charter-demo-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     world.running.data_dir = Some(dir);
 }
@@ -80,9 +80,7 @@ async fn demo_starts(world: &mut CharterWorld, _again: String) {
         }
         (base, key)
     };
-    let (base, key) = tokio::time::timeout(Duration::from_secs(180), read)
-        .await
-        .expect("demo starts within 3 minutes");
+    let (base, key) = tokio::time::timeout(Duration::from_secs(180), read).await.expect("demo starts within 3 minutes");
     world.running.base = base;
     world.running.key = key;
     // Keep draining stdout so the demo never blocks on a full pipe.
@@ -99,10 +97,7 @@ async fn prints_url_and_key(world: &mut CharterWorld) {
 
 #[then("the API lists the demo tenants with that key")]
 async fn lists_demo_tenants(world: &mut CharterWorld) {
-    let (base, key) = (
-        world.running.base.clone().expect("url"),
-        world.running.key.clone().expect("key"),
-    );
+    let (base, key) = (world.running.base.clone().expect("url"), world.running.key.clone().expect("key"));
     let http = reqwest::Client::new();
     let tenants: serde_json::Value = http
         .get(format!("{base}/api/v1/tenants"))
@@ -113,12 +108,8 @@ async fn lists_demo_tenants(world: &mut CharterWorld) {
         .json()
         .await
         .expect("json");
-    let slugs: Vec<&str> = tenants["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|t| t["slug"].as_str())
-        .collect();
+    let slugs: Vec<&str> =
+        tenants["items"].as_array().expect("items").iter().filter_map(|t| t["slug"].as_str()).collect();
     for demo in ["acme", "globex", "umbrella"] {
         assert!(slugs.contains(&demo), "{slugs:?}");
     }
@@ -131,10 +122,7 @@ async fn lists_demo_tenants(world: &mut CharterWorld) {
         .json()
         .await
         .expect("json");
-    assert!(
-        !entities["items"].as_array().expect("items").is_empty(),
-        "{entities}"
-    );
+    assert!(!entities["items"].as_array().expect("items").is_empty(), "{entities}");
 }
 
 #[then(expr = "{string} reports the control plane and every database ready")]
@@ -144,10 +132,7 @@ async fn ready(world: &mut CharterWorld, path: String) {
     assert_eq!(response.status().as_u16(), 200);
     let body: serde_json::Value = response.json().await.expect("json");
     let checks = body["checks"].as_array().expect("checks");
-    assert!(
-        checks.len() >= 3,
-        "control plane, shared and dedicated databases: {body}"
-    );
+    assert!(checks.len() >= 3, "control plane, shared and dedicated databases: {body}");
     assert!(checks.iter().all(|c| c["ok"] == true), "{body}");
 }
 
@@ -155,15 +140,9 @@ async fn ready(world: &mut CharterWorld, path: String) {
 async fn sigterm(world: &mut CharterWorld) {
     let mut child = world.running.child.take().expect("running");
     let pid = child.id().expect("pid");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .expect("signal");
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
-        .await
-        .expect("exits in time")
-        .expect("wait");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGTERM).expect("signal");
+    let status =
+        tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("exits in time").expect("wait");
     world.running.exit = Some(status);
 }
 
@@ -172,12 +151,6 @@ async fn exits_cleanly(world: &mut CharterWorld) {
     let status = world.running.exit.expect("exited");
     assert!(status.success(), "{status}");
     let pgdata = world.running.data_dir.as_ref().expect("dir").join("pgdata");
-    assert!(
-        pgdata.join("PG_VERSION").exists(),
-        "the cluster was made in the data directory"
-    );
-    assert!(
-        !pgdata.join("postmaster.pid").exists(),
-        "the cluster still runs"
-    );
+    assert!(pgdata.join("PG_VERSION").exists(), "the cluster was made in the data directory");
+    assert!(!pgdata.join("postmaster.pid").exists(), "the cluster still runs");
 }
