@@ -95,8 +95,11 @@ impl AppState {
         if caller.role_in(tenant.id).is_none() {
             return Err(ApiError::NotFound(Missing::Tenant));
         }
-        let (TenantStatus::Active, Some(database)) = (tenant.status, tenant.database) else {
-            return Err(ApiError::TenantNotReady);
+        let database = match (tenant.status, tenant.database) {
+            (TenantStatus::Active, Some(database)) => database,
+            // A tombstone has no data left to open.
+            (TenantStatus::Offboarded, _) => return Err(ApiError::NotFound(Missing::Tenant)),
+            _ => return Err(ApiError::TenantNotReady),
         };
         let route = TenantRoute { id: tenant.id, database: database.id, tier: tenant.tier };
         self.caches().tenants.insert(slug.clone(), route.clone());

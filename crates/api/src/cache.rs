@@ -8,6 +8,7 @@ use charter_domain::{
     ids::{ApiKeyId, DatabaseId, TenantId},
     tenant::{Slug, Tier},
 };
+use charter_storage::control::Invalidation;
 use moka::sync::Cache;
 
 /// Where an active tenant lives.
@@ -30,8 +31,28 @@ impl Caches {
     pub fn new(ttl: Duration) -> Self {
         Self {
             keys: Cache::builder().max_capacity(100_000).time_to_live(ttl).support_invalidation_closures().build(),
-            tenants: Cache::builder().max_capacity(100_000).time_to_live(ttl).build(),
+            tenants: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .support_invalidation_closures()
+                .build(),
         }
+    }
+
+    /// Applies a change another process announced.
+    pub fn forget(&self, change: Invalidation) {
+        match change {
+            Invalidation::Key(key) => self.forget_key(key),
+            Invalidation::Tenant(tenant) => {
+                let _ = self.tenants.invalidate_entries_if(move |_, route| route.id == tenant);
+            }
+        }
+    }
+
+    /// Forgets everything (changes may have been missed).
+    pub fn forget_all(&self) {
+        self.keys.invalidate_all();
+        self.tenants.invalidate_all();
     }
 
     /// Forgets a key at once (after revocation).

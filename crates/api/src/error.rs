@@ -45,6 +45,8 @@ pub enum ApiError {
     MethodNotAllowed,
     /// The slug is taken by a tenant with other details.
     TenantConflict(String),
+    /// The request conflicts with work under way.
+    Conflict(String),
     PayloadTooLarge(usize),
     UnsupportedMediaType,
     /// The tenant exists but is still being onboarded.
@@ -125,6 +127,7 @@ impl ApiError {
             Self::NotFound(Missing::ApiKey) => (S::NOT_FOUND, "api_key_not_found", "No such API key"),
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
             Self::TenantConflict(_) => (S::CONFLICT, "tenant_conflict", "The slug belongs to another tenant"),
+            Self::Conflict(_) => (S::CONFLICT, "conflict", "Conflicts with work under way"),
             Self::PayloadTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large"),
             Self::UnsupportedMediaType => {
                 (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "The body must be application/json")
@@ -160,6 +163,7 @@ impl ApiError {
                     "tenant {slug} exists with a different name or placement; onboarding is idempotent only for the same request"
                 )
             }
+            Self::Conflict(detail) => detail.clone(),
             Self::PayloadTooLarge(limit) => format!("the body exceeds the limit of {limit} bytes"),
             Self::UnsupportedMediaType => "send the body with `Content-Type: application/json`".into(),
             Self::TenantNotReady => "the tenant is being onboarded; retry shortly".into(),

@@ -27,6 +27,7 @@ use crate::error::{Problem, ProblemField};
     modifiers(&BearerAuth),
     tags(
         (name = "tenants", description = "Client firms and their onboarding"),
+        (name = "tenant lifecycle", description = "Moving, exporting, importing and offboarding tenants"),
         (name = "api-keys", description = "Integration keys of a tenant"),
         (name = "entities", description = "Legal entities of a tenant"),
     )

@@ -1,6 +1,10 @@
 //! Shared state of the HTTP layer.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    path::PathBuf,
+    sync::{Arc, Weak},
+    time::Duration,
+};
 
 use charter_fleet::Fleet;
 
@@ -20,11 +24,25 @@ pub struct ApiConfig {
     pub cache_ttl: Duration,
     /// Rate and statement-time limits per tenant tier.
     pub limits: Limits,
+    /// Where offboarding keeps its exports (and request-scoped scratch files).
+    pub export_dir: PathBuf,
+    /// Largest archive `POST /api/v1/tenant-imports` accepts.
+    pub max_import_bytes: usize,
+    /// How long a moved tenant's source keeps its rows after the switch;
+    /// longer than `cache_ttl`, so that no process reads a purged source.
+    pub move_grace: Duration,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 1024 * 1024, cache_ttl: Duration::from_secs(5), limits: Limits::default() }
+        Self {
+            max_body_bytes: 1024 * 1024,
+            cache_ttl: Duration::from_secs(5),
+            limits: Limits::default(),
+            export_dir: PathBuf::from("exports"),
+            max_import_bytes: 512 * 1024 * 1024,
+            move_grace: Duration::from_secs(10),
+        }
     }
 }
 
@@ -45,8 +63,10 @@ impl AppState {
         let caches = Caches::new(config.cache_ttl);
         let rate_limiters = RateLimiters::new(&config.limits);
         let inner = Arc::new(Inner { fleet, caches, rate_limiters, config });
-        // Forget idle tenants' rate buckets now and then; the task ends with the state.
+        // Forget idle tenants' rate buckets now and then, and what other
+        // processes announce changed; the tasks end with the state.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(follow_invalidations(Arc::downgrade(&inner)));
             let weak = Arc::downgrade(&inner);
             runtime.spawn(async move {
                 let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -76,5 +96,30 @@ impl AppState {
 
     pub fn config(&self) -> &ApiConfig {
         &self.inner.config
+    }
+}
+
+/// Listens for the control plane's invalidations and forgets what they name.
+/// After a lost connection it forgets everything, since changes may have
+/// been missed, and listens again.
+async fn follow_invalidations(state: Weak<Inner>) {
+    loop {
+        let Some(inner) = state.upgrade() else { return };
+        let listening = inner.fleet.control().listen().await;
+        drop(inner);
+        match listening {
+            Ok(mut changes) => {
+                if let Some(inner) = state.upgrade() {
+                    inner.caches.forget_all();
+                }
+                while let Some(change) = changes.recv().await {
+                    let Some(inner) = state.upgrade() else { return };
+                    inner.caches.forget(change);
+                }
+                tracing::warn!("lost the invalidation listener; reconnecting");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for invalidations; retrying"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -136,12 +136,12 @@ pub enum TenantStatus {
 }
 
 impl TenantStatus {
+    pub const ALL: [TenantStatus; 3] = [TenantStatus::Provisioning, TenantStatus::Active, TenantStatus::Offboarded];
+
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        match raw {
-            "provisioning" => Ok(Self::Provisioning),
-            "active" => Ok(Self::Active),
-            _ => Err(FieldError::new(field, "one_of", "must be one of: provisioning, active")),
-        }
+        Self::ALL.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| {
+            FieldError::new(field, "one_of", "must be one of: provisioning, active, offboarded")
+        })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -168,12 +168,10 @@ impl Tier {
     pub const ALL: [Tier; 3] = [Tier::Standard, Tier::Premium, Tier::Unmetered];
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        match raw {
-            "standard" => Ok(Self::Standard),
-            "premium" => Ok(Self::Premium),
-            "unmetered" => Ok(Self::Unmetered),
-            _ => Err(FieldError::new(field, "one_of", "must be one of: standard, premium, unmetered")),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == raw)
+            .ok_or_else(|| FieldError::new(field, "one_of", "must be one of: standard, premium, unmetered"))
     }
 
     pub fn as_str(self) -> &'static str {
@@ -210,6 +208,17 @@ mod tests {
                 && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             prop_assert_eq!(Slug::parse("slug", &raw).is_ok(), expected);
         }
+    }
+
+    #[test]
+    fn every_word_parses_back() {
+        for status in TenantStatus::ALL {
+            assert_eq!(TenantStatus::parse("s", status.as_str()).unwrap(), status);
+        }
+        for tier in Tier::ALL {
+            assert_eq!(Tier::parse("t", tier.as_str()).unwrap(), tier);
+        }
+        assert!(Tier::parse("t", "gold").is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 mod bootstrap;
 mod error;
+pub mod lifecycle;
 pub mod migrate;
 pub mod migrations;
 mod onboarding;

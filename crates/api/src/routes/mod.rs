@@ -3,6 +3,7 @@
 pub(crate) mod api_keys;
 pub(crate) mod entities;
 pub(crate) mod health;
+pub(crate) mod lifecycle;
 pub(crate) mod tenants;
 
 use utoipa::OpenApi;
@@ -15,6 +16,10 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(tenants::onboard, tenants::list))
         .routes(routes!(tenants::get))
+        .routes(routes!(lifecycle::start_move, lifecycle::get_move))
+        .routes(routes!(lifecycle::export))
+        .routes(routes!(lifecycle::offboard))
+        .routes(routes!(lifecycle::import))
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))
         .routes(routes!(entities::create, entities::list))

@@ -120,7 +120,7 @@ pub(crate) fn required<T>(
 
 /// A tenant.
 #[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct Tenant {
+pub struct Tenant {
     id: uuid::Uuid,
     #[schema(example = "acme")]
     slug: String,

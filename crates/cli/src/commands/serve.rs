@@ -85,6 +85,11 @@ fn api_config() -> Result<ApiConfig> {
             premium: tier_limits("PREMIUM", defaults.limits.premium)?,
             unmetered: tier_limits("UNMETERED", defaults.limits.unmetered)?,
         },
+        export_dir: std::env::var_os("CHARTER_EXPORT_DIR").map_or(defaults.export_dir, Into::into),
+        max_import_bytes: environment::env_parse("CHARTER_MAX_IMPORT_BYTES")?.unwrap_or(defaults.max_import_bytes),
+        move_grace: environment::env_parse("CHARTER_MOVE_GRACE_MS")?
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.move_grace),
     })
 }
 

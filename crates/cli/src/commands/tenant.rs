@@ -1,8 +1,10 @@
 //! `charter tenant`: onboarding and inspecting tenants.
 
+use std::{path::PathBuf, time::Duration};
+
 use anyhow::{Result, anyhow};
 use charter_domain::tenant::{Placement, Slug, TenantName, Tier};
-use charter_fleet::{OnboardRequest, Onboarded};
+use charter_fleet::{OnboardRequest, Onboarded, lifecycle::MoveOptions};
 use charter_storage::control::TenantRecord;
 use clap::Subcommand;
 use serde::Serialize;
@@ -30,6 +32,50 @@ pub enum TenantCommand {
         slug: String,
         #[arg(value_parser = ["standard", "premium", "unmetered"])]
         tier: String,
+    },
+    /// Move a tenant to another database, online: copy, a short write
+    /// freeze, catch up, verify, switch, purge the source.
+    Move {
+        slug: String,
+        /// The database to move to (its registry name, see `charter db list`).
+        #[arg(long)]
+        to: String,
+        /// How long the source keeps the tenant's rows after the switch,
+        /// for API processes whose cache still points there.
+        #[arg(long, default_value_t = 10_000)]
+        grace_ms: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a portable archive of a tenant (NDJSON per table + manifest).
+    Export {
+        slug: String,
+        /// Where to write it; default `<slug>-<time>.tar.gz`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore an archive as a new tenant, into any database.
+    Import {
+        archive: PathBuf,
+        /// The new tenant's slug; default the archived one.
+        #[arg(long)]
+        slug: Option<String>,
+        /// The database to restore into; default placed like a new shared tenant.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a tenant, delete all of its rows, keep a tombstone.
+    Offboard {
+        slug: String,
+        /// Where the export is kept.
+        #[arg(long, env = "CHARTER_EXPORT_DIR", default_value = "exports")]
+        archive_dir: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
     /// List every tenant.
     List {
@@ -102,6 +148,66 @@ async fn execute(fleet: &charter_fleet::Fleet, command: TenantCommand) -> Result
             let tenant = fleet.control().tenant_by_slug(&slug).await?.ok_or_else(|| anyhow!("no tenant {slug}"))?;
             fleet.control().set_tier(tenant.id, tier).await?;
             println!("{slug} is now {}", tier.as_str());
+            Ok(())
+        }
+        TenantCommand::Move { slug, to, grace_ms, json } => {
+            let slug = Slug::parse("slug", &slug)?;
+            let report =
+                fleet.move_tenant(&slug, &to, &MoveOptions { grace: Duration::from_millis(grace_ms) }).await?;
+            if json {
+                return output::json(&report);
+            }
+            if let Some(recovered) = &report.recovered {
+                println!("{recovered}");
+            }
+            println!(
+                "moved {} from {} to {}: {} rows copied, {} caught up, writes frozen for {} ms, {} tables verified",
+                report.tenant,
+                report.from,
+                report.to,
+                report.rows_copied,
+                report.rows_caught_up,
+                report.freeze_ms,
+                report.verified.len()
+            );
+            Ok(())
+        }
+        TenantCommand::Export { slug, out, json } => {
+            let slug = Slug::parse("slug", &slug)?;
+            let path = out.unwrap_or_else(|| {
+                PathBuf::from(format!("{slug}-{}.tar.gz", chrono::Utc::now().format("%Y%m%dT%H%M%SZ")))
+            });
+            let summary = fleet.export_tenant(&slug, &path).await?;
+            if json {
+                return output::json(&summary);
+            }
+            let rows: usize = summary.manifest.tables.iter().map(|t| t.rows).sum();
+            println!("exported {slug} to {} ({rows} rows, sha256 {})", summary.path.display(), summary.sha256);
+            Ok(())
+        }
+        TenantCommand::Import { archive, slug, to, json } => {
+            let slug = slug.as_deref().map(|s| Slug::parse("--slug", s)).transpose()?;
+            let tenant = fleet.import_tenant(&archive, slug.as_ref(), to.as_deref()).await?;
+            let view = TenantView::from(&tenant);
+            if json {
+                return output::json(&view);
+            }
+            println!("imported {} into {}", view.slug, view.database.as_deref().unwrap_or("-"));
+            Ok(())
+        }
+        TenantCommand::Offboard { slug, archive_dir, json } => {
+            let slug = Slug::parse("slug", &slug)?;
+            let report = fleet.offboard(&slug, &archive_dir).await?;
+            if json {
+                return output::json(&report);
+            }
+            println!(
+                "offboarded {}: {} rows deleted; export {} (sha256 {})",
+                report.tenant,
+                report.rows_deleted,
+                report.archive.display(),
+                report.archive_sha256
+            );
             Ok(())
         }
         TenantCommand::List { json } => {

@@ -12,7 +12,7 @@
 //! flight, which the next run does again.
 
 mod apply;
-mod database;
+pub(crate) mod database;
 mod plan;
 mod status;
 

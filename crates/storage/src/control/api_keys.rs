@@ -8,7 +8,10 @@ use charter_domain::{
 use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
-use super::ControlPlane;
+use super::{
+    ControlPlane,
+    notify::{Invalidation, announce},
+};
 use crate::{StoreError, random_bytes};
 
 /// What a key may do.
@@ -162,6 +165,9 @@ impl ControlPlane {
                 &[&id.as_uuid(), &tenant.map(|t| t.as_uuid())],
             )
             .await?;
+        if row.is_some() {
+            announce(&conn, Invalidation::Key(id)).await?;
+        }
         row.as_ref().map(ApiKeyRecord::from_row).transpose()
     }
 }

@@ -3,11 +3,15 @@
 
 mod api_keys;
 mod databases;
+mod moves;
+mod notify;
 mod settings;
 mod tenants;
 
 pub use api_keys::{ApiKeyRecord, KeyRole};
 pub use databases::{DatabaseRecord, NewDatabase};
+pub use moves::{FinishedMove, MovePhase, TenantMove};
+pub use notify::Invalidation;
 pub use tenants::{PlacedIn, TenantRecord};
 
 use deadpool_postgres::Pool;

@@ -7,7 +7,10 @@ use charter_domain::{
 use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
-use super::ControlPlane;
+use super::{
+    ControlPlane,
+    notify::{Invalidation, announce},
+};
 use crate::StoreError;
 
 /// A tenant as the control plane knows it.
@@ -124,6 +127,7 @@ impl ControlPlane {
             &[&id.as_uuid(), &tier.as_str()],
         )
         .await?;
+        announce(&conn, Invalidation::Tenant(id)).await?;
         Ok(())
     }
 

@@ -6,10 +6,12 @@
 mod entities;
 mod migrations;
 mod pools;
+mod rows;
 mod tenant_row;
 mod tenant_tx;
 
 pub use entities::EntityRecord;
 pub use migrations::{DmlOutcome, DmlStep};
 pub use pools::DataPlane;
+pub use rows::{TableDigest, TenantTable};
 pub use tenant_tx::{TenantTx, TxMode, TxOptions};

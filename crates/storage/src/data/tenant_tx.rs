@@ -16,6 +16,9 @@ use crate::StoreError;
 pub enum TxMode {
     /// `BEGIN READ ONLY`: the database itself refuses any write.
     Read,
+    /// Read-only with one snapshot for the whole transaction (`REPEATABLE
+    /// READ`), so that rows read from several tables are consistent.
+    Snapshot,
     /// A write the API serves. It first checks, and holds until commit, that
     /// the tenant is writable here (not frozen for a move; SQLSTATE CH001).
     Write,
@@ -41,6 +44,10 @@ impl TxOptions {
         Self { mode: TxMode::Write, statement_timeout: None }
     }
 
+    pub fn snapshot() -> Self {
+        Self { mode: TxMode::Snapshot, statement_timeout: None }
+    }
+
     pub fn maintenance() -> Self {
         Self { mode: TxMode::Maintenance, statement_timeout: None }
     }
@@ -54,6 +61,7 @@ impl TxOptions {
     fn begin_sql(&self, tenant: TenantId) -> String {
         let mut sql = String::from(match self.mode {
             TxMode::Read => "BEGIN READ ONLY",
+            TxMode::Snapshot => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
             TxMode::Write | TxMode::Maintenance => "BEGIN",
         });
         sql.push_str(&format!("; SET LOCAL charter.tenant_id = '{}'", tenant.as_uuid().hyphenated()));
