@@ -31,11 +31,7 @@ impl Caches {
     pub fn new(ttl: Duration) -> Self {
         Self {
             keys: Cache::builder().max_capacity(100_000).time_to_live(ttl).support_invalidation_closures().build(),
-            tenants: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(ttl)
-                .support_invalidation_closures()
-                .build(),
+            tenants: Cache::builder().max_capacity(100_000).time_to_live(ttl).support_invalidation_closures().build(),
         }
     }
 
@@ -45,6 +41,10 @@ impl Caches {
             Invalidation::Key(key) => self.forget_key(key),
             Invalidation::Tenant(tenant) => {
                 let _ = self.tenants.invalidate_entries_if(move |_, route| route.id == tenant);
+                // Its keys too: offboarding revokes them all at once.
+                let _ = self.keys.invalidate_entries_if(
+                    move |_, principal| matches!(principal, Principal::TenantKey { tenant: t, .. } if *t == tenant),
+                );
             }
         }
     }

@@ -139,9 +139,10 @@ impl TenantStatus {
     pub const ALL: [TenantStatus; 3] = [TenantStatus::Provisioning, TenantStatus::Active, TenantStatus::Offboarded];
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| {
-            FieldError::new(field, "one_of", "must be one of: provisioning, active, offboarded")
-        })
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| FieldError::new(field, "one_of", "must be one of: provisioning, active, offboarded"))
     }
 
     pub fn as_str(self) -> &'static str {

@@ -10,9 +10,9 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, Utc};
 use charter_domain::{FieldError, tenant::Slug};
 use charter_fleet::lifecycle::{MoveOptions, OffboardReport};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -92,7 +92,8 @@ fn parse_slug(raw: &str) -> Result<Slug, ApiError> {
 async fn move_status(state: &AppState, slug: &Slug) -> Result<MoveStatus, ApiError> {
     let control = state.fleet().control();
     let tenant = control.tenant_by_slug(slug).await?.ok_or(ApiError::NotFound(Missing::Tenant))?;
-    let name_of = |id| async move { Ok::<_, ApiError>(control.database(id).await?.map(|d| d.name).unwrap_or_default()) };
+    let name_of =
+        |id| async move { Ok::<_, ApiError>(control.database(id).await?.map(|d| d.name).unwrap_or_default()) };
     let in_progress = match control.move_of(tenant.id).await? {
         Some(m) => Some(MoveInProgress {
             phase: m.phase.as_str(),
@@ -146,7 +147,11 @@ pub(crate) async fn start_move(
         ApiError::Validation(vec![FieldError::new("to", "exists", format!("no database named {to}"))])
     })?;
     if tenant.database.as_ref().is_some_and(|d| d.id == target.id) {
-        return Err(ApiError::Validation(vec![FieldError::new("to", "different", "the tenant is in this database already")]));
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "to",
+            "different",
+            "the tenant is in this database already",
+        )]));
     }
     if target.tenant_count >= i64::from(target.capacity) {
         return Err(ApiError::Validation(vec![FieldError::new("to", "capacity", format!("{to} is full"))]));
@@ -209,17 +214,23 @@ pub(crate) async fn export(
     let slug = parse_slug(&raw_slug)?;
     let path = scratch_file(&state, &format!("{slug}.tar.gz"))?;
     let exported = state.fleet().export_tenant(&slug, &path).await;
-    let bytes = exported.and_then(|_| std::fs::read(&path).map_err(|e| charter_fleet::FleetError::Invalid(e.to_string())));
+    let bytes =
+        exported.and_then(|_| std::fs::read(&path).map_err(|e| charter_fleet::FleetError::Invalid(e.to_string())));
     let _ = std::fs::remove_file(&path);
     let bytes = bytes.map_err(|e| match e {
-        charter_fleet::FleetError::Invalid(message) if message.starts_with("no tenant") => ApiError::NotFound(Missing::Tenant),
+        charter_fleet::FleetError::Invalid(message) if message.starts_with("no tenant") => {
+            ApiError::NotFound(Missing::Tenant)
+        }
         other => other.into(),
     })?;
     let disposition = format!("attachment; filename=\"{slug}-{}.tar.gz\"", Utc::now().format("%Y%m%dT%H%M%SZ"));
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/gzip")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
+            ),
         ],
         bytes,
     )
@@ -257,7 +268,12 @@ pub(crate) async fn import(
     body: Body,
 ) -> Result<(StatusCode, Json<Tenant>), ApiError> {
     caller.require_platform_admin()?;
-    let slug = query.slug.as_deref().map(|s| Slug::parse("slug", s)).transpose().map_err(|e| ApiError::InvalidQuery(vec![e]))?;
+    let slug = query
+        .slug
+        .as_deref()
+        .map(|s| Slug::parse("slug", s))
+        .transpose()
+        .map_err(|e| ApiError::InvalidQuery(vec![e]))?;
     if let Some(slug) = &slug
         && state.fleet().control().tenant_by_slug(slug).await?.is_some()
     {

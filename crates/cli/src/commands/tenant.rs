@@ -152,8 +152,7 @@ async fn execute(fleet: &charter_fleet::Fleet, command: TenantCommand) -> Result
         }
         TenantCommand::Move { slug, to, grace_ms, json } => {
             let slug = Slug::parse("slug", &slug)?;
-            let report =
-                fleet.move_tenant(&slug, &to, &MoveOptions { grace: Duration::from_millis(grace_ms) }).await?;
+            let report = fleet.move_tenant(&slug, &to, &MoveOptions { grace: Duration::from_millis(grace_ms) }).await?;
             if json {
                 return output::json(&report);
             }

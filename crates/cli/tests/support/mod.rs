@@ -210,6 +210,32 @@ async fn fleet(control_url: &DbUrl, pool_size: usize) -> Fleet {
     .expect("bootstrap the fleet")
 }
 
+impl Deployment {
+    /// Runs the `charter` binary against this deployment's control plane.
+    pub async fn charter(&self, args: &[&str]) -> std::process::Output {
+        self.charter_command(args).output().await.expect("run charter")
+    }
+
+    /// The `charter` command, ready to spawn, pointed at this deployment.
+    pub fn charter_command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_charter"));
+        command
+            .args(args)
+            .env("CHARTER_DATABASE_URL", self.control_url.expose())
+            .env("CHARTER_LOG", "warn")
+            // Tests share one server's connections; keep each process frugal.
+            .env("CHARTER_DB_POOL_SIZE", "4")
+            .env_remove("CHARTER_MIGRATIONS_DIR")
+            .kill_on_drop(true);
+        command
+    }
+
+    /// The registered databases, oldest first.
+    pub async fn databases(&self) -> Vec<charter_storage::control::DatabaseRecord> {
+        self.fleet.control().list_databases().await.expect("databases")
+    }
+}
+
 /// A connection to `database` as the application role (as the service
 /// connects), for tests that act on the database directly.
 pub async fn connect_as_app(database: &DbUrl, fleet: &Fleet) -> tokio_postgres::Client {

@@ -9,7 +9,6 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use chrono::{DateTime, Utc};
 use charter_domain::{
     access::TenantGrant,
     ids::TenantId,
@@ -19,6 +18,7 @@ use charter_storage::{
     control::{PlacedIn, TenantRecord},
     data::TxOptions,
 };
+use chrono::{DateTime, Utc};
 use flate2::{Compression, read::GzDecoder, write::GzEncoder};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -97,7 +97,10 @@ impl Fleet {
                 body.push('\n');
             }
             let file = format!("tables/{}.ndjson", table.name);
-            files.push((ManifestTable { table: table.name, file, rows: rows.len(), sha256: sha256_hex(body.as_bytes()) }, body));
+            files.push((
+                ManifestTable { table: table.name, file, rows: rows.len(), sha256: sha256_hex(body.as_bytes()) },
+                body,
+            ));
         }
         tx.commit().await?;
         let manifest = Manifest {
@@ -148,11 +151,9 @@ impl Fleet {
         };
         let placement = target.as_ref().map_or(Placement::Shared, |d| d.kind);
         let id = TenantId::generate();
-        let tenant = self
-            .control
-            .insert_tenant(id, &slug, &name, placement, tier)
-            .await?
-            .ok_or_else(|| FleetError::Invalid(format!("a tenant {slug} exists already; import under another --slug")))?;
+        let tenant = self.control.insert_tenant(id, &slug, &name, placement, tier).await?.ok_or_else(|| {
+            FleetError::Invalid(format!("a tenant {slug} exists already; import under another --slug"))
+        })?;
         let placed = match &target {
             Some(database) => self.control.place_in(id, database.id).await?.ok_or_else(|| {
                 FleetError::Invalid(format!("database {} has no room for another tenant", database.name))
@@ -173,10 +174,8 @@ impl Fleet {
             let Some(rows) = tables.get(&table.name) else {
                 return Err(FleetError::Invalid(format!("the archive lacks table {}", table.name)));
             };
-            let rewritten = rows
-                .iter()
-                .map(|row| rewrite_row(row, &table.name, id, &slug))
-                .collect::<Result<Vec<_>, _>>()?;
+            let rewritten =
+                rows.iter().map(|row| rewrite_row(row, &table.name, id, &slug)).collect::<Result<Vec<_>, _>>()?;
             tx.import_rows(table, &rewritten).await?;
         }
         tx.commit().await?;
@@ -244,7 +243,10 @@ pub fn read_archive(path: &Path) -> Result<(Manifest, BTreeMap<String, Vec<Strin
     )
     .map_err(|e| io_error(path, format!("manifest.json: {e}")))?;
     if manifest.format != FORMAT || manifest.format_version != FORMAT_VERSION {
-        return Err(io_error(path, format!("unsupported archive format {} v{}", manifest.format, manifest.format_version)));
+        return Err(io_error(
+            path,
+            format!("unsupported archive format {} v{}", manifest.format, manifest.format_version),
+        ));
     }
     let mut tables = BTreeMap::new();
     for table in &manifest.tables {
@@ -255,7 +257,10 @@ pub fn read_archive(path: &Path) -> Result<(Manifest, BTreeMap<String, Vec<Strin
         let text = String::from_utf8(bytes.clone()).map_err(|e| io_error(path, format!("{}: {e}", table.file)))?;
         let rows: Vec<String> = text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect();
         if rows.len() != table.rows {
-            return Err(io_error(path, format!("{}: {} rows, the manifest says {}", table.file, rows.len(), table.rows)));
+            return Err(io_error(
+                path,
+                format!("{}: {} rows, the manifest says {}", table.file, rows.len(), table.rows),
+            ));
         }
         tables.insert(table.table.clone(), rows);
     }

@@ -6,7 +6,7 @@ mod archive;
 mod moving;
 mod offboard;
 
-pub use archive::{ExportSummary, Manifest, ManifestTable};
+pub use archive::{ExportSummary, Manifest, ManifestTable, read_archive};
 pub use moving::{MoveOptions, MoveReport};
 pub use offboard::OffboardReport;
 
@@ -18,11 +18,8 @@ use crate::{Fleet, FleetError};
 impl Fleet {
     /// An active, placed tenant, or an error naming the slug.
     pub(crate) async fn active_tenant(&self, slug: &Slug) -> Result<(TenantRecord, PlacedIn), FleetError> {
-        let tenant = self
-            .control
-            .tenant_by_slug(slug)
-            .await?
-            .ok_or_else(|| FleetError::Invalid(format!("no tenant {slug}")))?;
+        let tenant =
+            self.control.tenant_by_slug(slug).await?.ok_or_else(|| FleetError::Invalid(format!("no tenant {slug}")))?;
         match (tenant.status, tenant.database.clone()) {
             (TenantStatus::Active, Some(placed)) => Ok((tenant, placed)),
             (status, _) => Err(FleetError::Invalid(format!("tenant {slug} is {}, not active", status.as_str()))),

@@ -90,7 +90,10 @@ impl Fleet {
             return Err(FleetError::Invalid(format!("database {to} is {}, not active", target.status)));
         }
         if target.tenant_count >= i64::from(target.capacity) {
-            return Err(FleetError::Invalid(format!("database {to} is full ({} of {})", target.tenant_count, target.capacity)));
+            return Err(FleetError::Invalid(format!(
+                "database {to} is full ({} of {})",
+                target.tenant_count, target.capacity
+            )));
         }
         let mut report = self.run_move(&tenant, &source, &target, options).await?;
         report.recovered = recovered;

@@ -58,6 +58,11 @@ impl Fleet {
         let archive = export.path.to_string_lossy().into_owned();
         self.control.tombstone(tenant.id, &archive, &export.sha256).await?;
         tracing::info!(tenant = %slug, archive, rows_deleted, "offboarded tenant");
-        Ok(OffboardReport { tenant: slug.to_string(), archive: export.path, archive_sha256: export.sha256, rows_deleted })
+        Ok(OffboardReport {
+            tenant: slug.to_string(),
+            archive: export.path,
+            archive_sha256: export.sha256,
+            rows_deleted,
+        })
     }
 }

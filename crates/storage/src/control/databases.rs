@@ -74,6 +74,7 @@ impl ControlPlane {
             ],
         )
         .await?;
+        drop(conn);
         self.database(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -93,9 +94,10 @@ impl ControlPlane {
     /// `port` instead, e.g. after the embedded cluster had to change port.
     /// Returns how many were changed.
     pub async fn repoint_server(&self, from: &str, port: u16) -> Result<usize, StoreError> {
+        let databases = self.list_databases().await?;
         let conn = self.conn().await?;
         let mut changed = 0;
-        for database in self.list_databases().await? {
+        for database in databases {
             if database.admin_url.server() != from {
                 continue;
             }

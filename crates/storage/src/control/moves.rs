@@ -1,10 +1,10 @@
 //! Tenant moves between databases, and offboarding tombstones.
 
-use chrono::{DateTime, Utc};
 use charter_domain::{
     ids::{DatabaseId, TenantId},
     tenant::DatabaseKind,
 };
+use chrono::{DateTime, Utc};
 
 use super::{
     ControlPlane,
@@ -146,7 +146,8 @@ impl ControlPlane {
             )
             .await?;
         if let (Some(row), Some((freeze_ms, rows_copied))) = (ended, completed) {
-            let (source, target, started): (uuid::Uuid, uuid::Uuid, DateTime<Utc>) = (row.get(0), row.get(1), row.get(2));
+            let (source, target, started): (uuid::Uuid, uuid::Uuid, DateTime<Utc>) =
+                (row.get(0), row.get(1), row.get(2));
             tx.execute(
                 "INSERT INTO control.tenant_move_history (tenant_id, source_id, target_id, started_at, freeze_ms, rows_copied)
                  VALUES ($1, $2, $3, $4, $5, $6)",

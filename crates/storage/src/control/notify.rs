@@ -3,9 +3,9 @@
 //! cached about the tenant or key.
 
 use charter_domain::ids::{ApiKeyId, TenantId};
+use deadpool_postgres::GenericClient;
 use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
-use deadpool_postgres::GenericClient;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::ControlPlane;

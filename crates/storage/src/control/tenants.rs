@@ -87,6 +87,9 @@ impl ControlPlane {
                 &[&id.as_uuid(), &slug.as_str(), &name.as_str(), &placement.as_str(), &tier.as_str()],
             )
             .await?;
+        // One connection at a time per call: holding one while asking the
+        // pool for another deadlocks a busy pool.
+        drop(conn);
         if inserted == 0 {
             return Ok(None);
         }

@@ -56,7 +56,9 @@ impl TenantTx {
                 &[&DATA_SCHEMA],
             )
             .await?;
-        let mut tables: BTreeMap<String, (Vec<String>, BTreeSet<String>, Vec<String>)> = BTreeMap::new();
+        /// (key columns, tables it references, other columns)
+        type Shape = (Vec<String>, BTreeSet<String>, Vec<String>);
+        let mut tables: BTreeMap<String, Shape> = BTreeMap::new();
         for row in rows {
             let name: String = row.get(0);
             if GLOBAL_TABLES.contains(&name.as_str()) {
@@ -103,7 +105,8 @@ impl TenantTx {
     /// Inserts rows given as JSON objects (which must carry this tenant's id;
     /// row-level security refuses any other).
     pub async fn import_rows(&mut self, table: &TenantTable, rows: &[String]) -> Result<u64, StoreError> {
-        let sql = format!("INSERT INTO {0} SELECT * FROM json_populate_recordset(NULL::{0}, $1::text::json)", table.name);
+        let sql =
+            format!("INSERT INTO {0} SELECT * FROM json_populate_recordset(NULL::{0}, $1::text::json)", table.name);
         let mut inserted = 0;
         for chunk in rows.chunks(BATCH) {
             let array = format!("[{}]", chunk.join(","));
@@ -202,7 +205,10 @@ impl TenantTx {
     pub async fn set_write_frozen(&mut self, frozen: bool) -> Result<bool, StoreError> {
         let tenant = self.tenant().as_uuid();
         let updated = self
-            .execute(&format!("UPDATE {DATA_SCHEMA}.tenant SET write_frozen = $2 WHERE tenant_id = $1"), &[&tenant, &frozen])
+            .execute(
+                &format!("UPDATE {DATA_SCHEMA}.tenant SET write_frozen = $2 WHERE tenant_id = $1"),
+                &[&tenant, &frozen],
+            )
             .await?;
         Ok(updated == 1)
     }

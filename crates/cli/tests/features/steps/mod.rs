@@ -1,7 +1,9 @@
 //! The world every scenario runs in, and the step definitions by feature.
 
 mod bad_input;
+mod fleet;
 mod isolation;
+mod lifecycle;
 mod lint;
 mod onboarding;
 mod running;
@@ -25,6 +27,8 @@ pub struct CharterWorld {
     isolation: isolation::State,
     lint: lint::State,
     bad_input: bad_input::State,
+    fleet: fleet::State,
+    lifecycle: lifecycle::State,
     running: running::State,
 }
 
@@ -49,6 +53,8 @@ impl CharterWorld {
             isolation: isolation::State::default(),
             lint: lint::State::default(),
             bad_input: bad_input::State::default(),
+            fleet: fleet::State::default(),
+            lifecycle: lifecycle::State::default(),
             running: running::State::default(),
         }
     }
@@ -81,6 +87,8 @@ impl CharterWorld {
 
     pub async fn teardown(&mut self) {
         self.isolation.teardown();
+        self.fleet.teardown();
+        self.lifecycle.teardown();
         self.running.teardown().await;
         if let Some(deployment) = self.deployment.take() {
             deployment.destroy().await;
