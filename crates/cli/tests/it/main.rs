@@ -8,6 +8,7 @@
 mod support;
 
 mod access;
+mod limits;
 mod openapi;
 mod placement;
 mod tenant_tx;

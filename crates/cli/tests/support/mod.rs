@@ -71,7 +71,11 @@ pub struct Server {
 
 impl Server {
     pub async fn start(fleet: Fleet) -> Self {
-        let state = AppState::new(fleet, ApiConfig { max_body_bytes: 64 * 1024, ..ApiConfig::default() });
+        Self::start_with(fleet, ApiConfig { max_body_bytes: 64 * 1024, ..ApiConfig::default() }).await
+    }
+
+    pub async fn start_with(fleet: Fleet, config: ApiConfig) -> Self {
+        let state = AppState::new(fleet, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
         let (tx, rx) = oneshot::channel::<()>();

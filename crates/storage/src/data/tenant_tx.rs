@@ -227,3 +227,31 @@ impl Drop for TenantTx {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_mode_begins_as_it_should() {
+        let tenant = TenantId::generate();
+        let set = format!("SET LOCAL charter.tenant_id = '{tenant}'");
+        let read = TxOptions::read().begin_sql(tenant);
+        assert!(read.starts_with("BEGIN READ ONLY;") && read.contains(&set), "{read}");
+        assert!(!read.contains("assert_writable"));
+        let write = TxOptions::write().with_timeout(Some(Duration::from_millis(1500))).begin_sql(tenant);
+        assert!(write.starts_with("BEGIN;"), "{write}");
+        assert!(write.contains("SET LOCAL statement_timeout = 1500"), "{write}");
+        assert!(write.ends_with("SELECT charter.assert_writable()"), "{write}");
+        let snapshot = TxOptions::snapshot().begin_sql(tenant);
+        assert!(snapshot.starts_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"), "{snapshot}");
+        // Never a session-level SET: every setting is transaction-local.
+        for sql in [read, write, snapshot, TxOptions::maintenance().begin_sql(tenant)] {
+            assert!(
+                sql.split(';')
+                    .filter(|s| s.trim_start().starts_with("SET"))
+                    .all(|s| s.trim_start().starts_with("SET LOCAL"))
+            );
+        }
+    }
+}

@@ -28,6 +28,8 @@ pub struct State {
     run: Option<Output>,
     /// Tenants migrated when each kill landed.
     kills: Vec<i64>,
+    /// The fleet before the command.
+    before: Option<Vec<(String, i64)>>,
 }
 
 impl State {
@@ -197,10 +199,125 @@ async fn edited_migration(world: &mut CharterWorld) {
     world.migrations_with(&[("ddl/0002_fleet.sql", format!("{original}\n-- An innocent-looking edit.\n"))]);
 }
 
-#[when(regex = r#"^I run "(charter migrate (?:apply|plan))"(?: while that DML fails for one tenant)?$"#)]
+#[when(regex = r#"^I run "(charter [^"]+)"(?: while that DML fails for one tenant)?$"#)]
 async fn run_command(world: &mut CharterWorld, command: String) {
+    let command = match command.contains("the-shared-database") {
+        true => {
+            let shared = world.deployment().await.databases().await.remove(0);
+            command.replace("the-shared-database", &shared.name)
+        }
+        false => command,
+    };
+    world.fleet.before = Some(world.fleet_snapshot().await);
     let output = world.run_charter(&command).await;
     world.fleet.run = Some(output);
+}
+
+#[given("nothing else")]
+async fn nothing_else(_world: &mut CharterWorld) {}
+
+/// A valid new DDL, so that a run that went ahead would change something.
+fn pending_ddl() -> (&'static str, String) {
+    (
+        "ddl/0003_pending.sql",
+        "-- Would change every database.\nALTER TABLE legal_entity ADD COLUMN pending text;\n".into(),
+    )
+}
+
+#[given("a pending migration with a malformed header")]
+async fn malformed_header(world: &mut CharterWorld) {
+    world.migrations_with(&[(
+        "ddl/0003_bad_header.sql",
+        "-- requires: ddl three\nALTER TABLE legal_entity ADD COLUMN x text;\n".into(),
+    )]);
+}
+
+#[given("a pending DML that requires an unknown DDL")]
+async fn unknown_requirement(world: &mut CharterWorld) {
+    world.migrations_with(&[
+        pending_ddl(),
+        ("dml/0001_orphan.sql", "-- requires: ddl 0042\nUPDATE charter.legal_entity SET pending = 'x';\n".into()),
+    ]);
+}
+
+#[given("pending migrations that wait on each other")]
+async fn cycle(world: &mut CharterWorld) {
+    world.migrations_with(&[
+        (
+            "ddl/0003_contract.sql",
+            "-- phase: contract\n-- requires: dml 0001\nALTER TABLE legal_entity ADD COLUMN y text;\n".into(),
+        ),
+        ("dml/0001_needs_contract.sql", "-- requires: ddl 0003\nUPDATE charter.legal_entity SET y = 'x';\n".into()),
+    ]);
+}
+
+#[given("a pending migration and an unreachable database")]
+async fn unreachable(world: &mut CharterWorld) {
+    world.migrations_with(&[pending_ddl()]);
+    let deployment = world.deployment().await;
+    let nowhere = charter_storage::DbUrl::parse("postgres://charter_app@127.0.0.1:1/unreachable").expect("url");
+    deployment
+        .fleet
+        .control()
+        .register_database(&charter_storage::control::NewDatabase {
+            name: "unreachable-db".into(),
+            kind: DatabaseKind::Shared,
+            admin_url: nowhere.clone(),
+            app_url: nowhere,
+            capacity: 10,
+        })
+        .await
+        .expect("register");
+}
+
+#[then(expr = "it exits non-zero and its error names {string}")]
+async fn refused_naming(world: &mut CharterWorld, named: String) {
+    let output = world.fleet.run.as_ref().expect("a run");
+    assert!(!output.status.success(), "exits non-zero: {}", run_text(world));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let error = stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_else(|| panic!("an error line: {stderr}"));
+    assert!(error.contains(&named), "{error}");
+}
+
+#[then("nothing in the fleet changed")]
+async fn nothing_changed(world: &mut CharterWorld) {
+    let before = world.fleet.before.clone().expect("a snapshot");
+    assert_eq!(world.fleet_snapshot().await, before);
+}
+
+impl CharterWorld {
+    /// The fleet's state, counted: control-plane rows, and per reachable
+    /// database its ledgers, tenants and rows.
+    async fn fleet_snapshot(&mut self) -> Vec<(String, i64)> {
+        let deployment = self.deployment().await;
+        let control = connect_as_admin(&deployment.control_url).await;
+        let mut snapshot = Vec::new();
+        for table in ["tenants", "placements", "api_keys", "tenant_moves"] {
+            let n: i64 =
+                control.query_one(&format!("SELECT count(*) FROM control.{table}"), &[]).await.expect("count").get(0);
+            snapshot.push((format!("control.{table}"), n));
+        }
+        for database in deployment.databases().await {
+            let Ok((client, connection)) =
+                database.admin_url.pg_config().expect("config").connect(tokio_postgres::NoTls).await
+            else {
+                continue;
+            };
+            tokio::spawn(connection);
+            for (label, sql) in [
+                ("ddl", "SELECT count(*) FROM charter.ddl_ledger"),
+                ("dml", "SELECT count(*) FROM charter.dml_ledger"),
+                ("tenants", "SELECT count(*) FROM charter.tenant"),
+                ("entities", "SELECT count(*) FROM charter.legal_entity"),
+                ("frozen", "SELECT count(*) FROM charter.tenant WHERE write_frozen"),
+                ("columns", "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'charter'"),
+            ] {
+                let n: i64 = client.query_one(sql, &[]).await.expect(sql).get(0);
+                snapshot.push((format!("{} {label}", database.name), n));
+            }
+        }
+        snapshot
+    }
 }
 
 #[when(
