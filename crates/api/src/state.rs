@@ -63,17 +63,20 @@ impl AppState {
         let caches = Caches::new(config.cache_ttl);
         let rate_limiters = RateLimiters::new(&config.limits);
         let inner = Arc::new(Inner { fleet, caches, rate_limiters, config });
-        // Forget idle tenants' rate buckets now and then, and what other
+        // Forget idle tenants' rate buckets and idle connections now and then, and what other
         // processes announce changed; the tasks end with the state.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(follow_invalidations(Arc::downgrade(&inner)));
             let weak = Arc::downgrade(&inner);
             runtime.spawn(async move {
-                let mut every = tokio::time::interval(Duration::from_secs(60));
+                let mut every = tokio::time::interval(Duration::from_secs(5));
                 loop {
                     every.tick().await;
                     match weak.upgrade() {
-                        Some(inner) => inner.rate_limiters.prune(),
+                        Some(inner) => {
+                            inner.rate_limiters.prune();
+                            inner.fleet.data().prune_idle();
+                        }
                         None => break,
                     }
                 }

@@ -72,6 +72,9 @@ fn pool_settings() -> Result<PoolSettings> {
         wait_timeout: env_parse("CHARTER_DB_POOL_TIMEOUT_MS")?
             .map(Duration::from_millis)
             .unwrap_or(defaults.wait_timeout),
+        idle_timeout: env_parse("CHARTER_DB_IDLE_TIMEOUT_MS")?
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.idle_timeout),
     })
 }
 

@@ -12,11 +12,15 @@ use crate::{DbUrl, StoreError};
 pub struct PoolSettings {
     pub max_size: usize,
     pub wait_timeout: Duration,
+    /// Connections idle longer than this are closed, and a database's pool
+    /// with none left is forgotten: a fleet of many dedicated databases must
+    /// not hold a connection to each of them forever.
+    pub idle_timeout: Duration,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_size: 16, wait_timeout: Duration::from_secs(10) }
+        Self { max_size: 16, wait_timeout: Duration::from_secs(10), idle_timeout: Duration::from_secs(60) }
     }
 }
 

@@ -13,6 +13,7 @@ use charter_domain::{
 use charter_fleet::OnboardRequest;
 use charter_storage::data::TxOptions;
 use clap::Subcommand;
+use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
 use crate::{GlobalArgs, environment, output};
@@ -37,6 +38,22 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Builds a fleet for migration benchmarks: D shared databases (the
+    /// first is the one bootstrap made) and N shared tenants spread over
+    /// them, each with E entities. Tenants are unmetered.
+    Populate {
+        #[arg(long, default_value_t = 10_000)]
+        tenants: usize,
+        #[arg(long, default_value_t = 1)]
+        databases: usize,
+        #[arg(long, default_value_t = 10)]
+        entities: usize,
+        /// Onboardings at a time.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value = "t")]
+        prefix: String,
+    },
     /// Onboards a shared tenant holding N entities with predictable ids
     /// (00000000-0000-7000-8000-<n as 12 hex digits>, n = 1..=N), for load
     /// generators that pick ids at random.
@@ -54,6 +71,12 @@ pub async fn run(global: &GlobalArgs, command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Onboarding { api, key, shared, dedicated, json } => {
             onboarding(&api, &key, shared, dedicated, json).await
+        }
+        BenchCommand::Populate { tenants, databases, entities, concurrency, prefix } => {
+            let connected = environment::connect(global).await?;
+            let result = populate(&connected.fleet, tenants, databases, entities, concurrency, &prefix).await;
+            connected.shutdown().await?;
+            result
         }
         BenchCommand::Seed { slug, entities, json } => {
             let connected = environment::connect(global).await?;
@@ -184,4 +207,67 @@ async fn seed(fleet: &charter_fleet::Fleet, slug: &str, entities: u32, json: boo
         println!("{summary}");
         Ok(())
     }
+}
+
+async fn populate(
+    fleet: &charter_fleet::Fleet,
+    tenants: usize,
+    databases: usize,
+    entities: usize,
+    concurrency: usize,
+    prefix: &str,
+) -> Result<()> {
+    let started = Instant::now();
+    let first = fleet.control().list_databases().await?.into_iter().next().context("no database")?;
+    for n in 2..=databases {
+        let name = format!("{}_{n}", first.admin_url.database());
+        if fleet.control().database_by_name(&name).await?.is_none() {
+            fleet
+                .add_database(charter_fleet::AddDatabase {
+                    kind: charter_domain::tenant::DatabaseKind::Shared,
+                    admin_url: first.admin_url.with_database(&name),
+                    app_url: None,
+                    name: None,
+                    capacity: Some(i32::try_from(tenants).unwrap_or(i32::MAX)),
+                })
+                .await?;
+        }
+    }
+    let made = std::sync::atomic::AtomicUsize::new(0);
+    futures::stream::iter(0..tenants)
+        .map(|i| {
+            let made = &made;
+            async move {
+                let request = OnboardRequest {
+                    slug: Slug::parse("slug", &format!("{prefix}{i:06}"))?,
+                    name: TenantName::parse("name", &format!("Benchmark client {i}"))?,
+                    placement: Placement::Shared,
+                    tier: Tier::Unmetered,
+                };
+                let tenant = fleet.onboard(&request).await?.tenant().clone();
+                let database = tenant.database.context("placed")?.id;
+                let grant = TenantGrant::for_system(tenant.id, "bench populate");
+                let mut tx = fleet.data().begin(database, &grant, TxOptions::maintenance()).await?;
+                if tx.list_entities(None, 1).await?.is_empty() {
+                    for k in 0..entities {
+                        let entity = NewEntity::parse(Some(&format!("Client {i} entity {k}")), Some("GB"))?;
+                        tx.insert_entity(EntityId::generate(), &entity).await?;
+                    }
+                }
+                tx.commit().await?;
+                made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect::<Vec<()>>()
+        .await?;
+    let summary = serde_json::json!({
+        "tenants": made.into_inner(),
+        "databases": databases,
+        "entities_per_tenant": entities,
+        "seconds": started.elapsed().as_secs_f64(),
+    });
+    println!("{summary}");
+    Ok(())
 }

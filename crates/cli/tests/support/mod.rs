@@ -206,7 +206,7 @@ impl Deployment {
 async fn fleet(control_url: &DbUrl, pool_size: usize) -> Fleet {
     Fleet::bootstrap(
         control_url,
-        PoolSettings { max_size: pool_size, wait_timeout: Duration::from_secs(30) },
+        PoolSettings { max_size: pool_size, wait_timeout: Duration::from_secs(30), ..PoolSettings::default() },
         MigrationSet::embedded().expect("embedded migrations"),
         FleetSettings::default(),
     )

@@ -135,6 +135,8 @@ impl Fleet {
         if let Err(e) = self.migrate_locked(database, set, tenant_jobs, progress, &mut report).await {
             report.error = Some(e.to_string());
         }
+        // A fleet of many databases must not keep a pool open to each.
+        self.data.release(database.id);
         progress.database_finished(&report);
         report
     }

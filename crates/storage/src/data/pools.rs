@@ -46,6 +46,25 @@ impl DataPlane {
         Ok(())
     }
 
+    /// Closes connections idle longer than the pool settings allow, and
+    /// forgets pools left empty. Call it now and then.
+    pub fn prune_idle(&self) {
+        let max_idle = self.inner.settings.idle_timeout;
+        let mut pools = self.inner.pools.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        pools.retain(|_, pool| {
+            pool.retain(|_, metrics| metrics.last_used() < max_idle);
+            pool.status().size > 0
+        });
+    }
+
+    /// Closes and forgets the pool of one database (e.g. once it is migrated).
+    pub fn release(&self, database: DatabaseId) {
+        let mut pools = self.inner.pools.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(pool) = pools.remove(&database) {
+            pool.close();
+        }
+    }
+
     /// Closes every pool's connections (at shutdown).
     pub fn close(&self) {
         let pools = self.inner.pools.read().unwrap_or_else(|poisoned| poisoned.into_inner());
