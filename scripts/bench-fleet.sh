@@ -19,7 +19,7 @@ cargo build --release -q -p charter
 bin=$PWD/target/release/charter
 run="fb$$"
 work=$(mktemp -d)
-export CHARTER_LOG=warn CHARTER_DB_POOL_SIZE=8
+export CHARTER_LOG=warn CHARTER_DB_POOL_SIZE=8 CHARTER_SHARED_CAPACITY=100000
 
 sql() { psql "$1" -Atqc "$2"; }
 now() { date +%s.%N; }
