@@ -8,6 +8,7 @@
 mod support;
 
 mod access;
+mod fleet;
 mod limits;
 mod openapi;
 mod placement;

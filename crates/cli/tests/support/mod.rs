@@ -71,7 +71,10 @@ pub struct Server {
 
 impl Server {
     pub async fn start(fleet: Fleet) -> Self {
-        Self::start_with(fleet, ApiConfig { max_body_bytes: 64 * 1024, ..ApiConfig::default() }).await
+        // Cache changes are announced (NOTIFY), so a short grace is safe here.
+        let config =
+            ApiConfig { max_body_bytes: 64 * 1024, move_grace: Duration::from_millis(500), ..ApiConfig::default() };
+        Self::start_with(fleet, config).await
     }
 
     pub async fn start_with(fleet: Fleet, config: ApiConfig) -> Self {
