@@ -209,3 +209,67 @@ async fn the_lifecycle_api_moves_exports_imports_and_offboards() {
     let _ = std::fs::remove_file(offboarded["archive"].as_str().unwrap());
     deployment.destroy().await;
 }
+
+#[tokio::test]
+async fn a_move_killed_at_any_moment_is_completed_or_rolled_back_by_a_rerun() {
+    let deployment = Deployment::start().await;
+    let first = deployment.databases().await.remove(0);
+    let target = format!("{}_target", first.admin_url.database());
+    deployment
+        .fleet
+        .add_database(AddDatabase {
+            kind: DatabaseKind::Shared,
+            admin_url: first.admin_url.with_database(&target),
+            app_url: None,
+            name: None,
+            capacity: None,
+        })
+        .await
+        .unwrap();
+    let seeded = deployment.charter(&["bench", "seed", "--slug", "mover", "--entities", "3000"]).await;
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let (tenant, _) = deployment.tenant_database("mover").await;
+    let rows_in = |url: charter_storage::DbUrl| async move {
+        connect_as_admin(&url)
+            .await
+            .query_one("SELECT count(*) FROM charter.legal_entity WHERE tenant_id = $1", &[&tenant])
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    let (mut from, mut to) = (first.name.clone(), target.clone());
+    for kill_after_ms in [40_u64, 150, 400, 900] {
+        let mut child = deployment
+            .charter_command(&["tenant", "move", "mover", "--to", &to, "--grace-ms", "600"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(kill_after_ms)).await;
+        if let Some(pid) = child.id() {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = child.wait().await;
+        // Served from exactly one place whatever the moment: the placement
+        // names one database and that database holds every row.
+        let (_, home) = deployment.tenant_database("mover").await;
+        assert_eq!(rows_in(home.clone()).await, 3000, "killed after {kill_after_ms} ms");
+        // A rerun finishes the job (completing, or rolling back and moving).
+        let rerun = deployment.charter(&["tenant", "move", "mover", "--to", &to, "--grace-ms", "0", "--json"]).await;
+        let (_, home) = deployment.tenant_database("mover").await;
+        if !rerun.status.success() {
+            // The killed run had completed the switch and purge: it is there already.
+            let error = String::from_utf8_lossy(&rerun.stderr);
+            assert!(error.contains("already in"), "{error}");
+        }
+        assert_eq!(home.database(), to, "after the rerun the tenant lives in the target");
+        assert_eq!(rows_in(home).await, 3000);
+        let source = deployment.databases().await.into_iter().find(|d| d.name == from).unwrap();
+        assert_eq!(rows_in(source.admin_url).await, 0, "the source is purged");
+        let control = connect_as_admin(&deployment.control_url).await;
+        let open: i64 = control.query_one("SELECT count(*) FROM control.tenant_moves", &[]).await.unwrap().get(0);
+        assert_eq!(open, 0);
+        std::mem::swap(&mut from, &mut to);
+    }
+    deployment.destroy().await;
+}
