@@ -23,6 +23,8 @@ pub enum Missing {
     Tenant,
     Entity,
     ApiKey,
+    Person,
+    Appointment,
 }
 
 #[derive(Debug)]
@@ -43,6 +45,14 @@ pub enum ApiError {
     Forbidden,
     NotFound(Missing),
     MethodNotAllowed,
+    /// A request header is malformed.
+    InvalidHeader(Vec<FieldError>),
+    /// An update came without `If-Match`.
+    PreconditionRequired,
+    /// `If-Match` names a version that is no longer current.
+    PreconditionFailed,
+    /// An `Idempotency-Key` came back with a different request.
+    IdempotencyKeyReused,
     /// The slug is taken by a tenant with other details.
     TenantConflict(String),
     /// The request conflicts with work under way.
@@ -125,7 +135,21 @@ impl ApiError {
             Self::NotFound(Missing::Tenant) => (S::NOT_FOUND, "tenant_not_found", "No such tenant"),
             Self::NotFound(Missing::Entity) => (S::NOT_FOUND, "entity_not_found", "No such entity"),
             Self::NotFound(Missing::ApiKey) => (S::NOT_FOUND, "api_key_not_found", "No such API key"),
+            Self::NotFound(Missing::Person) => (S::NOT_FOUND, "person_not_found", "No such person"),
+            Self::NotFound(Missing::Appointment) => (S::NOT_FOUND, "appointment_not_found", "No such appointment"),
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
+            Self::InvalidHeader(_) => (S::BAD_REQUEST, "invalid_header", "A request header is malformed"),
+            Self::PreconditionRequired => {
+                (S::PRECONDITION_REQUIRED, "precondition_required", "Updates need If-Match")
+            }
+            Self::PreconditionFailed => {
+                (S::PRECONDITION_FAILED, "precondition_failed", "The resource changed since it was read")
+            }
+            Self::IdempotencyKeyReused => (
+                S::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "The Idempotency-Key was used for another request",
+            ),
             Self::TenantConflict(_) => (S::CONFLICT, "tenant_conflict", "The slug belongs to another tenant"),
             Self::Conflict(_) => (S::CONFLICT, "conflict", "Conflicts with work under way"),
             Self::PayloadTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large"),
@@ -149,14 +173,23 @@ impl ApiError {
         let fields = |errors: &[FieldError]| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
         match self {
             Self::InvalidJson(detail) => detail.clone(),
-            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => fields(errors),
+            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) | Self::InvalidHeader(errors) => {
+                fields(errors)
+            }
+            Self::PreconditionRequired => {
+                "send If-Match with the ETag you read, so that you do not overwrite a change you have not seen".into()
+            }
+            Self::PreconditionFailed => "the ETag in If-Match is not the current one: read the resource again".into(),
+            Self::IdempotencyKeyReused => "this Idempotency-Key was used with a different request; use a new key".into(),
             Self::Unauthenticated => "send an API key as `Authorization: Bearer <key>`".into(),
             Self::InvalidCredentials => "the key is unknown, revoked or expired".into(),
             Self::Forbidden => "your role does not allow this action".into(),
             Self::NotFound(Missing::Route) => "no resource at this path".into(),
             Self::NotFound(Missing::Tenant) => "no tenant with this slug is accessible to you".into(),
-            Self::NotFound(Missing::Entity) => "no entity with this id in this tenant".into(),
+            Self::NotFound(Missing::Entity) => "no entity with this id in this tenant (as of the date asked)".into(),
             Self::NotFound(Missing::ApiKey) => "no API key with this id in this tenant".into(),
+            Self::NotFound(Missing::Person) => "no person with this id in this tenant".into(),
+            Self::NotFound(Missing::Appointment) => "no appointment with this id in this tenant".into(),
             Self::MethodNotAllowed => "this resource does not support this method".into(),
             Self::TenantConflict(slug) => {
                 format!(
@@ -180,7 +213,9 @@ impl ApiError {
 
     fn field_errors(&self) -> &[FieldError] {
         match self {
-            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) => errors,
+            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) | Self::InvalidHeader(errors) => {
+                errors
+            }
             _ => &[],
         }
     }

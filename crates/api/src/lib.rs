@@ -10,6 +10,7 @@ pub mod error;
 
 mod auth;
 mod cache;
+mod conditional;
 mod extract;
 mod limits;
 mod middleware;

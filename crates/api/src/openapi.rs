@@ -29,7 +29,12 @@ use crate::error::{Problem, ProblemField};
         (name = "tenants", description = "Client firms and their onboarding"),
         (name = "tenant lifecycle", description = "Moving, exporting, importing and offboarding tenants"),
         (name = "api-keys", description = "Integration keys of a tenant"),
-        (name = "entities", description = "Legal entities of a tenant"),
+        (name = "entities", description = "Legal entities of a tenant, every fact effective-dated"),
+        (name = "persons", description = "Natural persons of a tenant"),
+        (name = "appointments", description = "Officers and directors, with their terms"),
+        (name = "configuration", description = "A tenant's roles, custom fields and entity groups"),
+        (name = "audit", description = "The tenant's tamper-evident audit trail"),
+        (name = "reference data", description = "ISO 3166 jurisdictions and ISO 20275 legal forms"),
     )
 )]
 pub(crate) struct ApiDoc;

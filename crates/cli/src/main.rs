@@ -5,6 +5,7 @@ mod commands;
 mod embedded;
 mod environment;
 mod output;
+mod seed;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -56,6 +57,12 @@ enum Command {
     /// Platform administrator keys.
     #[command(subcommand, name = "admin-key")]
     AdminKey(commands::admin_key::AdminKeyCommand),
+    /// Recompute a tenant's audit chain.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
+    /// The ISO 3166 and ISO 20275 reference lists.
+    #[command(subcommand)]
+    Reference(commands::reference::ReferenceCommand),
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -89,6 +96,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant(command) => commands::tenant::run(global, command).await,
         Command::AdminKey(command) => commands::admin_key::run(global, command).await,
         Command::Migrate(command) => commands::migrate::run(global, command).await,
+        Command::Audit(command) => commands::audit::run(global, command).await,
+        Command::Reference(command) => commands::reference::run(global, command).await,
         Command::Bench(command) => commands::bench::run(global, command).await,
     }
 }

@@ -106,6 +106,16 @@ pub enum Actor {
     System(&'static str),
 }
 
+impl fmt::Display for Actor {
+    /// `api_key:<id>` or `system:<job>`, as audit events record it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ApiKey(id) => write!(f, "api_key:{id}"),
+            Self::System(job) => write!(f, "system:{job}"),
+        }
+    }
+}
+
 /// Why a caller may not act in a tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {

@@ -62,6 +62,22 @@ uuid_id!(
     /// An API key (platform or tenant).
     ApiKeyId, "API key id"
 );
+uuid_id!(
+    /// A natural person of a tenant.
+    PersonId, "person id"
+);
+uuid_id!(
+    /// An appointment (an officer or director of an entity).
+    AppointmentId, "appointment id"
+);
+uuid_id!(
+    /// A group of entities.
+    GroupId, "group id"
+);
+uuid_id!(
+    /// An audit event.
+    AuditEventId, "audit event id"
+);
 
 #[cfg(test)]
 mod tests {

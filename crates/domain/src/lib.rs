@@ -7,8 +7,14 @@
 
 pub mod access;
 pub mod api_key;
+pub mod appointment;
+pub mod custom_field;
 pub mod entity;
 pub mod ids;
+pub mod lei;
+pub mod person;
+pub mod reference;
+pub mod temporal;
 pub mod tenant;
 pub mod validation;
 

@@ -72,6 +72,11 @@ impl Collector {
         self.errors.push(error);
     }
 
+    /// The fields recorded so far.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.errors.iter().map(|e| e.field.as_str())
+    }
+
     /// `Ok(())` when nothing was recorded; call before unwrapping the
     /// `Option`s returned by [`Collector::take`].
     pub fn finish(self) -> Result<(), Invalid> {

@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod migrations;
 mod onboarding;
 mod provision;
+mod reference;
 
 pub use error::FleetError;
 pub use onboarding::{OnboardRequest, Onboarded};

@@ -100,12 +100,22 @@ impl Fleet {
         }
         tx.ensure_tenant_row(&tenant.slug).await?;
         let applied = tx.applied_dml().await?;
+        // A DML a contract migration waited for bridges an old shape to a
+        // new one; the contract has run here, so a new tenant never had the
+        // old shape: record the DML without running it.
+        let bridged: Vec<i32> =
+            self.migrations.ddl.iter().filter(|d| d.script.version <= schema).filter_map(|d| d.requires_dml).collect();
         let steps: Vec<DmlStep<'_>> = self
             .migrations
             .dml
             .iter()
             .filter(|m| !applied.contains(&m.version))
-            .map(|m| DmlStep { version: m.version, name: &m.name, checksum: &m.checksum, sql: &m.sql })
+            .map(|m| DmlStep {
+                version: m.version,
+                name: &m.name,
+                checksum: &m.checksum,
+                sql: if bridged.contains(&m.version) { "" } else { &m.sql },
+            })
             .collect();
         tx.apply_dml(&steps).await?;
         Ok(())

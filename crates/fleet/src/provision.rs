@@ -86,7 +86,8 @@ impl Fleet {
         }
         let mut db = AdminConnection::connect(admin_url).await?;
         db.grant_database_access().await?;
-        self.migrate_schema(&mut db).await
+        self.migrate_schema(&mut db).await?;
+        self.apply_refreshed_reference(&mut db).await
     }
 
     /// Applies the pending DDL migrations to a database not (yet) served,

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod control;
 pub mod data;
 pub mod lint;
+pub mod reference;
 
 mod error;
 mod pool;

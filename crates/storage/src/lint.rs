@@ -14,7 +14,8 @@ use crate::{APP_ROLE, OWNER_ROLE, StoreError, admin::AdminConnection};
 /// Tables that hold no tenant's data and are the same for every tenant.
 /// They are the only tables without row-level security, and the lint checks
 /// that the application role can only read them.
-pub const GLOBAL_TABLES: &[&str] = &["charter.ddl_ledger"];
+pub const GLOBAL_TABLES: &[&str] =
+    &["charter.ddl_ledger", "charter.jurisdiction", "charter.legal_form", "charter.legal_form_name"];
 
 /// The one policy expression a tenant table may rely on, as PostgreSQL
 /// prints it back.

@@ -1,9 +1,14 @@
 //! Every route, one module per resource.
 
 pub(crate) mod api_keys;
+pub(crate) mod appointments;
+pub(crate) mod audit;
+pub(crate) mod configuration;
 pub(crate) mod entities;
 pub(crate) mod health;
 pub(crate) mod lifecycle;
+pub(crate) mod persons;
+pub(crate) mod reference;
 pub(crate) mod tenants;
 
 use utoipa::OpenApi;
@@ -23,5 +28,16 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))
         .routes(routes!(entities::create, entities::list))
-        .routes(routes!(entities::get))
+        .routes(routes!(entities::get, entities::update))
+        .routes(routes!(entities::history))
+        .routes(routes!(persons::create, persons::list))
+        .routes(routes!(persons::get, persons::update))
+        .routes(routes!(appointments::create, appointments::list))
+        .routes(routes!(appointments::get, appointments::update))
+        .routes(routes!(configuration::list_roles, configuration::add_role))
+        .routes(routes!(configuration::list_custom_fields, configuration::add_custom_field))
+        .routes(routes!(configuration::list_groups, configuration::add_group))
+        .routes(routes!(audit::list))
+        .routes(routes!(reference::jurisdictions))
+        .routes(routes!(reference::legal_forms))
 }

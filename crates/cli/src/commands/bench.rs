@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use charter_domain::{
     access::TenantGrant,
-    entity::NewEntity,
     ids::EntityId,
     tenant::{Placement, Slug, TenantName, Tier},
 };
@@ -16,7 +15,7 @@ use clap::Subcommand;
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
-use crate::{GlobalArgs, environment, output};
+use crate::{GlobalArgs, environment, output, seed::entity_facts};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -183,12 +182,12 @@ async fn seed(fleet: &charter_fleet::Fleet, slug: &str, entities: u32, json: boo
     let grant = TenantGrant::for_system(tenant.id, "bench seed");
     let mut tx = fleet.data().begin(database.id, &grant, TxOptions::maintenance()).await?;
     let mut inserted = 0;
-    if entities > 0 && tx.entity(seeded_entity_id(entities)).await?.is_none() {
+    if entities > 0 && !tx.entity_exists(seeded_entity_id(entities)).await? {
         for n in 1..=entities {
             let id = seeded_entity_id(n);
-            if tx.entity(id).await?.is_none() {
-                let entity = NewEntity::parse(Some(&format!("{slug} entity {n}")), Some("GB"))?;
-                tx.insert_entity(id, &entity).await?;
+            if !tx.entity_exists(id).await? {
+                let (facts, from) = entity_facts(serde_json::json!({"legal_name": format!("{slug} entity {n}"), "jurisdiction": "GB"}))?;
+                tx.create_entity(id, &facts, from, "system:bench seed").await?;
                 inserted += 1;
             }
         }
@@ -248,10 +247,10 @@ async fn populate(
                 let database = tenant.database.context("placed")?.id;
                 let grant = TenantGrant::for_system(tenant.id, "bench populate");
                 let mut tx = fleet.data().begin(database, &grant, TxOptions::maintenance()).await?;
-                if tx.list_entities(None, 1).await?.is_empty() {
+                if tx.entity_count().await? == 0 {
                     for k in 0..entities {
-                        let entity = NewEntity::parse(Some(&format!("Client {i} entity {k}")), Some("GB"))?;
-                        tx.insert_entity(EntityId::generate(), &entity).await?;
+                        let (facts, from) = entity_facts(serde_json::json!({"legal_name": format!("Client {i} entity {k}"), "jurisdiction": "GB"}))?;
+                        tx.create_entity(EntityId::generate(), &facts, from, "system:bench populate").await?;
                     }
                 }
                 tx.commit().await?;

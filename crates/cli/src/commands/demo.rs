@@ -2,18 +2,23 @@
 //! entities, and the API.
 
 use anyhow::Result;
+use chrono::Datelike;
 use charter_domain::{
     access::TenantGrant,
     api_key::KeyName,
-    entity::NewEntity,
-    ids::EntityId,
     tenant::{Placement, Slug, TenantName, Tier},
 };
+use serde_json::json;
 use charter_fleet::{Fleet, OnboardRequest};
 use charter_storage::control::KeyRole;
 use charter_storage::data::TxOptions;
 
-use crate::{GlobalArgs, commands::serve, environment};
+use crate::{
+    GlobalArgs,
+    commands::serve,
+    environment,
+    seed::{Seeder, lei_for},
+};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -22,39 +27,17 @@ pub struct DemoArgs {
     pub listen: String,
 }
 
-/// A demo tenant and its sample entities.
+/// A demo tenant.
 struct DemoTenant {
     slug: &'static str,
     name: &'static str,
     placement: Placement,
-    /// (legal name, jurisdiction)
-    entities: &'static [(&'static str, &'static str)],
 }
 
 const DEMO_TENANTS: &[DemoTenant] = &[
-    DemoTenant {
-        slug: "acme",
-        name: "Acme Corporation",
-        placement: Placement::Shared,
-        entities: &[
-            ("Acme Holdings Ltd", "GB"),
-            ("Acme Corporation", "US-DE"),
-            ("Acme Europe GmbH", "DE"),
-            ("Acme Asia Pte. Ltd.", "SG"),
-        ],
-    },
-    DemoTenant {
-        slug: "globex",
-        name: "Globex Corporation",
-        placement: Placement::Shared,
-        entities: &[("Globex Corporation", "US-DE"), ("Globex UK Limited", "GB"), ("Globex Nederland B.V.", "NL")],
-    },
-    DemoTenant {
-        slug: "umbrella",
-        name: "Umbrella Holdings",
-        placement: Placement::Dedicated,
-        entities: &[("Umbrella Holdings plc", "GB"), ("Umbrella Pharma AG", "CH")],
-    },
+    DemoTenant { slug: "acme", name: "Acme Corporation", placement: Placement::Shared },
+    DemoTenant { slug: "globex", name: "Globex Corporation", placement: Placement::Shared },
+    DemoTenant { slug: "umbrella", name: "Umbrella Holdings", placement: Placement::Dedicated },
 ];
 
 pub async fn run(global: &GlobalArgs, args: DemoArgs) -> Result<()> {
@@ -83,7 +66,7 @@ pub async fn run(global: &GlobalArgs, args: DemoArgs) -> Result<()> {
     result
 }
 
-/// Onboards the demo tenants and gives each its sample entities, once.
+/// Onboards the demo tenants and gives each its sample data, once.
 async fn seed(fleet: &Fleet) -> Result<()> {
     for demo in DEMO_TENANTS {
         let request = OnboardRequest {
@@ -93,20 +76,111 @@ async fn seed(fleet: &Fleet) -> Result<()> {
             tier: Tier::Standard,
         };
         let tenant = fleet.onboard(&request).await?.tenant().clone();
-        let Some(database) = tenant.database else {
+        let Some(database) = tenant.database else { continue };
+        let grant = TenantGrant::for_system(tenant.id, "demo seed");
+        let mut tx = fleet.data().begin(database.id, &grant, TxOptions::maintenance()).await?;
+        if tx.entity_count().await? > 0 {
+            tx.commit().await?;
             continue;
-        };
-        let mut tx = fleet
-            .data()
-            .begin(database.id, &TenantGrant::for_system(tenant.id, "demo seed"), TxOptions::maintenance())
-            .await?;
-        if tx.list_entities(None, 1).await?.is_empty() {
-            for (legal_name, jurisdiction) in demo.entities {
-                let entity = NewEntity::parse(Some(legal_name), Some(jurisdiction))?;
-                tx.insert_entity(EntityId::generate(), &entity).await?;
-            }
         }
-        tx.commit().await?;
+        let mut seeder = Seeder::new(tx, &grant);
+        match demo.slug {
+            "acme" => seed_acme(&mut seeder).await?,
+            "globex" => seed_globex(&mut seeder).await?,
+            _ => seed_umbrella(&mut seeder).await?,
+        }
+        seeder.commit().await?;
     }
+    Ok(())
+}
+
+/// A small group with history: a rename, a back-dated status correction, a
+/// scheduled change, directors who came and went, and custom fields.
+async fn seed_acme(s: &mut Seeder) -> Result<()> {
+    s.custom_field(json!({"key": "matter_number", "label": "Matter number", "type": "text", "max_length": 20})).await?;
+    s.custom_field(json!({"key": "risk_rating", "label": "Risk rating", "type": "choice", "options": ["low", "medium", "high"]})).await?;
+    let address = |lines: &[&str], city: &str, country: &str| json!({"lines": lines, "city": city, "country": country});
+    let holdings = s
+        .entity(json!({
+            "legal_name": "Acme Holdings Ltd", "jurisdiction": "GB", "legal_form": "B6ES",
+            "registration_authority": "RA000585", "registration_number": "01234567",
+            "lei": lei_for("213800ACMEHOLDING0"), "incorporation_date": "2001-03-14", "fiscal_year_end": "12-31",
+            "addresses": {"registered_office": address(&["1 Acme Way"], "London", "GB")},
+            "tags": ["parent", "listed"], "custom_fields": {"matter_number": "M-1001", "risk_rating": "low"},
+            "effective_from": "2001-03-14"
+        }))
+        .await?;
+    let corporation = s
+        .entity(json!({
+            "legal_name": "Acme Corporation", "jurisdiction": "US-DE", "legal_form": "XTIQ",
+            "registration_number": "3141592", "incorporation_date": "2005-06-01", "fiscal_year_end": "06-30",
+            "registered_agent": {"name": "Delaware Registered Agents Inc.",
+                                  "address": address(&["1209 Orange Street"], "Wilmington", "US")},
+            "tags": ["operating"], "custom_fields": {"matter_number": "M-1002", "risk_rating": "medium"},
+            "effective_from": "2005-06-01"
+        }))
+        .await?;
+    let europe = s
+        .entity(json!({
+            "legal_name": "Acme Deutschland GmbH", "jurisdiction": "DE", "legal_form": "2HBR",
+            "registration_authority": "RA000197", "registration_number": "HRB 123456",
+            "lei": lei_for("529900ACMEEUROPE00"), "incorporation_date": "2012-09-01",
+            "addresses": {"registered_office": address(&["Hauptstraße 1"], "Berlin", "DE")},
+            "tags": ["operating"], "custom_fields": {"matter_number": "M-1003"}, "effective_from": "2012-09-01"
+        }))
+        .await?;
+    // Renamed in 2022, and a dormancy recorded late.
+    s.change(europe, json!({"legal_name": "Acme Europe GmbH", "effective_from": "2022-07-01",
+        "reason": "renamed by shareholder resolution of 2022-06-15",
+        "other_names": [{"type": "former", "name": "Acme Deutschland GmbH"}]})).await?;
+    let asia = s
+        .entity(json!({
+            "legal_name": "Acme Asia Pte. Ltd.", "jurisdiction": "SG", "legal_form": "IWZF",
+            "registration_number": "201912345K", "incorporation_date": "2019-11-20",
+            "tags": ["operating"], "effective_from": "2019-11-20"
+        }))
+        .await?;
+    s.change(asia, json!({"status": "dormant", "effective_from": "2024-01-01", "reason": "late filing of the 2023 return"})).await?;
+    // A change already decided for next year.
+    let next_year = chrono::Utc::now().date_naive().year_ce().1 + 1;
+    s.change(corporation, json!({"legal_name": "Acme Americas Inc.", "effective_from": format!("{next_year}-01-01")})).await?;
+    let jane = s.person(json!({"given_name": "Jane", "family_name": "Doe", "nationality": "GB", "email": "jane.doe@acme.example"})).await?;
+    let john = s.person(json!({"given_name": "John", "family_name": "Smith", "nationality": "US"})).await?;
+    let maria = s.person(json!({"given_name": "Maria", "family_name": "Schmidt", "nationality": "DE"})).await?;
+    s.appoint(json!({"entity_id": holdings, "holder": {"person_id": jane}, "role": "director", "appointed_on": "2019-04-01"})).await?;
+    s.appoint(json!({"entity_id": holdings, "holder": {"person_id": john}, "role": "secretary", "appointed_on": "2020-01-15"})).await?;
+    s.appoint(json!({"entity_id": corporation, "holder": {"person_id": john}, "role": "ceo", "appointed_on": "2020-01-01",
+                     "signing_authority": "sole"})).await?;
+    s.appoint(json!({"entity_id": europe, "holder": {"person_id": jane}, "role": "managing_director",
+                     "appointed_on": "2021-03-01", "ceased_on": "2024-02-29"})).await?;
+    s.appoint(json!({"entity_id": europe, "holder": {"person_id": maria}, "role": "managing_director",
+                     "appointed_on": "2024-02-29", "signing_authority": "joint"})).await?;
+    s.appoint(json!({"entity_id": asia, "holder": {"entity_id": holdings}, "role": "director", "appointed_on": "2019-11-20"})).await?;
+    Ok(())
+}
+
+async fn seed_globex(s: &mut Seeder) -> Result<()> {
+    let parent = s
+        .entity(json!({"legal_name": "Globex Corporation", "jurisdiction": "US-DE", "legal_form": "XTIQ",
+                       "incorporation_date": "1989-05-05", "effective_from": "1989-05-05"}))
+        .await?;
+    s.entity(json!({"legal_name": "Globex UK Limited", "jurisdiction": "GB", "legal_form": "H0PO",
+                    "registration_number": "07654321", "effective_from": "2010-02-01"}))
+        .await?;
+    s.entity(json!({"legal_name": "Globex Nederland B.V.", "jurisdiction": "NL", "effective_from": "2015-10-10",
+                    "management_status": "outgoing"}))
+        .await?;
+    let hank = s.person(json!({"given_name": "Hank", "family_name": "Scorpio", "nationality": "US"})).await?;
+    s.appoint(json!({"entity_id": parent, "holder": {"person_id": hank}, "role": "ceo", "appointed_on": "1995-01-01"})).await?;
+    Ok(())
+}
+
+async fn seed_umbrella(s: &mut Seeder) -> Result<()> {
+    s.entity(json!({"legal_name": "Umbrella Holdings plc", "jurisdiction": "GB", "legal_form": "B6ES",
+                    "effective_from": "1998-01-01"}))
+        .await?;
+    s.entity(json!({"legal_name": "Umbrella Pharma AG", "jurisdiction": "CH", "legal_form": "MVII",
+                    "effective_from": "2003-04-01"}))
+        .await?;
     Ok(())
 }

@@ -28,7 +28,7 @@ fn migrations_with(extra: &[(&str, &str)]) -> PathBuf {
 
 /// A DDL that fails on the oldest shared database only.
 const FAILS_ON_FIRST: &str = "DO $$ BEGIN
-  IF current_database() LIKE '%\\_shared\\_1' THEN RAISE EXCEPTION 'this database refuses 0003'; END IF;
+  IF current_database() LIKE '%\\_shared\\_1' THEN RAISE EXCEPTION 'this database refuses 0901'; END IF;
 END $$;
 ALTER TABLE legal_entity ADD COLUMN canary text;";
 
@@ -68,18 +68,18 @@ async fn ddl_applied(deployment: &Deployment, version: i32) -> Vec<bool> {
 #[tokio::test]
 async fn a_failing_canary_stops_the_run_and_a_failing_ddl_stops_only_its_database() {
     let deployment = with_three_databases().await;
-    let dir = migrations_with(&[("ddl/0003_canary.sql", FAILS_ON_FIRST)]);
+    let dir = migrations_with(&[("ddl/0901_canary.sql", FAILS_ON_FIRST)]);
     let dir = dir.display().to_string();
 
     let canary = deployment.charter(&["--migrations", &dir, "migrate", "apply", "--canary", "1"]).await;
     assert!(!canary.status.success());
     let text = String::from_utf8_lossy(&canary.stdout);
-    assert!(text.contains("this database refuses 0003") && text.contains("the canary failed"), "{text}");
-    assert_eq!(ddl_applied(&deployment, 3).await, [false, false, false], "nothing beyond the canary was touched");
+    assert!(text.contains("this database refuses 0901") && text.contains("the canary failed"), "{text}");
+    assert_eq!(ddl_applied(&deployment, 901).await, [false, false, false], "nothing beyond the canary was touched");
 
     let all = deployment.charter(&["--migrations", &dir, "migrate", "apply"]).await;
     assert!(!all.status.success(), "a failing DDL fails the run");
-    assert_eq!(ddl_applied(&deployment, 3).await, [false, true, true], "only the failing database stopped");
+    assert_eq!(ddl_applied(&deployment, 901).await, [false, true, true], "only the failing database stopped");
     deployment.destroy().await;
 }
 
@@ -87,7 +87,7 @@ async fn a_failing_canary_stops_the_run_and_a_failing_ddl_stops_only_its_databas
 async fn a_tenant_onboarded_after_a_migration_starts_at_the_latest_version() {
     let deployment = Deployment::start().await;
     let dir = migrations_with(&[(
-        "dml/0001_seed_nothing.sql",
+        "dml/0901_seed_nothing.sql",
         "-- requires: ddl 0002\nUPDATE charter.tenant SET slug = slug WHERE tenant_id = charter.current_tenant();",
     )]);
     let dir = dir.display().to_string();
@@ -97,14 +97,14 @@ async fn a_tenant_onboarded_after_a_migration_starts_at_the_latest_version() {
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     let status = deployment.charter(&["--migrations", &dir, "migrate", "status", "--json"]).await;
     let databases: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
-    assert_eq!(databases[0]["dml_histogram"], json!({ "1": 1 }), "{databases}");
+    assert_eq!(databases[0]["dml_histogram"], json!({ "901": 1 }), "{databases}");
     deployment.destroy().await;
 }
 
 #[tokio::test]
 async fn serve_refuses_a_database_behind_the_binary() {
     let deployment = Deployment::start().await;
-    let dir = migrations_with(&[("ddl/0003_newer.sql", "ALTER TABLE legal_entity ADD COLUMN newer text;")]);
+    let dir = migrations_with(&[("ddl/0901_newer.sql", "ALTER TABLE legal_entity ADD COLUMN newer text;")]);
     let dir = dir.display().to_string();
     let served = tokio::time::timeout(
         Duration::from_secs(30),
@@ -198,7 +198,7 @@ async fn the_lifecycle_api_moves_exports_imports_and_offboards() {
     // Offboard through the API.
     let (status, offboarded) = deployment.send(Method::POST, "/api/v1/tenants/acme/offboard", &admin, None).await;
     assert_eq!(status, 200, "{offboarded}");
-    assert_eq!(offboarded["rows_deleted"], 1 + 21);
+    assert!(offboarded["rows_deleted"].as_u64().unwrap() > 21 * 4, "the tenant row, 21 entities with their facts, audit events, …: {offboarded}");
     assert!(std::path::Path::new(offboarded["archive"].as_str().unwrap()).exists());
     assert_eq!(deployment.send(Method::GET, "/api/v1/tenants/acme/entities", &admin, None).await.0, 404);
     // Its keys were revoked with it.

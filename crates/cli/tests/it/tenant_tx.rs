@@ -3,7 +3,23 @@
 
 use std::time::Duration;
 
-use charter_domain::{access::TenantGrant, entity::NewEntity, ids::EntityId, ids::TenantId};
+use charter_domain::{
+    access::TenantGrant,
+    entity::{Fact, Intent, parse_entity},
+    ids::EntityId,
+    ids::TenantId,
+};
+
+/// The facts of a GB entity named `name`.
+fn facts(name: &str) -> Vec<(Fact, serde_json::Value)> {
+    let body = serde_json::json!({ "legal_name": name, "jurisdiction": "GB" });
+    let input = parse_entity(body.as_object().unwrap(), Intent::Create, &[], chrono::Utc::now().date_naive()).unwrap();
+    input.facts.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))).collect()
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
 use charter_storage::data::TxOptions;
 
 use crate::support::{Deployment, connect_as_admin};
@@ -38,14 +54,22 @@ async fn a_dropped_transaction_is_rolled_back_before_its_connection_is_reused() 
     let abandoned = EntityId::generate();
     let mut tx =
         fleet.data().begin(database, &TenantGrant::for_system(alpha, "test"), TxOptions::maintenance()).await.unwrap();
-    tx.insert_entity(abandoned, &NewEntity::parse(Some("Abandoned Ltd"), None).unwrap()).await.unwrap();
+    tx.create_entity(abandoned, &facts("Abandoned Ltd"), today(), "system:test").await.unwrap();
     drop(tx); // An error path, a panic or a client that hung up.
 
     let mut next =
         fleet.data().begin(database, &TenantGrant::for_system(beta, "test"), TxOptions::maintenance()).await.unwrap();
     let kept = EntityId::generate();
-    next.insert_entity(kept, &NewEntity::parse(Some("Beta Ltd"), None).unwrap()).await.unwrap();
-    assert!(next.list_entities(None, 10).await.unwrap().iter().all(|e| e.legal_name == "Beta Ltd"));
+    next.create_entity(kept, &facts("Beta Ltd"), today(), "system:test").await.unwrap();
+    let now = charter_storage::data::AsOf { date: today(), known_at: chrono::Utc::now() };
+    let listed: Vec<EntityId> = next
+        .list_entities(now, &charter_storage::data::EntityQuery { limit: 10, ..Default::default() })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    assert_eq!(listed, [kept], "beta sees only its own entity");
     next.commit().await.unwrap();
 
     // Had the connection come back still inside alpha's transaction, beta's
@@ -69,19 +93,21 @@ async fn a_statement_cancelled_in_flight_is_rolled_back_too() {
             .begin(database, &TenantGrant::for_system(alpha, "test"), TxOptions::maintenance())
             .await
             .unwrap();
-        let entity = NewEntity::parse(Some("Cancelled Ltd"), None).unwrap();
+        let entity = facts("Cancelled Ltd");
         // The insert is sent on the first poll and abandoned before its answer.
-        let _ = tokio::time::timeout(Duration::from_micros(1), tx.insert_entity(id, &entity)).await;
+        let _ = tokio::time::timeout(Duration::from_micros(1), tx.create_entity(id, &entity, today(), "system:test")).await;
         drop(tx);
         cancelled.push(id);
     }
     let mut tx =
         fleet.data().begin(database, &TenantGrant::for_system(alpha, "test"), TxOptions::maintenance()).await.unwrap();
-    let visible = tx.list_entities(None, 100).await.unwrap();
+    let now = charter_storage::data::AsOf { date: today(), known_at: chrono::Utc::now() };
+    let query = charter_storage::data::EntityQuery { limit: 100, ..Default::default() };
+    let visible: Vec<EntityId> = tx.list_entities(now, &query).await.unwrap().into_iter().map(|(_, id)| id).collect();
     tx.commit().await.unwrap();
     for id in cancelled {
         assert!(!committed(&deployment, id).await, "a cancelled insert was committed");
-        assert!(visible.iter().all(|e| e.id != id));
+        assert!(visible.iter().all(|e| *e != id));
     }
     deployment.destroy().await;
 }
@@ -93,7 +119,7 @@ async fn pooled_connections_go_back_idle_not_inside_a_transaction() {
     let fleet = deployment.another_fleet(1).await;
     let mut tx =
         fleet.data().begin(database, &TenantGrant::for_system(alpha, "test"), TxOptions::maintenance()).await.unwrap();
-    tx.insert_entity(EntityId::generate(), &NewEntity::parse(Some("Alpha Ltd"), None).unwrap()).await.unwrap();
+    tx.create_entity(EntityId::generate(), &facts("Alpha Ltd"), today(), "system:test").await.unwrap();
     tx.commit().await.unwrap();
     // Every application-role session, as the server sees it, is idle rather
     // than inside a transaction that still carries a tenant.

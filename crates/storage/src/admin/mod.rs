@@ -122,6 +122,10 @@ impl AdminConnection {
     pub(crate) fn client(&self) -> &Client {
         &self.client
     }
+
+    pub(crate) fn client_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
 }
 
 /// Advisory-lock key for schema work: "CHARTER" in ASCII.

@@ -3,14 +3,24 @@
 //! on it and filter by its tenant explicitly as well (row-level security is
 //! the safety net, the explicit filter keeps each query on one Citus shard).
 
+mod appointments;
+mod audit;
+mod config;
 mod entities;
+mod idempotency;
 mod migrations;
+mod people;
 mod pools;
 mod rows;
 mod tenant_row;
 mod tenant_tx;
 
-pub use entities::EntityRecord;
+pub use appointments::{AppointmentQuery, AppointmentRecord};
+pub use audit::{AuditEvent, AuditQuery, AuditRecord, BrokenLink, ChainCheck};
+pub use config::RoleRecord;
+pub use entities::{AsOf, EntityQuery, EntitySort, EntityState, FactVersion};
+pub use idempotency::Claim;
+pub use people::PersonRecord;
 pub use migrations::{DmlOutcome, DmlStep};
 pub use pools::DataPlane;
 pub use rows::{TableDigest, TenantTable};

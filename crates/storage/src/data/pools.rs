@@ -39,6 +39,21 @@ impl DataPlane {
         TenantTx::begin(&pool, grant, options).await
     }
 
+    /// A reader of the global reference data, on the oldest database (every
+    /// database holds the same).
+    pub async fn reference(&self) -> Result<crate::reference::ReferenceReader, StoreError> {
+        let database = self
+            .inner
+            .control
+            .list_databases()
+            .await?
+            .into_iter()
+            .find(|d| d.status == "active")
+            .ok_or(StoreError::NotFound)?;
+        let pool = self.pool(database.id).await?;
+        Ok(crate::reference::ReferenceReader { conn: pool.get().await? })
+    }
+
     /// Whether `database` answers to the application role.
     pub async fn ping(&self, database: DatabaseId) -> Result<(), StoreError> {
         let pool = self.pool(database).await?;

@@ -8,7 +8,7 @@ use std::{
 
 use charter_domain::{
     access::TenantGrant,
-    entity::NewEntity,
+    entity::{Intent, parse_entity},
     ids::EntityId,
     tenant::{DatabaseKind, Placement, Slug, TenantName, Tier},
 };
@@ -75,8 +75,11 @@ async fn fleet_of_tenants(world: &mut CharterWorld, shared: usize, tenants: Stri
             let grant = TenantGrant::for_system(tenant.id, "test fixture");
             let mut tx = fleet.data().begin(database, &grant, TxOptions::maintenance()).await.expect("begin");
             for k in 0..ENTITIES_PER_TENANT {
-                let entity = NewEntity::parse(Some(&format!("{slug} entity {k}")), Some("GB")).expect("entity");
-                tx.insert_entity(EntityId::generate(), &entity).await.expect("insert");
+                let body = serde_json::json!({ "legal_name": format!("{slug} entity {k}"), "jurisdiction": "GB" });
+                let input = parse_entity(body.as_object().expect("object"), Intent::Create, &[], chrono::Utc::now().date_naive())
+                    .expect("entity");
+                let facts: Vec<_> = input.facts.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))).collect();
+                tx.create_entity(EntityId::generate(), &facts, input.change.from, "system:test fixture").await.expect("insert");
             }
             tx.commit().await.expect("commit");
         }
@@ -148,14 +151,14 @@ fn mark_migrations(fail_for: Option<&str>) -> Vec<(&'static str, String)> {
         .unwrap_or_default();
     vec![
         (
-            "ddl/0003_add_migration_mark.sql",
+            "ddl/0901_add_migration_mark.sql",
             "-- A column for the fleet-migration features.\nALTER TABLE legal_entity ADD COLUMN migration_mark text;\n"
                 .into(),
         ),
         (
-            "dml/0001_fill_migration_mark.sql",
+            "dml/0901_fill_migration_mark.sql",
             format!(
-                "-- Fills the new column for each tenant.\n-- requires: ddl 0003\n{guard}\
+                "-- Fills the new column for each tenant.\n-- requires: ddl 0901\n{guard}\
                  UPDATE charter.legal_entity
                     SET migration_mark = coalesce(migration_mark, '')
                         || (SELECT slug FROM charter.tenant WHERE tenant_id = charter.current_tenant()) || ':'
@@ -181,8 +184,8 @@ async fn contract_waits(world: &mut CharterWorld) {
     world.fleet.failing = Some("t0007".into());
     let mut files = mark_migrations(Some("t0007"));
     files.push((
-        "ddl/0004_require_migration_mark.sql",
-        "-- Every row carries its mark from now on.\n-- phase: contract\n-- requires: dml 0001\n\
+        "ddl/0902_require_migration_mark.sql",
+        "-- Every row carries its mark from now on.\n-- phase: contract\n-- requires: dml 0901\n\
          ALTER TABLE legal_entity ALTER COLUMN migration_mark SET NOT NULL;\n"
             .into(),
     ));
@@ -236,7 +239,7 @@ async fn malformed_header(world: &mut CharterWorld) {
 async fn unknown_requirement(world: &mut CharterWorld) {
     world.migrations_with(&[
         pending_ddl(),
-        ("dml/0001_orphan.sql", "-- requires: ddl 0042\nUPDATE charter.legal_entity SET pending = 'x';\n".into()),
+        ("dml/0901_orphan.sql", "-- requires: ddl 0042\nUPDATE charter.legal_entity SET pending = 'x';\n".into()),
     ]);
 }
 
@@ -247,7 +250,7 @@ async fn cycle(world: &mut CharterWorld) {
             "ddl/0003_contract.sql",
             "-- phase: contract\n-- requires: dml 0001\nALTER TABLE legal_entity ADD COLUMN y text;\n".into(),
         ),
-        ("dml/0001_needs_contract.sql", "-- requires: ddl 0003\nUPDATE charter.legal_entity SET y = 'x';\n".into()),
+        ("dml/0901_needs_contract.sql", "-- requires: ddl 0901\nUPDATE charter.legal_entity SET y = 'x';\n".into()),
     ]);
 }
 
@@ -374,7 +377,7 @@ async fn migrated(ledgers: &[tokio_postgres::Client]) -> i64 {
     let mut total = 0;
     for ledger in ledgers {
         total += ledger
-            .query_one("SELECT count(*) FROM charter.dml_ledger WHERE version = 1", &[])
+            .query_one("SELECT count(*) FROM charter.dml_ledger WHERE version = 901", &[])
             .await
             .map(|r| r.get::<_, i64>(0))
             .unwrap_or(0);
@@ -396,7 +399,7 @@ async fn ddl_once(world: &mut CharterWorld, databases: usize) {
     for database in all {
         let admin = connect_as_admin(&database.admin_url).await;
         let recorded: i64 = admin
-            .query_one("SELECT count(*) FROM charter.ddl_ledger WHERE version = 3", &[])
+            .query_one("SELECT count(*) FROM charter.ddl_ledger WHERE version = 901", &[])
             .await
             .expect("ledger")
             .get(0);
@@ -418,7 +421,7 @@ async fn ddl_once(world: &mut CharterWorld, databases: usize) {
 async fn dml_once(world: &mut CharterWorld, tenants: String) {
     let tenants: i64 = tenants.replace(',', "").parse().expect("a number");
     assert_eq!(world.sum_over_databases("SELECT count(*) FROM charter.tenant").await, tenants);
-    assert_eq!(world.sum_over_databases("SELECT count(*) FROM charter.dml_ledger WHERE version = 1").await, tenants);
+    assert_eq!(world.sum_over_databases("SELECT count(*) FROM charter.dml_ledger WHERE version = 901").await, tenants);
 }
 
 #[then("each tenant's rows were filled by its own DML only")]
@@ -437,16 +440,16 @@ async fn filled_by_own(world: &mut CharterWorld) {
 #[then("every tenant is at the latest version and no DML took effect twice")]
 async fn latest_and_once(world: &mut CharterWorld) {
     let tenants = world.sum_over_databases("SELECT count(*) FROM charter.tenant").await;
-    assert_eq!(world.sum_over_databases("SELECT count(*) FROM charter.dml_ledger WHERE version = 1").await, tenants);
-    assert_eq!(world.sum_over_databases("SELECT count(*) FROM charter.ddl_ledger WHERE version = 3").await, 5);
+    assert_eq!(world.sum_over_databases("SELECT count(*) FROM charter.dml_ledger WHERE version = 901").await, tenants);
+    assert_eq!(world.sum_over_databases("SELECT count(*) FROM charter.ddl_ledger WHERE version = 901").await, 5);
     filled_by_own(world).await;
     // And `status` agrees: every tenant of every database at DML 0001.
     let status = world.run_charter("charter migrate status --json").await;
     let databases: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status JSON");
     for database in databases.as_array().expect("databases") {
-        assert_eq!(database["ddl_version"], 3, "{database}");
+        assert_eq!(database["ddl_version"], 901, "{database}");
         let histogram = database["dml_histogram"].as_object().expect("histogram");
-        assert_eq!(histogram.keys().collect::<Vec<_>>(), ["1"], "{database}");
+        assert_eq!(histogram.keys().collect::<Vec<_>>(), ["901"], "{database}");
     }
 }
 
@@ -471,7 +474,7 @@ async fn reports_failing_tenant(world: &mut CharterWorld) {
 #[then("every other tenant is migrated")]
 async fn others_migrated(world: &mut CharterWorld) {
     let tenants = world.sum_over_databases("SELECT count(*) FROM charter.tenant").await;
-    let migrated = world.sum_over_databases("SELECT count(*) FROM charter.dml_ledger WHERE version = 1").await;
+    let migrated = world.sum_over_databases("SELECT count(*) FROM charter.dml_ledger WHERE version = 901").await;
     assert_eq!(migrated, tenants - 1);
     let slug = world.fleet.failing.clone().expect("failing tenant");
     let failing = world
@@ -502,7 +505,7 @@ async fn contract_not_applied(world: &mut CharterWorld) {
             .expect("tenant")
             .get(0);
         let contract: i64 = admin
-            .query_one("SELECT count(*) FROM charter.ddl_ledger WHERE version = 4", &[])
+            .query_one("SELECT count(*) FROM charter.ddl_ledger WHERE version = 902", &[])
             .await
             .expect("ledger")
             .get(0);
@@ -512,5 +515,5 @@ async fn contract_not_applied(world: &mut CharterWorld) {
     }
     assert_eq!(waited, 1);
     let text = run_text(world);
-    assert!(text.contains("0004_require_migration_mark waits"), "{text}");
+    assert!(text.contains("0902_require_migration_mark waits"), "{text}");
 }

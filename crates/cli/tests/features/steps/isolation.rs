@@ -384,7 +384,7 @@ async fn one_request(
             let response = http
                 .post(format!("{base}/api/v1/tenants/{slug}/entities"))
                 .bearer_auth(key)
-                .json(&json!({ "legal_name": format!("{slug} written {i}") }))
+                .json(&json!({ "legal_name": format!("{slug} written {i}"), "jurisdiction": "GB" }))
                 .send()
                 .await;
             match response {

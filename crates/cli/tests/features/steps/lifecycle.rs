@@ -138,7 +138,7 @@ async fn tenant_under_load(world: &mut CharterWorld, slug: String) {
             let response = http
                 .post(format!("{base}/api/v1/tenants/{slug}/entities"))
                 .bearer_auth(&key)
-                .json(&json!({ "legal_name": format!("{slug} written under load {n}") }))
+                .json(&json!({ "legal_name": format!("{slug} written under load {n}"), "jurisdiction": "GB" }))
                 .send()
                 .await;
             match response {

@@ -1,0 +1,190 @@
+//! The audit trail: one event per change, chained per tenant by SHA-256
+//! (each event's hash covers the previous one's), so that altering,
+//! removing or inserting an event breaks the chain at that point.
+
+use chrono::{DateTime, Utc};
+use charter_domain::ids::AuditEventId;
+use serde_json::Value;
+
+use super::TenantTx;
+use crate::StoreError;
+
+/// A change to record.
+#[derive(Debug, Clone)]
+pub struct AuditRecord<'a> {
+    /// `api_key:<id>`, `system:<job>`, …
+    pub actor: &'a str,
+    /// `entity.create`, `entity.update`, `person.create`, …
+    pub action: &'a str,
+    pub resource_type: &'a str,
+    pub resource_id: Option<String>,
+    pub request_id: Option<&'a str>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub id: AuditEventId,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    pub request_id: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub hash: String,
+}
+
+/// Which events to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub after_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// The outcome of checking a tenant's chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChainCheck {
+    pub events: u64,
+    /// The first event that breaks the chain, and how.
+    pub first_broken: Option<BrokenLink>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BrokenLink {
+    pub seq: i64,
+    pub id: String,
+    pub problem: String,
+}
+
+const ZERO_HASH: [u8; 32] = [0; 32];
+
+impl TenantTx {
+    /// Appends an event to the tenant's chain, in this transaction: the
+    /// change and its record commit together. Events of one tenant are
+    /// ordered by the lock on the chain's head.
+    pub async fn append_audit(&mut self, record: &AuditRecord<'_>) -> Result<AuditEventId, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let id = AuditEventId::generate();
+        let appended = self
+            .query_opt(
+                "WITH head AS (SELECT seq, hash FROM charter.audit_head WHERE tenant_id = $1 FOR UPDATE),
+                 event AS (
+                     INSERT INTO charter.audit_event (tenant_id, seq, id, at, actor, action, resource_type, resource_id,
+                                                      request_id, before, after, prev_hash, hash)
+                     SELECT $1, head.seq + 1, $2, now(), $3, $4, $5, $6, $7, $8, $9, head.hash,
+                            charter.audit_digest(head.hash, head.seq + 1, $2, now(), $3, $4, $5, $6, $7, $8, $9)
+                       FROM head
+                     RETURNING seq, hash)
+                 UPDATE charter.audit_head h SET seq = event.seq, hash = event.hash FROM event
+                  WHERE h.tenant_id = $1 RETURNING h.seq",
+                &[
+                    &tenant,
+                    &id.as_uuid(),
+                    &record.actor,
+                    &record.action,
+                    &record.resource_type,
+                    &record.resource_id,
+                    &record.request_id,
+                    &record.before,
+                    &record.after,
+                ],
+            )
+            .await?;
+        match appended {
+            Some(_) => Ok(id),
+            None => Err(StoreError::Internal("the tenant's audit chain has no head; run `charter migrate apply`".into())),
+        }
+    }
+
+    pub async fn audit_events(&mut self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let rows = self
+            .query(
+                "SELECT seq, id, at, actor, action, resource_type, resource_id, request_id, before, after, encode(hash, 'hex')
+                   FROM charter.audit_event
+                  WHERE tenant_id = $1
+                    AND ($2::text IS NULL OR resource_type = $2) AND ($3::text IS NULL OR resource_id = $3)
+                    AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR actor = $5)
+                    AND ($6::bigint IS NULL OR seq > $6)
+                  ORDER BY seq LIMIT $7",
+                &[&tenant, &query.resource_type, &query.resource_id, &query.action, &query.actor, &query.after_seq, &query.limit],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEvent {
+                seq: r.get(0),
+                id: AuditEventId::from_uuid(r.get(1)),
+                at: r.get(2),
+                actor: r.get(3),
+                action: r.get(4),
+                resource_type: r.get(5),
+                resource_id: r.get(6),
+                request_id: r.get(7),
+                before: r.get(8),
+                after: r.get(9),
+                hash: r.get(10),
+            })
+            .collect())
+    }
+
+    /// Recomputes the tenant's chain and reports the first broken link.
+    pub async fn verify_audit(&mut self) -> Result<ChainCheck, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let rows = self
+            .query(
+                "SELECT seq, id, prev_hash, hash,
+                        charter.audit_digest(prev_hash, seq, id, at, actor, action, resource_type, resource_id,
+                                             request_id, before, after)
+                   FROM charter.audit_event WHERE tenant_id = $1 ORDER BY seq",
+                &[&tenant],
+            )
+            .await?;
+        let mut expected_prev: Vec<u8> = ZERO_HASH.to_vec();
+        let mut expected_seq = 1_i64;
+        let mut events = 0;
+        for row in &rows {
+            let (seq, id): (i64, uuid::Uuid) = (row.get(0), row.get(1));
+            let (prev, hash, digest): (Vec<u8>, Vec<u8>, Vec<u8>) = (row.get(2), row.get(3), row.get(4));
+            let problem = if seq != expected_seq {
+                Some(format!("expected event {expected_seq} here: an event is missing"))
+            } else if prev != expected_prev {
+                Some("does not follow the event before it (the chain was cut or an event inserted)".to_owned())
+            } else if digest != hash {
+                Some("its content no longer matches its hash (the event was altered)".to_owned())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Ok(ChainCheck { events, first_broken: Some(BrokenLink { seq, id: id.to_string(), problem }) });
+            }
+            expected_prev = hash;
+            expected_seq += 1;
+            events += 1;
+        }
+        // The head remembers the last link: removing the newest events shows.
+        let head = self.query_opt("SELECT seq, hash FROM charter.audit_head WHERE tenant_id = $1", &[&tenant]).await?;
+        if let Some(head) = head {
+            let (seq, hash): (i64, Vec<u8>) = (head.get(0), head.get(1));
+            if seq != expected_seq - 1 || hash != expected_prev {
+                return Ok(ChainCheck {
+                    events,
+                    first_broken: Some(BrokenLink {
+                        seq: expected_seq,
+                        id: String::new(),
+                        problem: format!("the chain ends at event {} but its head says {seq}: events were removed", expected_seq - 1),
+                    }),
+                });
+            }
+        }
+        Ok(ChainCheck { events, first_broken: None })
+    }
+}

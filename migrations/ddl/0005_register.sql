@@ -1,0 +1,195 @@
+-- The legal entity register: every changing fact of an entity kept as
+-- versions with a business validity (valid, a daterange) and a recording
+-- period (recorded, a tstzrange), persons, appointments with their terms,
+-- tenant configuration, an audit trail and idempotency keys.
+--
+-- This is the "expand" half of moving the legacy legal_entity columns into
+-- facts: dml/0001 copies them for each tenant, and the contract migration
+-- 0006 drops them once every tenant of a database has.
+
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+-- New code no longer writes the legacy columns.
+ALTER TABLE legal_entity ALTER COLUMN legal_name DROP NOT NULL;
+
+CREATE TABLE entity_fact (
+    tenant_id   uuid NOT NULL,
+    id          uuid NOT NULL,
+    entity_id   uuid NOT NULL,
+    -- 'legal_name', 'status', …, or 'custom.<key>'.
+    fact        text NOT NULL CHECK (fact ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$'),
+    value       jsonb NOT NULL,
+    -- The text a search matches (names and identifiers), else NULL.
+    search_text text,
+    valid       daterange NOT NULL CHECK (NOT isempty(valid)),
+    recorded    tstzrange NOT NULL,
+    reason      text CHECK (length(reason) <= 500),
+    recorded_by text NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, entity_id) REFERENCES legal_entity (tenant_id, id),
+    -- No two versions of one fact may overlap in both business and recording time.
+    CONSTRAINT entity_fact_no_overlap
+        EXCLUDE USING gist (tenant_id WITH =, entity_id WITH =, fact WITH =, valid WITH &&, recorded WITH &&)
+);
+SELECT enable_tenant_isolation('entity_fact');
+CREATE INDEX entity_fact_entity ON entity_fact (tenant_id, entity_id, fact);
+-- Filters on current knowledge: jurisdiction, legal form, status, ….
+CREATE INDEX entity_fact_value ON entity_fact (tenant_id, fact, (value #>> '{}'), entity_id) WHERE upper_inf(recorded);
+-- Sorting by name.
+CREATE INDEX entity_fact_sort ON entity_fact (tenant_id, fact, lower(search_text), entity_id) WHERE upper_inf(recorded);
+-- Text search over names and identifiers.
+CREATE INDEX entity_fact_search ON entity_fact USING gin (tenant_id, search_text gin_trgm_ops)
+    WHERE upper_inf(recorded) AND search_text IS NOT NULL;
+-- Tags and groups.
+CREATE INDEX entity_fact_members ON entity_fact USING gin (tenant_id, value jsonb_path_ops)
+    WHERE upper_inf(recorded) AND fact IN ('tags', 'groups');
+
+CREATE TABLE person (
+    tenant_id     uuid NOT NULL,
+    id            uuid NOT NULL,
+    given_name    text NOT NULL CHECK (length(given_name) BETWEEN 1 AND 200),
+    family_name   text NOT NULL CHECK (length(family_name) BETWEEN 1 AND 200),
+    date_of_birth date,
+    nationality   text CHECK (nationality ~ '^[A-Z]{2}$'),
+    email         text CHECK (length(email) <= 320),
+    version       bigint NOT NULL DEFAULT 1,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id) REFERENCES tenant (tenant_id)
+);
+SELECT enable_tenant_isolation('person');
+CREATE INDEX person_name ON person (tenant_id, lower(family_name), lower(given_name), id);
+
+-- Appointment roles: built-in ones for every tenant, and the tenant's own.
+CREATE TABLE appointment_role (
+    tenant_id  uuid NOT NULL,
+    key        text NOT NULL CHECK (key ~ '^[a-z][a-z0-9_]{0,62}$'),
+    label      text NOT NULL CHECK (length(label) BETWEEN 1 AND 100),
+    builtin    boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, key),
+    FOREIGN KEY (tenant_id) REFERENCES tenant (tenant_id)
+);
+SELECT enable_tenant_isolation('appointment_role');
+
+CREATE TABLE appointment (
+    tenant_id        uuid NOT NULL,
+    id               uuid NOT NULL,
+    entity_id        uuid NOT NULL,
+    holder_person_id uuid,
+    holder_entity_id uuid,
+    role             text NOT NULL,
+    version          bigint NOT NULL DEFAULT 1,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, entity_id) REFERENCES legal_entity (tenant_id, id),
+    FOREIGN KEY (tenant_id, holder_person_id) REFERENCES person (tenant_id, id),
+    FOREIGN KEY (tenant_id, holder_entity_id) REFERENCES legal_entity (tenant_id, id),
+    FOREIGN KEY (tenant_id, role) REFERENCES appointment_role (tenant_id, key),
+    CHECK ((holder_person_id IS NULL) <> (holder_entity_id IS NULL)),
+    CHECK (holder_entity_id IS DISTINCT FROM entity_id)
+);
+SELECT enable_tenant_isolation('appointment');
+CREATE INDEX appointment_entity ON appointment (tenant_id, entity_id, role);
+CREATE INDEX appointment_person ON appointment (tenant_id, holder_person_id) WHERE holder_person_id IS NOT NULL;
+CREATE INDEX appointment_holder_entity ON appointment (tenant_id, holder_entity_id) WHERE holder_entity_id IS NOT NULL;
+
+-- When an appointment holds: [appointed_on, ceased_on), with what it was known.
+CREATE TABLE appointment_term (
+    tenant_id         uuid NOT NULL,
+    id                uuid NOT NULL,
+    appointment_id    uuid NOT NULL,
+    valid             daterange NOT NULL CHECK (NOT isempty(valid) AND NOT lower_inf(valid)),
+    recorded          tstzrange NOT NULL,
+    signing_authority text CHECK (length(signing_authority) <= 200),
+    reason            text CHECK (length(reason) <= 500),
+    recorded_by       text NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, appointment_id) REFERENCES appointment (tenant_id, id),
+    CONSTRAINT appointment_term_no_overlap
+        EXCLUDE USING gist (tenant_id WITH =, appointment_id WITH =, valid WITH &&, recorded WITH &&)
+);
+SELECT enable_tenant_isolation('appointment_term');
+CREATE INDEX appointment_term_appointment ON appointment_term (tenant_id, appointment_id);
+
+-- Custom fields the tenant defines on its entities.
+CREATE TABLE custom_field (
+    tenant_id  uuid NOT NULL,
+    key        text NOT NULL CHECK (key ~ '^[a-z][a-z0-9_]{0,62}$'),
+    definition jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, key),
+    FOREIGN KEY (tenant_id) REFERENCES tenant (tenant_id)
+);
+SELECT enable_tenant_isolation('custom_field');
+
+CREATE TABLE entity_group (
+    tenant_id  uuid NOT NULL,
+    id         uuid NOT NULL,
+    name       text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, name),
+    FOREIGN KEY (tenant_id) REFERENCES tenant (tenant_id)
+);
+SELECT enable_tenant_isolation('entity_group');
+
+-- The audit trail: a hash chain per tenant. audit_head holds the last link,
+-- and its row lock orders a tenant's events.
+CREATE TABLE audit_head (
+    tenant_id uuid NOT NULL,
+    seq       bigint NOT NULL,
+    hash      bytea NOT NULL,
+    PRIMARY KEY (tenant_id),
+    FOREIGN KEY (tenant_id) REFERENCES tenant (tenant_id)
+);
+SELECT enable_tenant_isolation('audit_head');
+
+CREATE TABLE audit_event (
+    tenant_id     uuid NOT NULL,
+    seq           bigint NOT NULL,
+    id            uuid NOT NULL,
+    at            timestamptz NOT NULL,
+    actor         text NOT NULL,
+    action        text NOT NULL,
+    resource_type text NOT NULL,
+    resource_id   text,
+    request_id    text,
+    before        jsonb,
+    after         jsonb,
+    prev_hash     bytea NOT NULL,
+    hash          bytea NOT NULL,
+    PRIMARY KEY (tenant_id, seq),
+    UNIQUE (tenant_id, id),
+    FOREIGN KEY (tenant_id) REFERENCES tenant (tenant_id)
+);
+SELECT enable_tenant_isolation('audit_event');
+CREATE INDEX audit_event_resource ON audit_event (tenant_id, resource_type, resource_id, seq);
+
+-- The text an event's hash covers, with the previous link's hash before it.
+CREATE FUNCTION audit_digest(prev bytea, seq bigint, id uuid, at timestamptz, actor text, action text,
+                             resource_type text, resource_id text, request_id text, before jsonb, after jsonb)
+RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+    SELECT sha256(prev || convert_to(concat_ws('|', seq, id, (extract(epoch FROM at) * 1000000)::bigint,
+        actor, action, resource_type, coalesce(resource_id, ''), coalesce(request_id, ''),
+        coalesce(before::text, 'null'), coalesce(after::text, 'null')), 'UTF8'))
+$$;
+
+-- A POST's result, returned again when the same Idempotency-Key is reused.
+CREATE TABLE idempotency_key (
+    tenant_id    uuid NOT NULL,
+    key          text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
+    request_hash text NOT NULL,
+    status       integer NOT NULL,
+    response     jsonb NOT NULL,
+    location     text,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, key),
+    FOREIGN KEY (tenant_id) REFERENCES tenant (tenant_id)
+);
+SELECT enable_tenant_isolation('idempotency_key');
