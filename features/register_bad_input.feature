@@ -20,3 +20,4 @@ Feature: The register refuses bad input, naming each field and rule, and writes 
       | an entity with the number custom field "headcount" set to text | custom_fields.headcount     |
       | an entity with a legal name of 501 characters                  | legal_name                  |
       | a back-dated change without a reason                           | reason                      |
+      | an appointment overlapping the same director's term            | appointed_on                |

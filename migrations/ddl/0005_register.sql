@@ -160,8 +160,11 @@ CREATE TABLE audit_event (
     resource_type text NOT NULL,
     resource_id   text,
     request_id    text,
+    -- The resource before and after the change, and what the request asked
+    -- for when that is more than the difference (effective dates, reason).
     before        jsonb,
     after         jsonb,
+    change        jsonb,
     prev_hash     bytea NOT NULL,
     hash          bytea NOT NULL,
     PRIMARY KEY (tenant_id, seq),
@@ -173,11 +176,12 @@ CREATE INDEX audit_event_resource ON audit_event (tenant_id, resource_type, reso
 
 -- The text an event's hash covers, with the previous link's hash before it.
 CREATE FUNCTION audit_digest(prev bytea, seq bigint, id uuid, at timestamptz, actor text, action text,
-                             resource_type text, resource_id text, request_id text, before jsonb, after jsonb)
+                             resource_type text, resource_id text, request_id text, before jsonb, after jsonb,
+                             change jsonb)
 RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
     SELECT sha256(prev || convert_to(concat_ws('|', seq, id, (extract(epoch FROM at) * 1000000)::bigint,
         actor, action, resource_type, coalesce(resource_id, ''), coalesce(request_id, ''),
-        coalesce(before::text, 'null'), coalesce(after::text, 'null')), 'UTF8'))
+        coalesce(before::text, 'null'), coalesce(after::text, 'null'), coalesce(change::text, 'null')), 'UTF8'))
 $$;
 
 -- A POST's result, returned again when the same Idempotency-Key is reused.

@@ -7,9 +7,9 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, NaiveDate, Utc};
 use charter_domain::FieldError;
 use charter_storage::data::{AsOf, Claim};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -43,12 +43,13 @@ pub(crate) struct IdempotencyKey {
 impl IdempotencyKey {
     pub fn from_request(headers: &HeaderMap, path: &str, body: &Value) -> Result<Option<Self>, ApiError> {
         let Some(raw) = headers.get("idempotency-key") else { return Ok(None) };
-        let key = raw
-            .to_str()
-            .ok()
-            .map(str::trim)
-            .filter(|k| (1..=200).contains(&k.len()))
-            .ok_or_else(|| ApiError::InvalidHeader(vec![FieldError::new("Idempotency-Key", "format", "must be 1 to 200 visible characters")]))?;
+        let key = raw.to_str().ok().map(str::trim).filter(|k| (1..=200).contains(&k.len())).ok_or_else(|| {
+            ApiError::InvalidHeader(vec![FieldError::new(
+                "Idempotency-Key",
+                "format",
+                "must be 1 to 200 visible characters",
+            )])
+        })?;
         let request_hash = hex::encode(Sha256::digest(format!("{path}\n{body}").as_bytes()));
         Ok(Some(Self { key: key.to_owned(), request_hash }))
     }

@@ -139,17 +139,13 @@ impl ApiError {
             Self::NotFound(Missing::Appointment) => (S::NOT_FOUND, "appointment_not_found", "No such appointment"),
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
             Self::InvalidHeader(_) => (S::BAD_REQUEST, "invalid_header", "A request header is malformed"),
-            Self::PreconditionRequired => {
-                (S::PRECONDITION_REQUIRED, "precondition_required", "Updates need If-Match")
-            }
+            Self::PreconditionRequired => (S::PRECONDITION_REQUIRED, "precondition_required", "Updates need If-Match"),
             Self::PreconditionFailed => {
                 (S::PRECONDITION_FAILED, "precondition_failed", "The resource changed since it was read")
             }
-            Self::IdempotencyKeyReused => (
-                S::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "The Idempotency-Key was used for another request",
-            ),
+            Self::IdempotencyKeyReused => {
+                (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "The Idempotency-Key was used for another request")
+            }
             Self::TenantConflict(_) => (S::CONFLICT, "tenant_conflict", "The slug belongs to another tenant"),
             Self::Conflict(_) => (S::CONFLICT, "conflict", "Conflicts with work under way"),
             Self::PayloadTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is too large"),
@@ -173,14 +169,17 @@ impl ApiError {
         let fields = |errors: &[FieldError]| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
         match self {
             Self::InvalidJson(detail) => detail.clone(),
-            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) | Self::InvalidHeader(errors) => {
-                fields(errors)
-            }
+            Self::InvalidPath(errors)
+            | Self::InvalidQuery(errors)
+            | Self::Validation(errors)
+            | Self::InvalidHeader(errors) => fields(errors),
             Self::PreconditionRequired => {
                 "send If-Match with the ETag you read, so that you do not overwrite a change you have not seen".into()
             }
             Self::PreconditionFailed => "the ETag in If-Match is not the current one: read the resource again".into(),
-            Self::IdempotencyKeyReused => "this Idempotency-Key was used with a different request; use a new key".into(),
+            Self::IdempotencyKeyReused => {
+                "this Idempotency-Key was used with a different request; use a new key".into()
+            }
             Self::Unauthenticated => "send an API key as `Authorization: Bearer <key>`".into(),
             Self::InvalidCredentials => "the key is unknown, revoked or expired".into(),
             Self::Forbidden => "your role does not allow this action".into(),
@@ -213,9 +212,10 @@ impl ApiError {
 
     fn field_errors(&self) -> &[FieldError] {
         match self {
-            Self::InvalidPath(errors) | Self::InvalidQuery(errors) | Self::Validation(errors) | Self::InvalidHeader(errors) => {
-                errors
-            }
+            Self::InvalidPath(errors)
+            | Self::InvalidQuery(errors)
+            | Self::Validation(errors)
+            | Self::InvalidHeader(errors) => errors,
             _ => &[],
         }
     }
@@ -296,6 +296,12 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(message) => Self::Unavailable(message),
             StoreError::TenantFrozen => Self::TenantFrozen,
             StoreError::Timeout => Self::StatementTimeout,
+            // An exclusion constraint caught two versions of one fact (or
+            // term) overlapping: a concurrent write got there first.
+            StoreError::Rejected { sqlstate, .. } if sqlstate == "23P01" => Self::Conflict(
+                "another change to the same fact and period was recorded at the same time; read it again and retry"
+                    .into(),
+            ),
             other => Self::Internal(other.to_string()),
         }
     }

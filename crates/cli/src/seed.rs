@@ -2,7 +2,6 @@
 //! the demo and the benchmarks.
 
 use anyhow::{Result, anyhow};
-use chrono::{NaiveDate, Utc};
 use charter_domain::{
     access::TenantGrant,
     appointment::AppointmentInput,
@@ -11,6 +10,7 @@ use charter_domain::{
     person::PersonInput,
 };
 use charter_storage::data::{AuditRecord, TenantTx};
+use chrono::{NaiveDate, Utc};
 use serde_json::Value;
 
 /// A tenant transaction that records what it writes in the audit trail.
@@ -34,6 +34,7 @@ impl Seeder {
                 request_id: None,
                 before: None,
                 after: Some(after),
+                change: None,
             })
             .await?;
         Ok(())
@@ -60,7 +61,15 @@ impl Seeder {
         self.tx.bump_entity_version(id, version).await?;
         for (fact, value) in &input.facts {
             self.tx
-                .change_fact(id, fact, value.as_ref(), input.change.from, input.change.to, input.change.reason.as_deref(), &self.actor)
+                .change_fact(
+                    id,
+                    fact,
+                    value.as_ref(),
+                    input.change.from,
+                    input.change.to,
+                    input.change.reason.as_deref(),
+                    &self.actor,
+                )
                 .await?;
         }
         self.audit("entity.update", "entity", id.to_string(), body).await
@@ -107,10 +116,8 @@ pub fn entity_facts(body: Value) -> Result<(Vec<(Fact, Value)>, NaiveDate)> {
 
 /// A valid LEI for a made-up 18-character base (demo data only).
 pub fn lei_for(base: &str) -> String {
-    let digits: String = format!("{base}00")
-        .chars()
-        .map(|c| c.to_digit(36).map_or_else(String::new, |d| d.to_string()))
-        .collect();
+    let digits: String =
+        format!("{base}00").chars().map(|c| c.to_digit(36).map_or_else(String::new, |d| d.to_string())).collect();
     let remainder = digits.chars().fold(0u32, |acc, c| (acc * 10 + c.to_digit(10).unwrap_or(0)) % 97);
     format!("{base}{:02}", 98 - remainder)
 }

@@ -27,7 +27,9 @@ impl Holder {
         match (object.get("person_id"), object.get("entity_id"), object.len()) {
             (Some(Value::String(id)), None, 1) => PersonId::parse(&format!("{field}.person_id"), id).map(Self::Person),
             (None, Some(Value::String(id)), 1) => EntityId::parse(&format!("{field}.entity_id"), id).map(Self::Entity),
-            _ => Err(FieldError::new(field, "holder", "must be exactly one of {\"person_id\": …} or {\"entity_id\": …}")),
+            _ => {
+                Err(FieldError::new(field, "holder", "must be exactly one of {\"person_id\": …} or {\"entity_id\": …}"))
+            }
         }
     }
 
@@ -125,7 +127,8 @@ impl AppointmentInput {
     pub fn parse(body: &Map<String, Value>) -> Result<Self, Invalid> {
         let mut errors = Collector::new();
         for key in body.keys().filter(|k| {
-            !["entity_id", "holder", "role", "appointed_on", "ceased_on", "signing_authority", "reason"].contains(&k.as_str())
+            !["entity_id", "holder", "role", "appointed_on", "ceased_on", "signing_authority", "reason"]
+                .contains(&k.as_str())
         }) {
             errors.push(FieldError::new(key.clone(), "unknown_field", "is not a field of an appointment"));
         }
@@ -167,7 +170,9 @@ impl AppointmentInput {
 /// A change of an appointment's term: its new dates and authority, and why.
 pub fn parse_term_change(body: &Map<String, Value>, current: &Term) -> Result<(Term, Option<String>), Invalid> {
     let mut errors = Collector::new();
-    for key in body.keys().filter(|k| !["appointed_on", "ceased_on", "signing_authority", "reason"].contains(&k.as_str())) {
+    for key in
+        body.keys().filter(|k| !["appointed_on", "ceased_on", "signing_authority", "reason"].contains(&k.as_str()))
+    {
         let rule = if ["entity_id", "holder", "role"].contains(&key.as_str()) { "read_only" } else { "unknown_field" };
         errors.push(FieldError::new(key.clone(), rule, "cannot be changed; end this appointment and make another"));
     }
@@ -209,8 +214,13 @@ mod tests {
 
     #[test]
     fn a_change_keeps_what_it_does_not_name() {
-        let current = Term { appointed_on: NaiveDate::from_ymd_opt(2021, 3, 1).unwrap(), ceased_on: None, signing_authority: Some("sole".into()) };
-        let (term, reason) = parse_term_change(json!({"ceased_on": "2024-02-29"}).as_object().unwrap(), &current).unwrap();
+        let current = Term {
+            appointed_on: NaiveDate::from_ymd_opt(2021, 3, 1).unwrap(),
+            ceased_on: None,
+            signing_authority: Some("sole".into()),
+        };
+        let (term, reason) =
+            parse_term_change(json!({"ceased_on": "2024-02-29"}).as_object().unwrap(), &current).unwrap();
         assert_eq!(term.signing_authority.as_deref(), Some("sole"));
         assert_eq!(term.ceased_on, NaiveDate::from_ymd_opt(2024, 2, 29));
         assert!(reason.is_none());

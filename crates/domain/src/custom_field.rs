@@ -62,7 +62,9 @@ impl CustomFieldDef {
     pub fn parse(body: &Map<String, Value>) -> Result<Self, Invalid> {
         let mut errors = Collector::new();
         let string = |field: &str| body.get(field).and_then(Value::as_str);
-        if let Some(unknown) = body.keys().find(|k| !["key", "label", "type", "required", "options", "max_length"].contains(&k.as_str())) {
+        if let Some(unknown) =
+            body.keys().find(|k| !["key", "label", "type", "required", "options", "max_length"].contains(&k.as_str()))
+        {
             errors.push(FieldError::new(unknown.clone(), "unknown_field", "is not a field of a custom field"));
         }
         let key = match string("key") {
@@ -94,7 +96,11 @@ impl CustomFieldDef {
                     Some(v) => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
                         Some(n) if (1..=Self::MAX_TEXT).contains(&n) => Some(n),
                         _ => {
-                            errors.push(FieldError::new("max_length", "range", format!("must be from 1 to {}", Self::MAX_TEXT)));
+                            errors.push(FieldError::new(
+                                "max_length",
+                                "range",
+                                format!("must be from 1 to {}", Self::MAX_TEXT),
+                            ));
                             None
                         }
                     },
@@ -109,7 +115,9 @@ impl CustomFieldDef {
                     .and_then(Value::as_array)
                     .map(|o| o.iter().filter_map(Value::as_str).map(str::to_owned).collect());
                 match options {
-                    Some(options) if !options.is_empty() && options.len() <= 200 => Some(CustomFieldKind::Choice { options }),
+                    Some(options) if !options.is_empty() && options.len() <= 200 => {
+                        Some(CustomFieldKind::Choice { options })
+                    }
                     _ => {
                         errors.push(FieldError::new("options", "required", "a choice needs 1 to 200 string options"));
                         None
@@ -136,11 +144,15 @@ impl CustomFieldDef {
                 bounded_text(field, raw, *max_length).map(Value::String)
             }
             CustomFieldKind::Number => {
-                let number = value.as_f64().filter(|n| n.is_finite()).ok_or_else(|| FieldError::new(field, "type", "must be a number"))?;
+                let number = value
+                    .as_f64()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| FieldError::new(field, "type", "must be a number"))?;
                 Ok(json!(number))
             }
             CustomFieldKind::Date => {
-                let raw = value.as_str().ok_or_else(|| FieldError::new(field, "type", "must be a date as YYYY-MM-DD"))?;
+                let raw =
+                    value.as_str().ok_or_else(|| FieldError::new(field, "type", "must be a date as YYYY-MM-DD"))?;
                 parse_date(field, raw).map(|d| Value::String(d.to_string()))
             }
             CustomFieldKind::Choice { options } => {
@@ -156,7 +168,8 @@ impl CustomFieldDef {
 
     /// The definition as stored and returned: `{key, label, type, required, …}`.
     pub fn to_json(&self) -> Value {
-        let mut out = json!({ "key": self.key, "label": self.label, "type": self.kind.name(), "required": self.required });
+        let mut out =
+            json!({ "key": self.key, "label": self.label, "type": self.kind.name(), "required": self.required });
         match &self.kind {
             CustomFieldKind::Text { max_length } => out["max_length"] = json!(max_length),
             CustomFieldKind::Choice { options } => out["options"] = json!(options),
@@ -176,16 +189,22 @@ mod tests {
 
     #[test]
     fn definitions_and_values() {
-        let choice = def(json!({"key": "risk", "label": "Risk", "type": "choice", "options": ["low", "high"]})).unwrap();
+        let choice =
+            def(json!({"key": "risk", "label": "Risk", "type": "choice", "options": ["low", "high"]})).unwrap();
         assert_eq!(choice.parse_value("custom_fields.risk", &json!("low")).unwrap(), json!("low"));
         assert_eq!(choice.parse_value("custom_fields.risk", &json!("mid")).unwrap_err().rule, "one_of");
-        let number = def(json!({"key": "headcount", "label": "Headcount", "type": "number", "required": true})).unwrap();
+        let number =
+            def(json!({"key": "headcount", "label": "Headcount", "type": "number", "required": true})).unwrap();
         assert!(number.required);
         assert_eq!(number.parse_value("f", &json!("12")).unwrap_err().rule, "type");
         let round_trip = def(choice.to_json()).unwrap();
         assert_eq!(round_trip, choice);
         let Invalid(errors) = def(json!({"key": "Bad Key", "type": "colour"})).unwrap_err();
         let rules: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.rule)).collect();
-        assert!(rules.contains(&("key", "pattern")) && rules.contains(&("label", "required")) && rules.contains(&("type", "one_of")));
+        assert!(
+            rules.contains(&("key", "pattern"))
+                && rules.contains(&("label", "required"))
+                && rules.contains(&("type", "one_of"))
+        );
     }
 }

@@ -246,9 +246,9 @@ pub fn parse_entity(
         errors.push(FieldError::new("body", "no_change", "names no field to change"));
     }
     // 8888 and 9999 stand for no listed form: the form must then be given as text.
-    let unlisted = facts
-        .iter()
-        .any(|(f, v)| *f == Fact::LegalForm && v.as_ref().and_then(Value::as_str).is_some_and(|c| c == "8888" || c == "9999"));
+    let unlisted = facts.iter().any(|(f, v)| {
+        *f == Fact::LegalForm && v.as_ref().and_then(Value::as_str).is_some_and(|c| c == "8888" || c == "9999")
+    });
     let text_given = facts.iter().any(|(f, v)| *f == Fact::LegalFormText && v.is_some());
     if unlisted && !text_given {
         errors.push(FieldError::new(
@@ -344,7 +344,11 @@ fn parse_fact(fact: &Fact, field: &str, value: &Value) -> Result<Value, FieldErr
             for (kind, address) in object {
                 let path = format!("{field}.{kind}");
                 if !ADDRESS_KINDS.contains(&kind.as_str()) {
-                    return Err(FieldError::new(path, "unknown_field", format!("must be one of: {}", ADDRESS_KINDS.join(", "))));
+                    return Err(FieldError::new(
+                        path,
+                        "unknown_field",
+                        format!("must be one of: {}", ADDRESS_KINDS.join(", ")),
+                    ));
                 }
                 if !address.is_null() {
                     out.insert(kind.clone(), parse_address(&path, address)?);
@@ -457,14 +461,23 @@ fn list(
     if items.len() > max {
         return Err(FieldError::new(field, "max_items", format!("must have at most {max} items")));
     }
-    items.iter().enumerate().map(|(i, v)| item(&format!("{field}[{i}]"), v)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| item(&format!("{field}[{i}]"), v))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
 }
 
 /// An object with only the `allowed` keys.
 fn object_with<'a>(path: &str, value: &'a Value, allowed: &[&str]) -> Result<&'a Map<String, Value>, FieldError> {
     let object = value.as_object().ok_or_else(|| FieldError::new(path, "type", "must be an object"))?;
     if let Some(unknown) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(FieldError::new(format!("{path}.{unknown}"), "unknown_field", format!("must be one of: {}", allowed.join(", "))));
+        return Err(FieldError::new(
+            format!("{path}.{unknown}"),
+            "unknown_field",
+            format!("must be one of: {}", allowed.join(", ")),
+        ));
     }
     Ok(object)
 }
@@ -563,7 +576,8 @@ mod tests {
             fields(parse(json!({"status": "dormant", "effective_from": "2024-01-01"}), Intent::Update)),
             [("reason".to_owned(), "required_for_correction")]
         );
-        let scheduled = parse(json!({"legal_name": "Beta Ltd", "effective_from": "2030-06-01"}), Intent::Update).unwrap();
+        let scheduled =
+            parse(json!({"legal_name": "Beta Ltd", "effective_from": "2030-06-01"}), Intent::Update).unwrap();
         assert_eq!(scheduled.facts.len(), 1);
         assert_eq!(fields(parse(json!({"legal_name": null}), Intent::Update)), [("legal_name".to_owned(), "required")]);
         assert_eq!(parse(json!({"lei": null}), Intent::Update).unwrap().facts, [(Fact::Lei, None)]);

@@ -27,7 +27,11 @@ impl PersonInput {
         let mut errors = Collector::new();
         let mut person = existing.cloned().unwrap_or_default();
         for key in body.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-            let rule = if ["id", "version", "created_at", "updated_at"].contains(&key.as_str()) { "read_only" } else { "unknown_field" };
+            let rule = if ["id", "version", "created_at", "updated_at"].contains(&key.as_str()) {
+                "read_only"
+            } else {
+                "unknown_field"
+            };
             errors.push(FieldError::new(key.clone(), rule, "is not a field of a person that can be set"));
         }
         let text = |field: &str| -> Result<Option<Option<&str>>, FieldError> {
@@ -53,7 +57,9 @@ impl PersonInput {
         }
         match text("date_of_birth") {
             Ok(Some(Some(raw))) => match parse_date("date_of_birth", raw) {
-                Ok(date) if date > today => errors.push(FieldError::new("date_of_birth", "not_in_future", "cannot be in the future")),
+                Ok(date) if date > today => {
+                    errors.push(FieldError::new("date_of_birth", "not_in_future", "cannot be in the future"))
+                }
                 Ok(date) => person.date_of_birth = Some(date),
                 Err(e) => errors.push(e),
             },
@@ -84,13 +90,13 @@ pub fn parse_email(raw: &str) -> Result<String, FieldError> {
     let plausible = value.len() <= 320
         && !value.contains(char::is_whitespace)
         && value.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
         });
-    if plausible {
-        Ok(value.to_owned())
-    } else {
-        Err(FieldError::new("email", "email", "must be an e-mail address"))
-    }
+    if plausible { Ok(value.to_owned()) } else { Err(FieldError::new("email", "email", "must be an e-mail address")) }
 }
 
 #[cfg(test)]
@@ -105,7 +111,8 @@ mod tests {
 
     #[test]
     fn creates_and_changes() {
-        let body = json!({"given_name": "Jane", "family_name": "Doe", "nationality": "GB", "email": "jane@example.com"});
+        let body =
+            json!({"given_name": "Jane", "family_name": "Doe", "nationality": "GB", "email": "jane@example.com"});
         let jane = PersonInput::parse(body.as_object().unwrap(), None, today()).unwrap();
         assert_eq!(jane.family_name, "Doe");
         let change = json!({"family_name": "Smith", "email": null});
@@ -115,11 +122,18 @@ mod tests {
 
     #[test]
     fn refuses_bad_details() {
-        let body = json!({"given_name": "", "date_of_birth": "2099-01-01", "email": "nope", "nationality": "UK!", "age": 3});
+        let body =
+            json!({"given_name": "", "date_of_birth": "2099-01-01", "email": "nope", "nationality": "UK!", "age": 3});
         let Invalid(errors) = PersonInput::parse(body.as_object().unwrap(), None, today()).unwrap_err();
         let found: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.rule)).collect();
-        for expected in [("given_name", "required"), ("family_name", "required"), ("date_of_birth", "not_in_future"),
-            ("email", "email"), ("nationality", "iso_3166_1"), ("age", "unknown_field")] {
+        for expected in [
+            ("given_name", "required"),
+            ("family_name", "required"),
+            ("date_of_birth", "not_in_future"),
+            ("email", "email"),
+            ("nationality", "iso_3166_1"),
+            ("age", "unknown_field"),
+        ] {
             assert!(found.contains(&expected), "{expected:?} in {found:?}");
         }
     }

@@ -109,8 +109,10 @@ pub fn parse_iso3166_2(json: &str) -> Result<Vec<Jurisdiction>, ReferenceError> 
     let file: File = serde_json::from_str(json).map_err(|e| error("ISO 3166-2", e.to_string()))?;
     let mut subdivisions = Vec::with_capacity(file.subdivisions.len());
     for s in file.subdivisions {
-        let (country, _) =
-            s.code.split_once('-').ok_or_else(|| error("ISO 3166-2", format!("{} is not a subdivision code", s.code)))?;
+        let (country, _) = s
+            .code
+            .split_once('-')
+            .ok_or_else(|| error("ISO 3166-2", format!("{} is not a subdivision code", s.code)))?;
         subdivisions.push(Jurisdiction {
             country: country.to_owned(),
             parent: s.parent.map(|p| format!("{country}-{p}")),
@@ -130,7 +132,19 @@ pub fn parse_elf_csv(csv_text: &str) -> Result<Vec<LegalForm>, ReferenceError> {
     let column = |name: &str| {
         headers.iter().position(|h| h == name).ok_or_else(|| error("ELF code list", format!("no column {name:?}")))
     };
-    let (code, country, subdivision, local, language, language_code, transliterated, abbr_local, abbr_translit, created, status) = (
+    let (
+        code,
+        country,
+        subdivision,
+        local,
+        language,
+        language_code,
+        transliterated,
+        abbr_local,
+        abbr_translit,
+        created,
+        status,
+    ) = (
         column("ELF Code")?,
         column("Country Code (ISO 3166-1)")?,
         column("Country sub-division code (ISO 3166-2)")?,

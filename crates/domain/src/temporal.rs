@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use crate::{FieldError, text::bounded_text, validation::Collector, Invalid};
+use crate::{FieldError, Invalid, text::bounded_text, validation::Collector};
 
 /// When a change takes effect, and why a back-dated one was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,10 +41,7 @@ impl EffectiveChange {
         {
             errors.push(FieldError::new("effective_to", "after_effective_from", "must be after effective_from"));
         }
-        if back_dating_needs_reason
-            && from.is_some_and(|from| from < today)
-            && !matches!(reason, Some(Some(_)))
-        {
+        if back_dating_needs_reason && from.is_some_and(|from| from < today) && !matches!(reason, Some(Some(_))) {
             errors.push(FieldError::new(
                 "reason",
                 "required_for_correction",
@@ -52,11 +49,7 @@ impl EffectiveChange {
             ));
         }
         errors.finish()?;
-        Ok(Self {
-            from: from.unwrap_or(today),
-            to: to.flatten(),
-            reason: reason.flatten(),
-        })
+        Ok(Self { from: from.unwrap_or(today), to: to.flatten(), reason: reason.flatten() })
     }
 }
 
@@ -78,11 +71,17 @@ mod tests {
     fn defaults_to_today_and_requires_reasons_for_corrections() {
         let today = day("2026-11-29");
         assert_eq!(EffectiveChange::parse(None, None, None, today, true).unwrap().from, today);
-        assert!(EffectiveChange::parse(Some("2030-06-01"), None, None, today, true).is_ok(), "scheduling needs no reason");
+        assert!(
+            EffectiveChange::parse(Some("2030-06-01"), None, None, today, true).is_ok(),
+            "scheduling needs no reason"
+        );
         let Invalid(errors) = EffectiveChange::parse(Some("2024-01-01"), None, None, today, true).unwrap_err();
         assert_eq!(errors[0].rule, "required_for_correction");
         assert!(EffectiveChange::parse(Some("2024-01-01"), None, Some("late filing"), today, true).is_ok());
-        assert!(EffectiveChange::parse(Some("2024-01-01"), None, None, today, false).is_ok(), "creation may be back-dated");
+        assert!(
+            EffectiveChange::parse(Some("2024-01-01"), None, None, today, false).is_ok(),
+            "creation may be back-dated"
+        );
     }
 
     #[test]

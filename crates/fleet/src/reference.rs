@@ -12,7 +12,11 @@ const REFRESHED: &str = "reference_data_sql";
 impl Fleet {
     /// Replaces the reference data in every database, and remembers it for
     /// databases created later. Returns the databases refreshed.
-    pub async fn refresh_reference(&self, jurisdictions: &[Jurisdiction], forms: &[LegalForm]) -> Result<Vec<String>, FleetError> {
+    pub async fn refresh_reference(
+        &self,
+        jurisdictions: &[Jurisdiction],
+        forms: &[LegalForm],
+    ) -> Result<Vec<String>, FleetError> {
         let sql = load_sql(jurisdictions, forms);
         let mut refreshed = Vec::new();
         for database in self.control.list_databases().await? {
@@ -25,7 +29,10 @@ impl Fleet {
     }
 
     /// Brings a new database's reference data to the latest refresh, if any.
-    pub(crate) async fn apply_refreshed_reference(&self, db: &mut charter_storage::admin::AdminConnection) -> Result<(), FleetError> {
+    pub(crate) async fn apply_refreshed_reference(
+        &self,
+        db: &mut charter_storage::admin::AdminConnection,
+    ) -> Result<(), FleetError> {
         if let Some(sql) = self.control.setting(REFRESHED).await? {
             db.load_reference(&sql).await?;
         }

@@ -18,7 +18,16 @@ pub fn load_sql(jurisdictions: &[Jurisdiction], forms: &[LegalForm]) -> String {
         sql.push_str("INSERT INTO jurisdiction (code, country, name, category, parent) VALUES\n");
         let rows: Vec<String> = chunk
             .iter()
-            .map(|j| format!("({}, {}, {}, {}, {})", text(&j.code), text(&j.country), text(&j.name), text(&j.category), optional(&j.parent)))
+            .map(|j| {
+                format!(
+                    "({}, {}, {}, {}, {})",
+                    text(&j.code),
+                    text(&j.country),
+                    text(&j.name),
+                    text(&j.category),
+                    optional(&j.parent)
+                )
+            })
             .collect();
         sql.push_str(&rows.join(",\n"));
         sql.push_str(";\n");
@@ -74,7 +83,8 @@ impl AdminConnection {
     /// the owner role (readers see the old data until it commits).
     pub async fn load_reference(&mut self, sql: &str) -> Result<(), StoreError> {
         let tx = self.client_mut().transaction().await?;
-        tx.batch_execute(&format!("SET LOCAL ROLE {}; SET LOCAL search_path = {DATA_SCHEMA};", crate::OWNER_ROLE)).await?;
+        tx.batch_execute(&format!("SET LOCAL ROLE {}; SET LOCAL search_path = {DATA_SCHEMA};", crate::OWNER_ROLE))
+            .await?;
         tx.batch_execute(sql).await?;
         tx.commit().await?;
         Ok(())
@@ -130,7 +140,11 @@ pub struct ReferenceReader {
 
 impl ReferenceReader {
     /// Countries, or the subdivisions of `country`; filtered by `q` on code or name.
-    pub async fn jurisdictions(&self, country: Option<&str>, q: Option<&str>) -> Result<Vec<JurisdictionView>, StoreError> {
+    pub async fn jurisdictions(
+        &self,
+        country: Option<&str>,
+        q: Option<&str>,
+    ) -> Result<Vec<JurisdictionView>, StoreError> {
         let rows = self
             .conn
             .query(
@@ -149,7 +163,12 @@ impl ReferenceReader {
 
     /// Forms usable in `jurisdiction` (its own, and its country's for a
     /// subdivision), filtered by `q` on code, names and abbreviations.
-    pub async fn legal_forms(&self, jurisdiction: Option<&str>, q: Option<&str>, limit: i64) -> Result<Vec<LegalFormView>, StoreError> {
+    pub async fn legal_forms(
+        &self,
+        jurisdiction: Option<&str>,
+        q: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<LegalFormView>, StoreError> {
         let rows = self
             .conn
             .query(
@@ -178,19 +197,26 @@ impl TenantTx {
     }
 
     /// The first local name of each of `codes`.
-    pub async fn legal_form_names(&mut self, codes: &[String]) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+    pub async fn legal_form_names(
+        &mut self,
+        codes: &[String],
+    ) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
         if codes.is_empty() {
             return Ok(Default::default());
         }
         let rows = self
-            .query("SELECT code, local_name FROM charter.legal_form_name WHERE code = ANY ($1) AND position = 0", &[&codes])
+            .query(
+                "SELECT code, local_name FROM charter.legal_form_name WHERE code = ANY ($1) AND position = 0",
+                &[&codes],
+            )
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     /// A legal form by ELF code.
     pub async fn legal_form(&mut self, code: &str) -> Result<Option<LegalFormView>, StoreError> {
-        let row = self.query_opt(&format!("SELECT {FORM_COLUMNS} FROM {FORM_FROM} WHERE f.code = $1"), &[&code]).await?;
+        let row =
+            self.query_opt(&format!("SELECT {FORM_COLUMNS} FROM {FORM_FROM} WHERE f.code = $1"), &[&code]).await?;
         Ok(row.as_ref().map(form_view))
     }
 }

@@ -7,7 +7,6 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, NaiveDate, Utc};
 use charter_domain::{
     FieldError,
     access::Action,
@@ -15,6 +14,7 @@ use charter_domain::{
     ids::{AppointmentId, EntityId},
 };
 use charter_storage::data::{AppointmentQuery, AppointmentRecord, AuditRecord, TenantTx, TxMode};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -102,7 +102,21 @@ async fn check_parties(tx: &mut TenantTx, input: &AppointmentInput) -> Result<()
         _ => {}
     }
     if !tx.role_exists(&input.role).await? {
-        errors.push(FieldError::new("role", "known_role", format!("{} is not an appointment role of this tenant", input.role)));
+        errors.push(FieldError::new(
+            "role",
+            "known_role",
+            format!("{} is not an appointment role of this tenant", input.role),
+        ));
+    }
+    if errors.is_empty()
+        && let Some(other) =
+            tx.overlapping_appointment((input.entity, input.holder, &input.role), &input.term, None).await?
+    {
+        errors.push(FieldError::new(
+            "appointed_on",
+            "no_overlap",
+            format!("the holder already holds this role at this entity in an overlapping term (appointment {other})"),
+        ));
     }
     if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }
@@ -128,7 +142,8 @@ pub(crate) async fn create(
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
-    let idempotency = IdempotencyKey::from_request(&headers, &format!("/appointments {slug}"), &Value::Object(body.clone()))?;
+    let idempotency =
+        IdempotencyKey::from_request(&headers, &format!("/appointments {slug}"), &Value::Object(body.clone()))?;
     let input = AppointmentInput::parse(&body)?;
     let reason = body.get("reason").and_then(Value::as_str);
     let mut tx = state.begin(&scope, TxMode::Write).await?;
@@ -141,7 +156,8 @@ pub(crate) async fn create(
     let id = AppointmentId::generate();
     let actor = scope.grant.actor().to_string();
     tx.create_appointment(id, &input, reason, &actor).await?;
-    let created = Appointment::from(tx.appointment(id, Utc::now()).await?.ok_or(ApiError::NotFound(Missing::Appointment))?);
+    let created =
+        Appointment::from(tx.appointment(id, Utc::now()).await?.ok_or(ApiError::NotFound(Missing::Appointment))?);
     let body = serde_json::to_value(&created).map_err(|e| ApiError::Internal(e.to_string()))?;
     tx.append_audit(&AuditRecord {
         actor: &actor,
@@ -151,6 +167,7 @@ pub(crate) async fn create(
         request_id: current_request_id().as_deref(),
         before: None,
         after: Some(body.clone()),
+        change: None,
     })
     .await?;
     let location = format!("/api/v1/tenants/{}/appointments/{id}", scope.slug);
@@ -204,13 +221,18 @@ pub(crate) async fn list(
     let at = AsOfQuery { as_of: filters.as_of, known_at: filters.known_at }.parse()?;
     let page = PageQuery { limit: filters.limit, cursor: filters.cursor }.parse().map_err(ApiError::InvalidQuery)?;
     let uuid = |field: &str, raw: Option<String>| {
-        raw.map(|r| uuid::Uuid::try_parse(&r).map_err(|_| ApiError::InvalidQuery(vec![FieldError::new(field, "uuid", "must be a UUID")])))
-            .transpose()
+        raw.map(|r| {
+            uuid::Uuid::try_parse(&r)
+                .map_err(|_| ApiError::InvalidQuery(vec![FieldError::new(field, "uuid", "must be a UUID")]))
+        })
+        .transpose()
     };
     let held_on_date = match filters.active.as_deref() {
         None | Some("true") => true,
         Some("false") => false,
-        Some(_) => return Err(ApiError::InvalidQuery(vec![FieldError::new("active", "boolean", "must be true or false")])),
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(vec![FieldError::new("active", "boolean", "must be true or false")]));
+        }
     };
     let query = AppointmentQuery {
         entity: uuid("entity_id", filters.entity_id)?.map(EntityId::from_uuid),
@@ -284,13 +306,23 @@ pub(crate) async fn update(
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     let current = tx.appointment(id, Utc::now()).await?.ok_or(ApiError::NotFound(Missing::Appointment))?;
     let (term, reason) = parse_term_change(&body, &current.term)?;
+    if let Some(other) =
+        tx.overlapping_appointment((current.entity, current.holder, &current.role), &term, Some(id)).await?
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "ceased_on",
+            "no_overlap",
+            format!("the holder holds this role at this entity in an overlapping term (appointment {other})"),
+        )]));
+    }
     let actor = scope.grant.actor().to_string();
     match tx.change_term(id, expected.unwrap_or(current.version), &term, reason.as_deref(), &actor).await? {
         None => return Err(ApiError::NotFound(Missing::Appointment)),
         Some(false) => return Err(ApiError::PreconditionFailed),
         Some(true) => {}
     }
-    let updated = Appointment::from(tx.appointment(id, Utc::now()).await?.ok_or(ApiError::NotFound(Missing::Appointment))?);
+    let updated =
+        Appointment::from(tx.appointment(id, Utc::now()).await?.ok_or(ApiError::NotFound(Missing::Appointment))?);
     tx.append_audit(&AuditRecord {
         actor: &actor,
         action: "appointment.update",
@@ -299,6 +331,7 @@ pub(crate) async fn update(
         request_id: current_request_id().as_deref(),
         before: serde_json::to_value(Appointment::from(current)).ok(),
         after: serde_json::to_value(&updated).ok(),
+        change: Some(Value::Object(body)),
     })
     .await?;
     tx.commit().await?;

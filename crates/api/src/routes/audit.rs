@@ -1,9 +1,9 @@
 //! The audit trail (`/api/v1/tenants/{slug}/audit-events`).
 
 use axum::{Json, extract::State};
-use chrono::{DateTime, Utc};
 use charter_domain::{FieldError, access::Action};
 use charter_storage::data::{AuditQuery, TxMode};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -35,6 +35,10 @@ pub(crate) struct AuditEvent {
     before: Option<Value>,
     #[schema(value_type = Option<Object>)]
     after: Option<Value>,
+    /// What the request asked for beyond the difference: the facts sent,
+    /// their effective period and the reason.
+    #[schema(value_type = Option<Object>)]
+    change: Option<Value>,
     /// SHA-256 over the previous event's hash and this event.
     hash: String,
 }
@@ -68,7 +72,11 @@ pub(crate) async fn list(
     let page = PageQuery { limit: filters.limit, cursor: filters.cursor }.parse().map_err(ApiError::InvalidQuery)?;
     let after_seq = page
         .after
-        .map(|raw| raw.parse::<i64>().map_err(|_| ApiError::InvalidQuery(vec![FieldError::new("cursor", "cursor", "is not a cursor of this list")])))
+        .map(|raw| {
+            raw.parse::<i64>().map_err(|_| {
+                ApiError::InvalidQuery(vec![FieldError::new("cursor", "cursor", "is not a cursor of this list")])
+            })
+        })
         .transpose()?;
     let query = AuditQuery {
         resource_type: filters.resource_type,
@@ -81,17 +89,23 @@ pub(crate) async fn list(
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     let events = tx.audit_events(&query).await?;
     tx.commit().await?;
-    Ok(Json(Paged::from_rows(events, page.limit, |e| e.seq.to_string(), |e| AuditEvent {
-        seq: e.seq,
-        id: e.id.as_uuid(),
-        at: e.at,
-        actor: e.actor,
-        action: e.action,
-        resource_type: e.resource_type,
-        resource_id: e.resource_id,
-        request_id: e.request_id,
-        before: e.before,
-        after: e.after,
-        hash: e.hash,
-    })))
+    Ok(Json(Paged::from_rows(
+        events,
+        page.limit,
+        |e| e.seq.to_string(),
+        |e| AuditEvent {
+            seq: e.seq,
+            id: e.id.as_uuid(),
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            request_id: e.request_id,
+            before: e.before,
+            after: e.after,
+            change: e.change,
+            hash: e.hash,
+        },
+    )))
 }

@@ -2,11 +2,7 @@
 
 use axum::{Json, extract::State, http::StatusCode};
 use charter_domain::{
-    FieldError,
-    access::Action,
-    appointment::parse_role,
-    custom_field::CustomFieldDef,
-    ids::GroupId,
+    FieldError, access::Action, appointment::parse_role, custom_field::CustomFieldDef, ids::GroupId,
     validation::Collector,
 };
 use charter_storage::data::{AuditRecord, TxMode};
@@ -106,7 +102,9 @@ pub(crate) async fn list_roles(
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     let roles = tx.roles().await?;
     tx.commit().await?;
-    Ok(Json(RoleList { items: roles.into_iter().map(|r| Role { key: r.key, label: r.label, builtin: r.builtin }).collect() }))
+    Ok(Json(RoleList {
+        items: roles.into_iter().map(|r| Role { key: r.key, label: r.label, builtin: r.builtin }).collect(),
+    }))
 }
 
 /// Add an appointment role (tenant admins).
@@ -143,7 +141,9 @@ pub(crate) async fn add_role(
         errors.push(FieldError::new(unknown.clone(), "unknown_field", "is not a field of a role"));
     }
     errors.finish()?;
-    let (Some(key), Some(label)) = (key, label) else { return Err(ApiError::Internal("parsed role incomplete".into())) };
+    let (Some(key), Some(label)) = (key, label) else {
+        return Err(ApiError::Internal("parsed role incomplete".into()));
+    };
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     if !tx.add_role(&key, &label).await? {
         return Err(ApiError::Validation(vec![FieldError::new("key", "unique", format!("the role {key} exists"))]));
@@ -158,6 +158,7 @@ pub(crate) async fn add_role(
         request_id: current_request_id().as_deref(),
         before: None,
         after: serde_json::to_value(&role).ok(),
+        change: None,
     })
     .await?;
     tx.commit().await?;
@@ -202,7 +203,11 @@ pub(crate) async fn add_custom_field(
     let def = CustomFieldDef::parse(&body)?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     if !tx.add_custom_field(&def).await? {
-        return Err(ApiError::Validation(vec![FieldError::new("key", "unique", format!("the custom field {} exists", def.key.as_str()))]));
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "key",
+            "unique",
+            format!("the custom field {} exists", def.key.as_str()),
+        )]));
     }
     let actor = scope.grant.actor().to_string();
     tx.append_audit(&AuditRecord {
@@ -213,6 +218,7 @@ pub(crate) async fn add_custom_field(
         request_id: current_request_id().as_deref(),
         before: None,
         after: Some(def.to_json()),
+        change: None,
     })
     .await?;
     tx.commit().await?;
@@ -235,7 +241,9 @@ pub(crate) async fn list_groups(
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     let groups = tx.entity_groups().await?;
     tx.commit().await?;
-    Ok(Json(EntityGroupList { items: groups.into_iter().map(|(id, name)| EntityGroup { id: id.as_uuid(), name }).collect() }))
+    Ok(Json(EntityGroupList {
+        items: groups.into_iter().map(|(id, name)| EntityGroup { id: id.as_uuid(), name }).collect(),
+    }))
 }
 
 /// Add an entity group (editors and admins).
@@ -253,11 +261,10 @@ pub(crate) async fn add_group(
     JsonBody(body): JsonBody<NewEntityGroup>,
 ) -> Result<(StatusCode, Json<EntityGroup>), ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
-    let name = body
-        .name
-        .map(|n| n.trim().to_owned())
-        .filter(|n| (1..=100).contains(&n.chars().count()))
-        .ok_or_else(|| ApiError::Validation(vec![FieldError::new("name", "required", "is required, at most 100 characters")]))?;
+    let name =
+        body.name.map(|n| n.trim().to_owned()).filter(|n| (1..=100).contains(&n.chars().count())).ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new("name", "required", "is required, at most 100 characters")])
+        })?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     let id = tx
         .add_entity_group(GroupId::generate(), &name)
@@ -273,6 +280,7 @@ pub(crate) async fn add_group(
         request_id: current_request_id().as_deref(),
         before: None,
         after: serde_json::to_value(&group).ok(),
+        change: None,
     })
     .await?;
     tx.commit().await?;

@@ -9,7 +9,6 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, NaiveDate, Utc};
 use charter_domain::{
     FieldError, Invalid,
     access::Action,
@@ -18,6 +17,7 @@ use charter_domain::{
     reference::{LegalForm, form_fits},
 };
 use charter_storage::data::{AsOf, AuditRecord, EntityQuery, EntitySort, EntityState, FactVersion, TenantTx, TxMode};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -224,20 +224,32 @@ async fn render(tx: &mut TenantTx, states: Vec<EntityState>, at: AsOf) -> Result
 
 /// Refuses references to data that does not exist or does not fit: an
 /// unknown jurisdiction, an ELF code of another jurisdiction, an unknown group.
-async fn check_references(tx: &mut TenantTx, facts: &BTreeMap<String, Value>, changed: &[Fact]) -> Result<(), ApiError> {
+async fn check_references(
+    tx: &mut TenantTx,
+    facts: &BTreeMap<String, Value>,
+    changed: &[Fact],
+) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     let jurisdiction = text(facts, "jurisdiction");
     if changed.contains(&Fact::Jurisdiction)
         && let Some(j) = &jurisdiction
         && !tx.jurisdiction_exists(j).await?
     {
-        errors.push(FieldError::new("jurisdiction", "known_jurisdiction", format!("{j} is not an ISO 3166 country or subdivision")));
+        errors.push(FieldError::new(
+            "jurisdiction",
+            "known_jurisdiction",
+            format!("{j} is not an ISO 3166 country or subdivision"),
+        ));
     }
     if (changed.contains(&Fact::LegalForm) || changed.contains(&Fact::Jurisdiction))
         && let (Some(code), Some(j)) = (text(facts, "legal_form"), &jurisdiction)
     {
         match tx.legal_form(&code).await? {
-            None => errors.push(FieldError::new("legal_form", "known_elf_code", format!("{code} is not an ISO 20275 ELF code"))),
+            None => errors.push(FieldError::new(
+                "legal_form",
+                "known_elf_code",
+                format!("{code} is not an ISO 20275 ELF code"),
+            )),
             Some(form) => {
                 let domain = LegalForm {
                     code: form.code.clone(),
@@ -299,7 +311,8 @@ pub(crate) async fn create(
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
-    let idempotency = IdempotencyKey::from_request(&headers, &format!("/entities {slug}"), &Value::Object(body.clone()))?;
+    let idempotency =
+        IdempotencyKey::from_request(&headers, &format!("/entities {slug}"), &Value::Object(body.clone()))?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     if let Some(key) = &idempotency
         && let Some(replay) = IdempotencyKey::replay(tx.claim_idempotency(&key.key, &key.request_hash).await?)?
@@ -317,7 +330,10 @@ pub(crate) async fn create(
     let actor = scope.grant.actor().to_string();
     tx.create_entity(id, &facts, input.change.from, &actor).await?;
     let at = AsOf { date: input.change.from.max(today), known_at: Utc::now() };
-    let created = tx.entity_as_of(id, AsOf { date: input.change.from, ..at }).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
+    let created = tx
+        .entity_as_of(id, AsOf { date: input.change.from, ..at })
+        .await?
+        .ok_or(ApiError::NotFound(Missing::Entity))?;
     let entity = render(&mut tx, vec![created], AsOf { date: input.change.from, ..at }).await?.remove(0);
     let body = serde_json::to_value(&entity).map_err(|e| ApiError::Internal(e.to_string()))?;
     tx.append_audit(&AuditRecord {
@@ -328,6 +344,7 @@ pub(crate) async fn create(
         request_id: current_request_id().as_deref(),
         before: None,
         after: Some(body.clone()),
+        change: None,
     })
     .await?;
     let location = location(&scope, id);
@@ -387,12 +404,18 @@ pub(crate) async fn list(
 ) -> Result<Json<Paged<Entity>>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
     let at = AsOfQuery { as_of: filters.as_of.clone(), known_at: filters.known_at.clone() }.parse()?;
-    let page = PageQuery { limit: filters.limit.clone(), cursor: filters.cursor.clone() }.parse().map_err(ApiError::InvalidQuery)?;
+    let page = PageQuery { limit: filters.limit.clone(), cursor: filters.cursor.clone() }
+        .parse()
+        .map_err(ApiError::InvalidQuery)?;
     let sort = match filters.sort.as_deref() {
         None | Some("created") => EntitySort::Created,
         Some("legal_name") => EntitySort::LegalName,
         Some(_) => {
-            return Err(ApiError::InvalidQuery(vec![FieldError::new("sort", "one_of", "must be one of: created, legal_name")]));
+            return Err(ApiError::InvalidQuery(vec![FieldError::new(
+                "sort",
+                "one_of",
+                "must be one of: created, legal_name",
+            )]));
         }
     };
     let after = match page.after.as_deref() {
@@ -405,7 +428,10 @@ pub(crate) async fn list(
     let holder = filters
         .holder
         .as_deref()
-        .map(|h| uuid::Uuid::try_parse(h).map_err(|_| ApiError::InvalidQuery(vec![FieldError::new("holder", "uuid", "must be a UUID")])))
+        .map(|h| {
+            uuid::Uuid::try_parse(h)
+                .map_err(|_| ApiError::InvalidQuery(vec![FieldError::new("holder", "uuid", "must be a UUID")]))
+        })
         .transpose()?;
     let query = EntityQuery {
         jurisdiction: filters.jurisdiction,
@@ -504,13 +530,15 @@ pub(crate) async fn update(
     let custom = tx.custom_fields().await?;
     let input = parse_entity(&body, Intent::Update, &custom, today)?;
     let version = tx.entity_version(id).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
+    // The before image is read first so that it carries the version it had;
+    // the bump below then fails (412) if anything changed since.
+    let at_change = AsOf { date: input.change.from, known_at: Utc::now() };
+    let before = tx.entity_as_of(id, at_change).await?;
     match tx.bump_entity_version(id, expected.unwrap_or(version)).await? {
         None => return Err(ApiError::NotFound(Missing::Entity)),
         Some(false) => return Err(ApiError::PreconditionFailed),
         Some(true) => {}
     }
-    let at_change = AsOf { date: input.change.from, known_at: Utc::now() };
-    let before = tx.entity_as_of(id, at_change).await?;
     let mut facts: BTreeMap<String, Value> = before.as_ref().map(|b| b.facts.clone()).unwrap_or_default();
     for (fact, value) in &input.facts {
         match value {
@@ -530,9 +558,21 @@ pub(crate) async fn update(
     check_references(&mut tx, &facts, &changed).await?;
     let actor = scope.grant.actor().to_string();
     for (fact, value) in &input.facts {
-        tx.change_fact(id, fact, value.as_ref(), input.change.from, input.change.to, input.change.reason.as_deref(), &actor).await?;
+        tx.change_fact(
+            id,
+            fact,
+            value.as_ref(),
+            input.change.from,
+            input.change.to,
+            input.change.reason.as_deref(),
+            &actor,
+        )
+        .await?;
     }
-    let after_state = tx.entity_as_of(id, AsOf { known_at: Utc::now(), ..at_change }).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
+    let after_state = tx
+        .entity_as_of(id, AsOf { known_at: Utc::now(), ..at_change })
+        .await?
+        .ok_or(ApiError::NotFound(Missing::Entity))?;
     let mut rendered = render(&mut tx, before.into_iter().chain([after_state]).collect(), at_change).await?;
     let after = rendered.pop().ok_or_else(|| ApiError::Internal("no entity after the change".into()))?;
     let before_json = rendered.pop().map(|b| serde_json::to_value(b).unwrap_or(Value::Null));
@@ -544,12 +584,12 @@ pub(crate) async fn update(
         resource_id: Some(id.to_string()),
         request_id: current_request_id().as_deref(),
         before: before_json,
-        after: Some(json!({
-            "changes": input.facts.iter().map(|(f, v)| (f.key(), v.clone().unwrap_or(Value::Null))).collect::<Map<_, _>>(),
+        after: Some(after_json),
+        change: Some(json!({
+            "facts": input.facts.iter().map(|(f, v)| (f.key(), v.clone().unwrap_or(Value::Null))).collect::<Map<_, _>>(),
             "effective_from": input.change.from,
             "effective_to": input.change.to,
             "reason": input.change.reason,
-            "entity": after_json,
         })),
     })
     .await?;
@@ -619,7 +659,13 @@ pub(crate) async fn history(
     let all = match query.include_superseded.as_deref() {
         None | Some("false") => false,
         Some("true") => true,
-        Some(_) => return Err(ApiError::InvalidQuery(vec![FieldError::new("include_superseded", "boolean", "must be true or false")])),
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(vec![FieldError::new(
+                "include_superseded",
+                "boolean",
+                "must be true or false",
+            )]));
+        }
     };
     let known_at = AsOfQuery { as_of: None, known_at: query.known_at }.parse()?.known_at;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
@@ -631,7 +677,15 @@ pub(crate) async fn history(
     let mut facts: BTreeMap<String, Vec<FactPeriod>> = BTreeMap::new();
     for FactVersion { fact, value, valid_from, valid_to, recorded_at, superseded_at, reason, recorded_by } in versions {
         let superseded_at = superseded_at.filter(|_| all);
-        facts.entry(fact).or_default().push(FactPeriod { value, valid_from, valid_to, recorded_at, superseded_at, reason, recorded_by });
+        facts.entry(fact).or_default().push(FactPeriod {
+            value,
+            valid_from,
+            valid_to,
+            recorded_at,
+            superseded_at,
+            reason,
+            recorded_by,
+        });
     }
     // Standard facts keep their documented order before custom ones.
     let order = |k: &String| STANDARD_FACTS.iter().position(|(n, _)| n == k).unwrap_or(usize::MAX);

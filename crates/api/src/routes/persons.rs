@@ -6,9 +6,9 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::{DateTime, NaiveDate, Utc};
 use charter_domain::{access::Action, ids::PersonId, person::PersonInput};
 use charter_storage::data::{AuditRecord, PersonRecord, TxMode};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -91,7 +91,8 @@ pub(crate) async fn create(
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
-    let idempotency = IdempotencyKey::from_request(&headers, &format!("/persons {slug}"), &Value::Object(body.clone()))?;
+    let idempotency =
+        IdempotencyKey::from_request(&headers, &format!("/persons {slug}"), &Value::Object(body.clone()))?;
     let input = PersonInput::parse(&body, None, Utc::now().date_naive())?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     if let Some(key) = &idempotency
@@ -110,6 +111,7 @@ pub(crate) async fn create(
         request_id: current_request_id().as_deref(),
         before: None,
         after: Some(body.clone()),
+        change: None,
     })
     .await?;
     let location = format!("/api/v1/tenants/{}/persons/{}", scope.slug, person.id);
@@ -157,7 +159,13 @@ pub(crate) async fn list(
         Some(raw) => {
             let mut parts = raw.split('\u{1f}');
             let (family, given, id) = (parts.next(), parts.next(), parts.next());
-            let bad = || ApiError::InvalidQuery(vec![charter_domain::FieldError::new("cursor", "cursor", "is not a cursor of this list")]);
+            let bad = || {
+                ApiError::InvalidQuery(vec![charter_domain::FieldError::new(
+                    "cursor",
+                    "cursor",
+                    "is not a cursor of this list",
+                )])
+            };
             Some((
                 family.ok_or_else(bad)?.to_owned(),
                 given.ok_or_else(bad)?.to_owned(),
@@ -244,6 +252,7 @@ pub(crate) async fn update(
         request_id: current_request_id().as_deref(),
         before: serde_json::to_value(Person::from(current)).ok(),
         after: serde_json::to_value(&updated).ok(),
+        change: Some(Value::Object(body)),
     })
     .await?;
     tx.commit().await?;

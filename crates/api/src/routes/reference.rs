@@ -70,7 +70,8 @@ pub(crate) async fn jurisdictions(
     QueryParams(filters): QueryParams<JurisdictionFilters>,
 ) -> Result<Json<JurisdictionList>, ApiError> {
     let reader = state.fleet().data().reference().await?;
-    let found = reader.jurisdictions(filters.country.as_deref(), filters.q.as_deref().filter(|q| !q.is_empty())).await?;
+    let found =
+        reader.jurisdictions(filters.country.as_deref(), filters.q.as_deref().filter(|q| !q.is_empty())).await?;
     Ok(Json(JurisdictionList {
         items: found
             .into_iter()
@@ -104,11 +105,9 @@ pub(crate) async fn legal_forms(
 ) -> Result<Json<LegalFormList>, ApiError> {
     let limit = match filters.limit.as_deref() {
         None => 100,
-        Some(raw) => raw
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| ApiError::InvalidQuery(vec![FieldError::new("limit", "range", "must be an integer from 1 to 500")]))?,
+        Some(raw) => raw.parse::<i64>().ok().filter(|n| (1..=500).contains(n)).ok_or_else(|| {
+            ApiError::InvalidQuery(vec![FieldError::new("limit", "range", "must be an integer from 1 to 500")])
+        })?,
     };
     let reader = state.fleet().data().reference().await?;
     let found = reader

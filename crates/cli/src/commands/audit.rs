@@ -41,7 +41,10 @@ pub async fn run(global: &GlobalArgs, command: AuditCommand) -> Result<()> {
             }
             Some(link) => {
                 if !json {
-                    println!("the audit chain of {slug} is broken at event {} ({}): {}", link.seq, link.id, link.problem);
+                    println!(
+                        "the audit chain of {slug} is broken at event {} ({}): {}",
+                        link.seq, link.id, link.problem
+                    );
                 }
                 bail!("the audit chain of {slug} is broken at event {} ({})", link.seq, link.id)
             }

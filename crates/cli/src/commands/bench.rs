@@ -186,7 +186,9 @@ async fn seed(fleet: &charter_fleet::Fleet, slug: &str, entities: u32, json: boo
         for n in 1..=entities {
             let id = seeded_entity_id(n);
             if !tx.entity_exists(id).await? {
-                let (facts, from) = entity_facts(serde_json::json!({"legal_name": format!("{slug} entity {n}"), "jurisdiction": "GB"}))?;
+                let (facts, from) = entity_facts(
+                    serde_json::json!({"legal_name": format!("{slug} entity {n}"), "jurisdiction": "GB"}),
+                )?;
                 tx.create_entity(id, &facts, from, "system:bench seed").await?;
                 inserted += 1;
             }
@@ -249,7 +251,9 @@ async fn populate(
                 let mut tx = fleet.data().begin(database, &grant, TxOptions::maintenance()).await?;
                 if tx.entity_count().await? == 0 {
                     for k in 0..entities {
-                        let (facts, from) = entity_facts(serde_json::json!({"legal_name": format!("Client {i} entity {k}"), "jurisdiction": "GB"}))?;
+                        let (facts, from) = entity_facts(
+                            serde_json::json!({"legal_name": format!("Client {i} entity {k}"), "jurisdiction": "GB"}),
+                        )?;
                         tx.create_entity(EntityId::generate(), &facts, from, "system:bench populate").await?;
                     }
                 }

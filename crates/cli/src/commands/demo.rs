@@ -2,16 +2,16 @@
 //! entities, and the API.
 
 use anyhow::Result;
-use chrono::Datelike;
 use charter_domain::{
     access::TenantGrant,
     api_key::KeyName,
     tenant::{Placement, Slug, TenantName, Tier},
 };
-use serde_json::json;
 use charter_fleet::{Fleet, OnboardRequest};
 use charter_storage::control::KeyRole;
 use charter_storage::data::TxOptions;
+use chrono::Datelike;
+use serde_json::json;
 
 use crate::{
     GlobalArgs,
@@ -98,7 +98,10 @@ async fn seed(fleet: &Fleet) -> Result<()> {
 /// scheduled change, directors who came and went, and custom fields.
 async fn seed_acme(s: &mut Seeder) -> Result<()> {
     s.custom_field(json!({"key": "matter_number", "label": "Matter number", "type": "text", "max_length": 20})).await?;
-    s.custom_field(json!({"key": "risk_rating", "label": "Risk rating", "type": "choice", "options": ["low", "medium", "high"]})).await?;
+    s.custom_field(
+        json!({"key": "risk_rating", "label": "Risk rating", "type": "choice", "options": ["low", "medium", "high"]}),
+    )
+    .await?;
     let address = |lines: &[&str], city: &str, country: &str| json!({"lines": lines, "city": city, "country": country});
     let holdings = s
         .entity(json!({
@@ -130,9 +133,13 @@ async fn seed_acme(s: &mut Seeder) -> Result<()> {
         }))
         .await?;
     // Renamed in 2022, and a dormancy recorded late.
-    s.change(europe, json!({"legal_name": "Acme Europe GmbH", "effective_from": "2022-07-01",
+    s.change(
+        europe,
+        json!({"legal_name": "Acme Europe GmbH", "effective_from": "2022-07-01",
         "reason": "renamed by shareholder resolution of 2022-06-15",
-        "other_names": [{"type": "former", "name": "Acme Deutschland GmbH"}]})).await?;
+        "other_names": [{"type": "former", "name": "Acme Deutschland GmbH"}]}),
+    )
+    .await?;
     let asia = s
         .entity(json!({
             "legal_name": "Acme Asia Pte. Ltd.", "jurisdiction": "SG", "legal_form": "IWZF",
@@ -140,22 +147,42 @@ async fn seed_acme(s: &mut Seeder) -> Result<()> {
             "tags": ["operating"], "effective_from": "2019-11-20"
         }))
         .await?;
-    s.change(asia, json!({"status": "dormant", "effective_from": "2024-01-01", "reason": "late filing of the 2023 return"})).await?;
+    s.change(
+        asia,
+        json!({"status": "dormant", "effective_from": "2024-01-01", "reason": "late filing of the 2023 return"}),
+    )
+    .await?;
     // A change already decided for next year.
     let next_year = chrono::Utc::now().date_naive().year_ce().1 + 1;
-    s.change(corporation, json!({"legal_name": "Acme Americas Inc.", "effective_from": format!("{next_year}-01-01")})).await?;
-    let jane = s.person(json!({"given_name": "Jane", "family_name": "Doe", "nationality": "GB", "email": "jane.doe@acme.example"})).await?;
+    s.change(corporation, json!({"legal_name": "Acme Americas Inc.", "effective_from": format!("{next_year}-01-01")}))
+        .await?;
+    let jane = s
+        .person(
+            json!({"given_name": "Jane", "family_name": "Doe", "nationality": "GB", "email": "jane.doe@acme.example"}),
+        )
+        .await?;
     let john = s.person(json!({"given_name": "John", "family_name": "Smith", "nationality": "US"})).await?;
     let maria = s.person(json!({"given_name": "Maria", "family_name": "Schmidt", "nationality": "DE"})).await?;
-    s.appoint(json!({"entity_id": holdings, "holder": {"person_id": jane}, "role": "director", "appointed_on": "2019-04-01"})).await?;
+    s.appoint(
+        json!({"entity_id": holdings, "holder": {"person_id": jane}, "role": "director", "appointed_on": "2019-04-01"}),
+    )
+    .await?;
     s.appoint(json!({"entity_id": holdings, "holder": {"person_id": john}, "role": "secretary", "appointed_on": "2020-01-15"})).await?;
-    s.appoint(json!({"entity_id": corporation, "holder": {"person_id": john}, "role": "ceo", "appointed_on": "2020-01-01",
-                     "signing_authority": "sole"})).await?;
+    s.appoint(
+        json!({"entity_id": corporation, "holder": {"person_id": john}, "role": "ceo", "appointed_on": "2020-01-01",
+                     "signing_authority": "sole"}),
+    )
+    .await?;
     s.appoint(json!({"entity_id": europe, "holder": {"person_id": jane}, "role": "managing_director",
-                     "appointed_on": "2021-03-01", "ceased_on": "2024-02-29"})).await?;
+                     "appointed_on": "2021-03-01", "ceased_on": "2024-02-29"}))
+        .await?;
     s.appoint(json!({"entity_id": europe, "holder": {"person_id": maria}, "role": "managing_director",
-                     "appointed_on": "2024-02-29", "signing_authority": "joint"})).await?;
-    s.appoint(json!({"entity_id": asia, "holder": {"entity_id": holdings}, "role": "director", "appointed_on": "2019-11-20"})).await?;
+                     "appointed_on": "2024-02-29", "signing_authority": "joint"}))
+        .await?;
+    s.appoint(
+        json!({"entity_id": asia, "holder": {"entity_id": holdings}, "role": "director", "appointed_on": "2019-11-20"}),
+    )
+    .await?;
     Ok(())
 }
 
@@ -171,7 +198,8 @@ async fn seed_globex(s: &mut Seeder) -> Result<()> {
                     "management_status": "outgoing"}))
         .await?;
     let hank = s.person(json!({"given_name": "Hank", "family_name": "Scorpio", "nationality": "US"})).await?;
-    s.appoint(json!({"entity_id": parent, "holder": {"person_id": hank}, "role": "ceo", "appointed_on": "1995-01-01"})).await?;
+    s.appoint(json!({"entity_id": parent, "holder": {"person_id": hank}, "role": "ceo", "appointed_on": "1995-01-01"}))
+        .await?;
     Ok(())
 }
 

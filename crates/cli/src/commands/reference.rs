@@ -34,7 +34,8 @@ pub struct Files {
 type Lists = (Vec<charter_domain::reference::Jurisdiction>, Vec<charter_domain::reference::LegalForm>);
 
 fn read(files: &Files) -> Result<Lists> {
-    let load = |path: &PathBuf| std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()));
+    let load =
+        |path: &PathBuf| std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()));
     let mut jurisdictions = parse_iso3166_1(&load(&files.iso3166_1)?)?;
     jurisdictions.extend(parse_iso3166_2(&load(&files.iso3166_2)?)?);
     let forms = parse_elf_csv(&load(&files.elf)?)?;

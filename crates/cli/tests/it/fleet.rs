@@ -198,7 +198,10 @@ async fn the_lifecycle_api_moves_exports_imports_and_offboards() {
     // Offboard through the API.
     let (status, offboarded) = deployment.send(Method::POST, "/api/v1/tenants/acme/offboard", &admin, None).await;
     assert_eq!(status, 200, "{offboarded}");
-    assert!(offboarded["rows_deleted"].as_u64().unwrap() > 21 * 4, "the tenant row, 21 entities with their facts, audit events, …: {offboarded}");
+    assert!(
+        offboarded["rows_deleted"].as_u64().unwrap() > 21 * 4,
+        "the tenant row, 21 entities with their facts, audit events, …: {offboarded}"
+    );
     assert!(std::path::Path::new(offboarded["archive"].as_str().unwrap()).exists());
     assert_eq!(deployment.send(Method::GET, "/api/v1/tenants/acme/entities", &admin, None).await.0, 404);
     // Its keys were revoked with it.

@@ -95,7 +95,8 @@ async fn a_statement_cancelled_in_flight_is_rolled_back_too() {
             .unwrap();
         let entity = facts("Cancelled Ltd");
         // The insert is sent on the first poll and abandoned before its answer.
-        let _ = tokio::time::timeout(Duration::from_micros(1), tx.create_entity(id, &entity, today(), "system:test")).await;
+        let _ =
+            tokio::time::timeout(Duration::from_micros(1), tx.create_entity(id, &entity, today(), "system:test")).await;
         drop(tx);
         cancelled.push(id);
     }

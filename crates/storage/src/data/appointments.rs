@@ -1,10 +1,10 @@
 //! Appointments and their terms, kept bitemporally like entity facts.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use charter_domain::{
     appointment::{AppointmentInput, Holder, Term},
     ids::{AppointmentId, EntityId, PersonId},
 };
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio_postgres::Row;
 
 use super::{TenantTx, entities::AsOf};
@@ -87,7 +87,13 @@ impl TenantTx {
         self.insert_term(id, &input.term, reason, actor).await
     }
 
-    async fn insert_term(&mut self, id: AppointmentId, term: &Term, reason: Option<&str>, actor: &str) -> Result<(), StoreError> {
+    async fn insert_term(
+        &mut self,
+        id: AppointmentId,
+        term: &Term,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
         self.execute(
             "INSERT INTO charter.appointment_term
@@ -108,8 +114,41 @@ impl TenantTx {
         Ok(())
     }
 
+    /// Another appointment, current on record, of the same holder in the same
+    /// role at the same entity whose term overlaps `term` (`except` aside).
+    pub async fn overlapping_appointment(
+        &mut self,
+        (entity, holder, role): (EntityId, Holder, &str),
+        term: &Term,
+        except: Option<AppointmentId>,
+    ) -> Result<Option<AppointmentId>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let holder = match holder {
+            Holder::Person(p) => p.as_uuid(),
+            Holder::Entity(e) => e.as_uuid(),
+        };
+        let except = except.map(|a| a.as_uuid());
+        let row = self
+            .query_opt(
+                "SELECT a.id FROM charter.appointment a
+                   JOIN charter.appointment_term t ON t.tenant_id = a.tenant_id AND t.appointment_id = a.id
+                  WHERE a.tenant_id = $1 AND a.entity_id = $2 AND a.role = $3
+                    AND coalesce(a.holder_person_id, a.holder_entity_id) = $4
+                    AND a.id IS DISTINCT FROM $5 AND upper_inf(t.recorded)
+                    AND t.valid && daterange($6, $7)
+                  LIMIT 1",
+                &[&tenant, &entity.as_uuid(), &role, &holder, &except, &term.appointed_on, &term.ceased_on],
+            )
+            .await?;
+        Ok(row.map(|r| AppointmentId::from_uuid(r.get(0))))
+    }
+
     /// An appointment as known at `known_at`.
-    pub async fn appointment(&mut self, id: AppointmentId, known_at: DateTime<Utc>) -> Result<Option<AppointmentRecord>, StoreError> {
+    pub async fn appointment(
+        &mut self,
+        id: AppointmentId,
+        known_at: DateTime<Utc>,
+    ) -> Result<Option<AppointmentRecord>, StoreError> {
         let tenant = self.tenant().as_uuid();
         let row = self
             .query_opt(
@@ -140,7 +179,10 @@ impl TenantTx {
             .await?;
         if bumped.is_none() {
             let exists = self
-                .query_opt("SELECT 1 FROM charter.appointment WHERE tenant_id = $1 AND id = $2", &[&tenant, &id.as_uuid()])
+                .query_opt(
+                    "SELECT 1 FROM charter.appointment WHERE tenant_id = $1 AND id = $2",
+                    &[&tenant, &id.as_uuid()],
+                )
                 .await?;
             return Ok(exists.map(|_| false));
         }
@@ -155,7 +197,11 @@ impl TenantTx {
     }
 
     /// Appointments as known at `at.known_at`; held on `at.date` only, if asked.
-    pub async fn list_appointments(&mut self, at: AsOf, query: &AppointmentQuery) -> Result<Vec<AppointmentRecord>, StoreError> {
+    pub async fn list_appointments(
+        &mut self,
+        at: AsOf,
+        query: &AppointmentQuery,
+    ) -> Result<Vec<AppointmentRecord>, StoreError> {
         let tenant = self.tenant().as_uuid();
         let rows = self
             .query(

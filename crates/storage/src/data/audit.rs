@@ -2,8 +2,8 @@
 //! (each event's hash covers the previous one's), so that altering,
 //! removing or inserting an event breaks the chain at that point.
 
-use chrono::{DateTime, Utc};
 use charter_domain::ids::AuditEventId;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::TenantTx;
@@ -21,6 +21,8 @@ pub struct AuditRecord<'a> {
     pub request_id: Option<&'a str>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    /// What was asked, when more than the difference of before and after.
+    pub change: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +37,7 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    pub change: Option<Value>,
     pub hash: String,
 }
 
@@ -78,9 +81,9 @@ impl TenantTx {
                 "WITH head AS (SELECT seq, hash FROM charter.audit_head WHERE tenant_id = $1 FOR UPDATE),
                  event AS (
                      INSERT INTO charter.audit_event (tenant_id, seq, id, at, actor, action, resource_type, resource_id,
-                                                      request_id, before, after, prev_hash, hash)
-                     SELECT $1, head.seq + 1, $2, now(), $3, $4, $5, $6, $7, $8, $9, head.hash,
-                            charter.audit_digest(head.hash, head.seq + 1, $2, now(), $3, $4, $5, $6, $7, $8, $9)
+                                                      request_id, before, after, change, prev_hash, hash)
+                     SELECT $1, head.seq + 1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10, head.hash,
+                            charter.audit_digest(head.hash, head.seq + 1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10)
                        FROM head
                      RETURNING seq, hash)
                  UPDATE charter.audit_head h SET seq = event.seq, hash = event.hash FROM event
@@ -95,12 +98,15 @@ impl TenantTx {
                     &record.request_id,
                     &record.before,
                     &record.after,
+                    &record.change,
                 ],
             )
             .await?;
         match appended {
             Some(_) => Ok(id),
-            None => Err(StoreError::Internal("the tenant's audit chain has no head; run `charter migrate apply`".into())),
+            None => {
+                Err(StoreError::Internal("the tenant's audit chain has no head; run `charter migrate apply`".into()))
+            }
         }
     }
 
@@ -108,14 +114,23 @@ impl TenantTx {
         let tenant = self.tenant().as_uuid();
         let rows = self
             .query(
-                "SELECT seq, id, at, actor, action, resource_type, resource_id, request_id, before, after, encode(hash, 'hex')
+                "SELECT seq, id, at, actor, action, resource_type, resource_id, request_id, before, after, change,
+                        encode(hash, 'hex')
                    FROM charter.audit_event
                   WHERE tenant_id = $1
                     AND ($2::text IS NULL OR resource_type = $2) AND ($3::text IS NULL OR resource_id = $3)
                     AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR actor = $5)
                     AND ($6::bigint IS NULL OR seq > $6)
                   ORDER BY seq LIMIT $7",
-                &[&tenant, &query.resource_type, &query.resource_id, &query.action, &query.actor, &query.after_seq, &query.limit],
+                &[
+                    &tenant,
+                    &query.resource_type,
+                    &query.resource_id,
+                    &query.action,
+                    &query.actor,
+                    &query.after_seq,
+                    &query.limit,
+                ],
             )
             .await?;
         Ok(rows
@@ -131,7 +146,8 @@ impl TenantTx {
                 request_id: r.get(7),
                 before: r.get(8),
                 after: r.get(9),
-                hash: r.get(10),
+                change: r.get(10),
+                hash: r.get(11),
             })
             .collect())
     }
@@ -143,7 +159,7 @@ impl TenantTx {
             .query(
                 "SELECT seq, id, prev_hash, hash,
                         charter.audit_digest(prev_hash, seq, id, at, actor, action, resource_type, resource_id,
-                                             request_id, before, after)
+                                             request_id, before, after, change)
                    FROM charter.audit_event WHERE tenant_id = $1 ORDER BY seq",
                 &[&tenant],
             )
@@ -180,7 +196,10 @@ impl TenantTx {
                     first_broken: Some(BrokenLink {
                         seq: expected_seq,
                         id: String::new(),
-                        problem: format!("the chain ends at event {} but its head says {seq}: events were removed", expected_seq - 1),
+                        problem: format!(
+                            "the chain ends at event {} but its head says {seq}: events were removed",
+                            expected_seq - 1
+                        ),
                     }),
                 });
             }

@@ -48,12 +48,18 @@ impl TenantTx {
 
     pub async fn custom_fields(&mut self) -> Result<Vec<CustomFieldDef>, StoreError> {
         let tenant = self.tenant().as_uuid();
-        let rows = self.query("SELECT definition FROM charter.custom_field WHERE tenant_id = $1 ORDER BY key", &[&tenant]).await?;
+        let rows = self
+            .query("SELECT definition FROM charter.custom_field WHERE tenant_id = $1 ORDER BY key", &[&tenant])
+            .await?;
         rows.iter()
             .map(|r| {
                 let definition: Value = r.get(0);
-                CustomFieldDef::parse(definition.as_object().ok_or_else(|| StoreError::Internal("a custom field definition is not an object".into()))?)
-                    .map_err(|e| StoreError::Internal(format!("unreadable custom field definition: {e}")))
+                CustomFieldDef::parse(
+                    definition
+                        .as_object()
+                        .ok_or_else(|| StoreError::Internal("a custom field definition is not an object".into()))?,
+                )
+                .map_err(|e| StoreError::Internal(format!("unreadable custom field definition: {e}")))
             })
             .collect()
     }
@@ -72,7 +78,9 @@ impl TenantTx {
 
     pub async fn entity_groups(&mut self) -> Result<Vec<(GroupId, String)>, StoreError> {
         let tenant = self.tenant().as_uuid();
-        let rows = self.query("SELECT id, name FROM charter.entity_group WHERE tenant_id = $1 ORDER BY name", &[&tenant]).await?;
+        let rows = self
+            .query("SELECT id, name FROM charter.entity_group WHERE tenant_id = $1 ORDER BY name", &[&tenant])
+            .await?;
         Ok(rows.iter().map(|r| (GroupId::from_uuid(r.get(0)), r.get(1))).collect())
     }
 
@@ -104,14 +112,20 @@ impl TenantTx {
     /// Whether the person belongs to the tenant.
     pub async fn person_exists(&mut self, id: PersonId) -> Result<bool, StoreError> {
         let tenant = self.tenant().as_uuid();
-        Ok(self.query_opt("SELECT 1 FROM charter.person WHERE tenant_id = $1 AND id = $2", &[&tenant, &id.as_uuid()]).await?.is_some())
+        Ok(self
+            .query_opt("SELECT 1 FROM charter.person WHERE tenant_id = $1 AND id = $2", &[&tenant, &id.as_uuid()])
+            .await?
+            .is_some())
     }
 
     /// The entity's version, if it exists.
     pub async fn entity_version(&mut self, id: EntityId) -> Result<Option<i64>, StoreError> {
         let tenant = self.tenant().as_uuid();
         Ok(self
-            .query_opt("SELECT version FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2", &[&tenant, &id.as_uuid()])
+            .query_opt(
+                "SELECT version FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2",
+                &[&tenant, &id.as_uuid()],
+            )
             .await?
             .map(|r| r.get(0)))
     }

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use charter_domain::{entity::Fact, ids::EntityId};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use tokio_postgres::types::ToSql;
 
@@ -108,7 +108,8 @@ impl TenantTx {
         actor: &str,
     ) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
-        self.execute("INSERT INTO charter.legal_entity (tenant_id, id) VALUES ($1, $2)", &[&tenant, &id.as_uuid()]).await?;
+        self.execute("INSERT INTO charter.legal_entity (tenant_id, id) VALUES ($1, $2)", &[&tenant, &id.as_uuid()])
+            .await?;
         for (fact, value) in facts {
             self.insert_fact(id, fact, value, from, None, None, actor).await?;
         }
@@ -222,8 +223,12 @@ impl TenantTx {
         if row.is_some() {
             return Ok(Some(true));
         }
-        let exists =
-            self.query_opt("SELECT 1 FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2", &[&tenant, &entity.as_uuid()]).await?;
+        let exists = self
+            .query_opt(
+                "SELECT 1 FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2",
+                &[&tenant, &entity.as_uuid()],
+            )
+            .await?;
         Ok(exists.map(|_| false))
     }
 
@@ -247,11 +252,7 @@ impl TenantTx {
                 state.facts.insert(fact, value);
             }
         }
-        Ok(uuids
-            .iter()
-            .filter_map(|id| states.remove(id))
-            .filter(|s| s.facts.contains_key("legal_name"))
-            .collect())
+        Ok(uuids.iter().filter_map(|id| states.remove(id)).filter(|s| s.facts.contains_key("legal_name")).collect())
     }
 
     pub async fn entity_as_of(&mut self, id: EntityId, at: AsOf) -> Result<Option<EntityState>, StoreError> {
@@ -308,7 +309,11 @@ impl TenantTx {
 
     /// A page of entity ids as of `at`, filtered and ordered, with each
     /// one's sort key (for the next cursor).
-    pub async fn list_entities(&mut self, at: AsOf, query: &EntityQuery) -> Result<Vec<(String, EntityId)>, StoreError> {
+    pub async fn list_entities(
+        &mut self,
+        at: AsOf,
+        query: &EntityQuery,
+    ) -> Result<Vec<(String, EntityId)>, StoreError> {
         let tenant = self.tenant().as_uuid();
         let mut params: Vec<Box<dyn ToSql + Sync + Send>> =
             vec![Box::new(tenant), Box::new(at.date), Box::new(at.known_at), Box::new(query.limit)];
@@ -342,7 +347,8 @@ impl TenantTx {
             }
         }
         if let Some(text) = &query.text {
-            let p = param(Box::new(format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))));
+            let p =
+                param(Box::new(format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))));
             conditions.push(format!(
                 "EXISTS (SELECT 1 FROM charter.entity_fact x WHERE x.tenant_id = e.tenant_id AND x.entity_id = e.id
                    AND x.search_text ILIKE {p} AND x.valid @> $2::date AND x.recorded @> $3::timestamptz)"

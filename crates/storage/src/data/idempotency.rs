@@ -46,7 +46,13 @@ impl TenantTx {
     }
 
     /// Records the result of the request that claimed `key`.
-    pub async fn settle_idempotency(&mut self, key: &str, status: u16, body: &Value, location: Option<&str>) -> Result<(), StoreError> {
+    pub async fn settle_idempotency(
+        &mut self,
+        key: &str,
+        status: u16,
+        body: &Value,
+        location: Option<&str>,
+    ) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
         self.execute(
             "UPDATE charter.idempotency_key SET status = $3, response = $4, location = $5 WHERE tenant_id = $1 AND key = $2",

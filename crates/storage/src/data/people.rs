@@ -1,7 +1,7 @@
 //! Natural persons.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use charter_domain::{ids::PersonId, person::PersonInput};
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio_postgres::Row;
 
 use super::TenantTx;
@@ -74,7 +74,10 @@ impl TenantTx {
     pub async fn person(&mut self, id: PersonId) -> Result<Option<PersonRecord>, StoreError> {
         let tenant = self.tenant().as_uuid();
         let row = self
-            .query_opt(&format!("SELECT {COLUMNS} FROM charter.person WHERE tenant_id = $1 AND id = $2"), &[&tenant, &id.as_uuid()])
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM charter.person WHERE tenant_id = $1 AND id = $2"),
+                &[&tenant, &id.as_uuid()],
+            )
             .await?;
         Ok(row.as_ref().map(PersonRecord::from_row))
     }

@@ -8,26 +8,40 @@ use crate::support::connect_as_admin;
 
 #[derive(Default)]
 pub struct State {
-    /// Row counts before the request: (tenants, keys, entities).
-    before: Option<(i64, i64, i64)>,
+    /// Row counts before the request, by table.
+    before: Option<Vec<(&'static str, i64)>>,
     content_type: Option<String>,
 }
 
-/// What a request changes, counted: tenants and keys in the control plane,
-/// entities in the shared database.
-async fn counts(world: &mut CharterWorld) -> (i64, i64, i64) {
+/// The tables of the shared database a refused request must leave alone.
+const DATA_TABLES: [&str; 8] = [
+    "legal_entity",
+    "entity_fact",
+    "person",
+    "appointment",
+    "appointment_term",
+    "custom_field",
+    "audit_event",
+    "idempotency_key",
+];
+
+/// What a request could change, counted: tenants and keys in the control
+/// plane, the register's tables in the shared database.
+async fn counts(world: &mut CharterWorld) -> Vec<(&'static str, i64)> {
     let deployment = world.deployment().await;
     let control = connect_as_admin(&deployment.control_url).await;
-    let tenants: i64 = control.query_one("SELECT count(*) FROM control.tenants", &[]).await.expect("count").get(0);
-    let keys: i64 = control.query_one("SELECT count(*) FROM control.api_keys", &[]).await.expect("count").get(0);
+    let mut counts = Vec::new();
+    for table in ["tenants", "api_keys"] {
+        let sql = format!("SELECT count(*) FROM control.{table}");
+        counts.push((table, control.query_one(&sql, &[]).await.expect("count").get(0)));
+    }
     let (_, shared) = deployment.tenant_database("acme").await;
-    let entities: i64 = connect_as_admin(&shared)
-        .await
-        .query_one("SELECT count(*) FROM charter.legal_entity", &[])
-        .await
-        .expect("count")
-        .get(0);
-    (tenants, keys, entities)
+    let data = connect_as_admin(&shared).await;
+    for table in DATA_TABLES {
+        let sql = format!("SELECT count(*) FROM charter.{table}");
+        counts.push((table, data.query_one(&sql, &[]).await.expect("count").get(0)));
+    }
+    counts
 }
 
 /// The bearer key a caller description stands for (`None`: no header).
@@ -49,6 +63,118 @@ async fn caller_key(world: &mut CharterWorld, caller: &str) -> Option<String> {
         return Some(world.key_of(slug));
     }
     panic!("unknown caller: {caller}")
+}
+
+/// (method, path, body as raw bytes, content type, extra headers).
+type Request = (reqwest::Method, String, Vec<u8>, &'static str, Vec<(&'static str, String)>);
+
+/// A register request, after making what it refers to (as acme's admin).
+async fn register_request(world: &mut CharterWorld, description: &str) -> Option<Request> {
+    use reqwest::Method;
+    let entity = |value: Value| {
+        Some((
+            Method::POST,
+            "/api/v1/tenants/acme/entities".to_owned(),
+            value.to_string().into_bytes(),
+            "application/json",
+            vec![],
+        ))
+    };
+    let acme = world.key_of("acme");
+    let quoted = |prefix: &str| description.strip_prefix(prefix).map(|rest| rest.trim_matches('"').to_owned());
+    if let Some(lei) = quoted("an entity with LEI ") {
+        return entity(json!({ "legal_name": "Example Ltd", "jurisdiction": "GB", "lei": lei }));
+    }
+    if let Some((form, jurisdiction)) = description
+        .strip_prefix("an entity with legal form \"")
+        .and_then(|rest| rest.split_once("\" in jurisdiction \""))
+    {
+        return entity(
+            json!({ "legal_name": "Exemple SAS", "jurisdiction": jurisdiction.trim_end_matches('"'), "legal_form": form }),
+        );
+    }
+    if let Some(jurisdiction) = quoted("an entity in the unknown jurisdiction ") {
+        return entity(json!({ "legal_name": "Nowhere Ltd", "jurisdiction": jurisdiction }));
+    }
+    if let Some((to, from)) = description.strip_prefix("an entity valid to ").and_then(|rest| rest.split_once(" from "))
+    {
+        return entity(
+            json!({ "legal_name": "Backwards Ltd", "jurisdiction": "GB", "effective_from": from, "effective_to": to, "reason": "test" }),
+        );
+    }
+    if let Some(key) = quoted("an entity with the unknown custom field ") {
+        return entity(json!({ "legal_name": "Custom Ltd", "jurisdiction": "GB", "custom_fields": { key: "blue" } }));
+    }
+    if let Some(key) = description
+        .strip_prefix("an entity with the number custom field \"")
+        .and_then(|rest| rest.strip_suffix("\" set to text"))
+    {
+        let deployment = world.deployment().await;
+        let definition = json!({ "key": key, "label": "Head count", "type": "number" });
+        let (status, body) =
+            deployment.send(Method::POST, "/api/v1/tenants/acme/custom-fields", &acme, Some(definition)).await;
+        assert_eq!(status, 201, "{body}");
+        return entity(json!({ "legal_name": "Custom Ltd", "jurisdiction": "GB", "custom_fields": { key: "twelve" } }));
+    }
+    let appointment = |value: Value| {
+        Some((
+            Method::POST,
+            "/api/v1/tenants/acme/appointments".to_owned(),
+            value.to_string().into_bytes(),
+            "application/json",
+            vec![],
+        ))
+    };
+    let person = |given: &str| json!({ "given_name": given, "family_name": "Doe" });
+    if description == "an appointment that ceases before it starts" {
+        let deployment = world.deployment().await;
+        let entity = deployment.create_entity("acme", &acme, "Alpha Ltd").await;
+        let (_, jane) =
+            deployment.send(Method::POST, "/api/v1/tenants/acme/persons", &acme, Some(person("Jane"))).await;
+        return appointment(json!({
+            "entity_id": entity, "holder": { "person_id": jane["id"] }, "role": "director",
+            "appointed_on": "2024-03-01", "ceased_on": "2024-02-01",
+        }));
+    }
+    if let Some(other) = quoted("an appointment of a person of tenant ") {
+        let other_key = world.key_of(&other);
+        let deployment = world.deployment().await;
+        let entity = deployment.create_entity("acme", &acme, "Alpha Ltd").await;
+        let path = format!("/api/v1/tenants/{other}/persons");
+        let (status, john) = deployment.send(Method::POST, &path, &other_key, Some(person("John"))).await;
+        assert_eq!(status, 201, "{john}");
+        return appointment(json!({
+            "entity_id": entity, "holder": { "person_id": john["id"] }, "role": "director", "appointed_on": "2024-03-01",
+        }));
+    }
+    if description == "an appointment overlapping the same director's term" {
+        let deployment = world.deployment().await;
+        let entity = deployment.create_entity("acme", &acme, "Alpha Ltd").await;
+        let (_, jane) =
+            deployment.send(Method::POST, "/api/v1/tenants/acme/persons", &acme, Some(person("Jane"))).await;
+        let first = json!({
+            "entity_id": entity, "holder": { "person_id": jane["id"] }, "role": "director",
+            "appointed_on": "2021-03-01", "ceased_on": "2024-02-29",
+        });
+        let (status, body) =
+            deployment.send(Method::POST, "/api/v1/tenants/acme/appointments", &acme, Some(first)).await;
+        assert_eq!(status, 201, "{body}");
+        return appointment(json!({
+            "entity_id": entity, "holder": { "person_id": jane["id"] }, "role": "director", "appointed_on": "2023-01-01",
+        }));
+    }
+    if description == "a back-dated change without a reason" {
+        let deployment = world.deployment().await;
+        let id = deployment.create_entity("acme", &acme, "Alpha Ltd").await;
+        return Some((
+            Method::PATCH,
+            format!("/api/v1/tenants/acme/entities/{id}"),
+            json!({ "status": "dormant", "effective_from": "2020-01-01" }).to_string().into_bytes(),
+            "application/json",
+            vec![("if-match", "\"1\"".to_owned())],
+        ));
+    }
+    None
 }
 
 /// (method, path, body as raw bytes, content type) for a request description.
@@ -115,10 +241,20 @@ fn request(description: &str) -> (reqwest::Method, String, Vec<u8>, &'static str
 #[when(regex = r"^(the admin|nobody|a forged key|a viewer of .+|.+'s key) sends (.+)$")]
 async fn sends(world: &mut CharterWorld, caller: String, description: String) {
     let key = caller_key(world, &caller).await;
+    let (method, path, body, content_type, headers) = match register_request(world, &description).await {
+        Some(request) => request,
+        None => {
+            let (method, path, body, content_type) = request(&description);
+            (method, path, body, content_type, Vec::new())
+        }
+    };
+    // Counted after what the request refers to was made.
     world.bad_input.before = Some(counts(world).await);
-    let (method, path, body, content_type) = request(&description);
     let deployment = world.deployment().await;
     let mut builder = deployment.http.request(method, deployment.url(&path)).header("content-type", content_type);
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
     if let Some(key) = key {
         builder = builder.bearer_auth(key);
     }
@@ -161,8 +297,8 @@ async fn problem_names(world: &mut CharterWorld, field: String) {
 
 #[then("nothing was written")]
 async fn nothing_written(world: &mut CharterWorld) {
-    let before = world.bad_input.before.expect("counted before");
+    let before = world.bad_input.before.clone().expect("counted before");
     let after = counts(world).await;
     // Keys a step made for its caller exist before the first count.
-    assert_eq!(before, after, "(tenants, keys, entities) before and after the request");
+    assert_eq!(before, after, "rows by table before and after the request");
 }

@@ -76,10 +76,17 @@ async fn fleet_of_tenants(world: &mut CharterWorld, shared: usize, tenants: Stri
             let mut tx = fleet.data().begin(database, &grant, TxOptions::maintenance()).await.expect("begin");
             for k in 0..ENTITIES_PER_TENANT {
                 let body = serde_json::json!({ "legal_name": format!("{slug} entity {k}"), "jurisdiction": "GB" });
-                let input = parse_entity(body.as_object().expect("object"), Intent::Create, &[], chrono::Utc::now().date_naive())
-                    .expect("entity");
+                let input = parse_entity(
+                    body.as_object().expect("object"),
+                    Intent::Create,
+                    &[],
+                    chrono::Utc::now().date_naive(),
+                )
+                .expect("entity");
                 let facts: Vec<_> = input.facts.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))).collect();
-                tx.create_entity(EntityId::generate(), &facts, input.change.from, "system:test fixture").await.expect("insert");
+                tx.create_entity(EntityId::generate(), &facts, input.change.from, "system:test fixture")
+                    .await
+                    .expect("insert");
             }
             tx.commit().await.expect("commit");
         }

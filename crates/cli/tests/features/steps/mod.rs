@@ -1,11 +1,13 @@
 //! The world every scenario runs in, and the step definitions by feature.
 
+mod audit;
 mod bad_input;
 mod fleet;
 mod isolation;
 mod lifecycle;
 mod lint;
 mod onboarding;
+mod register;
 mod running;
 
 use std::collections::HashMap;
@@ -25,10 +27,12 @@ pub struct CharterWorld {
     /// Responses of the latest requests, newest last.
     responses: Vec<(u16, Value)>,
     isolation: isolation::State,
+    audit: audit::State,
     lint: lint::State,
     bad_input: bad_input::State,
     fleet: fleet::State,
     lifecycle: lifecycle::State,
+    register: register::State,
     running: running::State,
 }
 
@@ -51,10 +55,12 @@ impl CharterWorld {
             entities: HashMap::new(),
             responses: Vec::new(),
             isolation: isolation::State::default(),
+            audit: audit::State::default(),
             lint: lint::State::default(),
             bad_input: bad_input::State::default(),
             fleet: fleet::State::default(),
             lifecycle: lifecycle::State::default(),
+            register: register::State::default(),
             running: running::State::default(),
         }
     }
