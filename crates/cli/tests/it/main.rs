@@ -8,6 +8,7 @@
 mod support;
 
 mod access;
+mod bitemporal;
 mod fleet;
 mod limits;
 mod openapi;

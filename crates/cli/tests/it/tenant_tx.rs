@@ -24,7 +24,7 @@ use charter_storage::data::TxOptions;
 
 use crate::support::{Deployment, connect_as_admin};
 
-async fn tenant(deployment: &Deployment, slug: &str) -> (TenantId, charter_domain::ids::DatabaseId) {
+pub(crate) async fn tenant(deployment: &Deployment, slug: &str) -> (TenantId, charter_domain::ids::DatabaseId) {
     let (status, body) = deployment.onboard(slug, "shared").await;
     assert_eq!(status, 201, "{body}");
     let tenant = TenantId::parse("id", body["id"].as_str().unwrap()).unwrap();

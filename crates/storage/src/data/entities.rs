@@ -42,6 +42,18 @@ pub struct FactVersion {
     pub recorded_by: String,
 }
 
+/// One version of a fact as stored.
+#[derive(Debug, Clone)]
+struct Version {
+    value: Value,
+    search_text: Option<String>,
+    /// Business validity `[from, to)`; `None`: unbounded.
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    reason: Option<String>,
+    recorded_by: String,
+}
+
 /// A point in both times: business date and recording time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AsOf {
@@ -127,6 +139,19 @@ impl TenantTx {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<(), StoreError> {
+        let version = Version {
+            value: value.clone(),
+            search_text: search_text(fact, value),
+            from: Some(from),
+            to,
+            reason: reason.map(str::to_owned),
+            recorded_by: actor.to_owned(),
+        };
+        self.insert_version(entity, &fact.key(), &version).await
+    }
+
+    /// Records a version of a fact from now on.
+    async fn insert_version(&mut self, entity: EntityId, fact: &str, version: &Version) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
         self.execute(
             "INSERT INTO charter.entity_fact
@@ -136,13 +161,13 @@ impl TenantTx {
                 &tenant,
                 &uuid::Uuid::now_v7(),
                 &entity.as_uuid(),
-                &fact.key(),
-                value,
-                &search_text(fact, value),
-                &from,
-                &to,
-                &reason,
-                &actor,
+                &fact,
+                &version.value,
+                &version.search_text,
+                &version.from,
+                &version.to,
+                &version.reason,
+                &version.recorded_by,
             ],
         )
         .await?;
@@ -178,27 +203,58 @@ impl TenantTx {
                 .await?
                 .get(0),
         };
-        // Supersede what the change overlaps, then record again its parts
-        // before `from` and after `until` (ranges cannot have holes).
+        // Versions recorded earlier in this same transaction (a seeder writing
+        // a history) were never visible to anyone else, and superseding them
+        // would leave an empty recording period: they are cut out instead,
+        // and their parts outside the change recorded again below.
+        let own: Vec<Version> = self
+            .query(
+                "DELETE FROM charter.entity_fact
+                  WHERE tenant_id = $1 AND entity_id = $2 AND fact = $3 AND upper_inf(recorded)
+                    AND lower(recorded) = now() AND valid && daterange($4, $5)
+                 RETURNING value, search_text, lower(valid), upper(valid), reason, recorded_by",
+                &[&tenant, &entity.as_uuid(), &key, &from, &until],
+            )
+            .await?
+            .iter()
+            .map(|r| Version {
+                value: r.get(0),
+                search_text: r.get(1),
+                from: r.get(2),
+                to: r.get(3),
+                reason: r.get(4),
+                recorded_by: r.get(5),
+            })
+            .collect();
+        for version in &own {
+            if version.from.is_none_or(|f| f < from) {
+                self.insert_version(entity, &key, &Version { to: Some(from), ..version.clone() }).await?;
+            }
+            if let Some(until) = until
+                && version.to.is_none_or(|t| t > until)
+            {
+                self.insert_version(entity, &key, &Version { from: Some(until), ..version.clone() }).await?;
+            }
+        }
+        // Supersede what the change overlaps and, in the same statement (so
+        // that only the versions this change superseded are read), record
+        // again their parts before `from` and after `until`.
         self.execute(
-            "UPDATE charter.entity_fact SET recorded = tstzrange(lower(recorded), now())
-              WHERE tenant_id = $1 AND entity_id = $2 AND fact = $3 AND upper_inf(recorded)
-                AND valid && daterange($4, $5)",
-            &[&tenant, &entity.as_uuid(), &key, &from, &until],
-        )
-        .await?;
-        self.execute(
-            "INSERT INTO charter.entity_fact
+            "WITH superseded AS (
+                 UPDATE charter.entity_fact SET recorded = tstzrange(lower(recorded), now())
+                  WHERE tenant_id = $1 AND entity_id = $2 AND fact = $3 AND upper_inf(recorded)
+                    AND valid && daterange($4, $5)
+                 RETURNING tenant_id, entity_id, fact, value, search_text, valid, reason, recorded_by)
+             INSERT INTO charter.entity_fact
                  (tenant_id, id, entity_id, fact, value, search_text, valid, recorded, reason, recorded_by)
              SELECT tenant_id, gen_random_uuid(), entity_id, fact, value, search_text, part, tstzrange(now(), NULL),
                     reason, recorded_by
-               FROM charter.entity_fact,
+               FROM superseded,
                     LATERAL (VALUES
                         (CASE WHEN lower_inf(valid) OR lower(valid) < $4 THEN daterange(lower(valid), $4) END),
                         (CASE WHEN $5::date IS NOT NULL AND (upper_inf(valid) OR upper(valid) > $5)
                               THEN daterange($5, upper(valid)) END)) AS parts (part)
-              WHERE tenant_id = $1 AND entity_id = $2 AND fact = $3 AND upper(recorded) = now()
-                AND valid && daterange($4, $5) AND part IS NOT NULL AND NOT isempty(part)",
+              WHERE part IS NOT NULL AND NOT isempty(part)",
             &[&tenant, &entity.as_uuid(), &key, &from, &until],
         )
         .await?;

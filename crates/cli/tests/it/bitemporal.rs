@@ -1,0 +1,152 @@
+//! Effective-dated facts against a model: any sequence of changes, each
+//! valid from a date (until a date, or until the next change on record),
+//! reads back as of every date — and as known at every earlier moment —
+//! exactly as a few lines of in-memory bookkeeping predict.
+
+use std::time::Duration;
+
+use charter_domain::{access::TenantGrant, entity::Fact, ids::EntityId};
+use charter_storage::data::{AsOf, TxOptions};
+use chrono::{DateTime, NaiveDate, Utc};
+use proptest::{
+    prelude::*,
+    test_runner::{Config, TestRunner},
+};
+use serde_json::{Value, json};
+
+use crate::{support::Deployment, tenant_tx::tenant};
+
+/// Days after 2020-01-01 the changes and reads use.
+const DAYS: u32 = 40;
+
+fn day(n: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(u64::from(n))
+}
+
+/// One change: the status from a day, until a later day or the next change,
+/// set to a value or removed; `together` runs it in the previous change's
+/// transaction.
+#[derive(Debug, Clone)]
+struct Change {
+    from: u32,
+    to: Option<u32>,
+    value: Option<u8>,
+    together: bool,
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    (0..DAYS, prop::option::of(1..DAYS / 2), prop::option::weighted(0.85, 0..4u8), prop::bool::weighted(0.25))
+        .prop_map(|(from, length, value, together)| Change { from, to: length.map(|l| from + l), value, together })
+}
+
+/// What the register should hold: versions `[start, end)` of one fact.
+#[derive(Debug, Clone, PartialEq)]
+struct Model(Vec<(u32, Option<u32>, u8)>);
+
+impl Model {
+    fn apply(&mut self, c: &Change) {
+        let until = c.to.or_else(|| self.0.iter().map(|v| v.0).filter(|s| *s > c.from).min());
+        let overlaps =
+            |(s, e, _): &(u32, Option<u32>, u8)| e.is_none_or(|e| e > c.from) && until.is_none_or(|u| *s < u);
+        let mut kept: Vec<_> = self.0.iter().filter(|v| !overlaps(v)).cloned().collect();
+        for (s, e, v) in self.0.iter().filter(|v| overlaps(v)) {
+            if *s < c.from {
+                kept.push((*s, Some(c.from), *v));
+            }
+            if let Some(u) = until
+                && e.is_none_or(|e| e > u)
+            {
+                kept.push((u, *e, *v));
+            }
+        }
+        if let Some(v) = c.value {
+            kept.push((c.from, until, v));
+        }
+        kept.sort();
+        self.0 = kept;
+    }
+
+    fn on(&self, d: u32) -> Option<u8> {
+        self.0.iter().find(|(s, e, _)| *s <= d && e.is_none_or(|e| d < e)).map(|v| v.2)
+    }
+}
+
+fn status(v: u8) -> Value {
+    json!(["active", "dormant", "in_liquidation", "dissolved"][usize::from(v)])
+}
+
+async fn run_case(
+    deployment: &Deployment,
+    grant: &TenantGrant,
+    database: charter_domain::ids::DatabaseId,
+    changes: Vec<Change>,
+) {
+    let data = deployment.fleet.data();
+    let entity = EntityId::generate();
+    let mut model = Model(vec![(0, None, 0)]);
+    let mut tx = data.begin(database, grant, TxOptions::maintenance()).await.unwrap();
+    tx.create_entity(
+        entity,
+        &[(Fact::LegalName, json!("Model Ltd")), (Fact::Status, status(0))],
+        day(0),
+        "system:test",
+    )
+    .await
+    .unwrap();
+    let mut snapshots: Vec<(DateTime<Utc>, Model)> = Vec::new();
+    for c in &changes {
+        if !c.together {
+            tx.commit().await.unwrap();
+            snapshots.push((Utc::now(), model.clone()));
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            tx = data.begin(database, grant, TxOptions::maintenance()).await.unwrap();
+        }
+        let value = c.value.map(status);
+        tx.change_fact(entity, &Fact::Status, value.as_ref(), day(c.from), c.to.map(day), Some("model"), "system:test")
+            .await
+            .unwrap();
+        model.apply(c);
+    }
+    tx.commit().await.unwrap();
+    snapshots.push((Utc::now(), model.clone()));
+
+    let mut tx = data.begin(database, grant, TxOptions::snapshot()).await.unwrap();
+    for (known_at, model) in &snapshots {
+        for d in 0..DAYS + DAYS / 2 {
+            let state = tx.entity_as_of(entity, AsOf { date: day(d), known_at: *known_at }).await.unwrap().unwrap();
+            assert_eq!(
+                state.facts.get("status"),
+                model.on(d).map(status).as_ref(),
+                "day {d} as known at {known_at}, after {changes:?}; model {model:?}"
+            );
+        }
+    }
+    let history: Vec<(NaiveDate, Option<NaiveDate>, Value)> = tx
+        .entity_history(entity, Some(Utc::now()))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|v| v.fact == "status")
+        .map(|v| (v.valid_from.unwrap(), v.valid_to, v.value))
+        .collect();
+    let expected: Vec<_> = model.0.iter().map(|(s, e, v)| (day(*s), e.map(day), status(*v))).collect();
+    assert_eq!(history, expected, "the timeline after {changes:?}");
+    tx.commit().await.unwrap();
+}
+
+#[test]
+fn effective_dated_changes_read_back_as_the_model_predicts() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let deployment = runtime.block_on(Deployment::start());
+    let (tenant, database) = runtime.block_on(tenant(&deployment, "alpha"));
+    let grant = TenantGrant::for_system(tenant, "test");
+    // Each case is a few dozen round trips; PROPTEST_CASES=500 for a long run.
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(32);
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let outcome = runner.run(&prop::collection::vec(change(), 1..8), |changes| {
+        runtime.block_on(run_case(&deployment, &grant, database, changes));
+        Ok(())
+    });
+    runtime.block_on(deployment.destroy());
+    outcome.unwrap();
+}
