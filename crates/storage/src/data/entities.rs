@@ -54,6 +54,23 @@ struct Version {
     recorded_by: String,
 }
 
+/// An entity to import with its history: versions of its facts, each with
+/// its business validity. Versions of one fact must not overlap; the
+/// database refuses the whole batch if they do.
+#[derive(Debug, Clone)]
+pub struct ImportedEntity {
+    pub id: EntityId,
+    pub versions: Vec<ImportedVersion>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportedVersion {
+    pub fact: Fact,
+    pub value: Value,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
 /// A point in both times: business date and recording time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AsOf {
@@ -111,6 +128,47 @@ const STATE_SQL: &str = "
      WHERE e.tenant_id = $1 AND e.id = ANY ($2)";
 
 impl TenantTx {
+    /// Imports entities with their histories in two statements per batch
+    /// (bulk loads: a legacy register, a benchmark). Returns how many were
+    /// imported.
+    pub async fn import_entities(&mut self, entities: &[ImportedEntity], actor: &str) -> Result<u64, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let ids: Vec<uuid::Uuid> = entities.iter().map(|e| e.id.as_uuid()).collect();
+        let imported = self
+            .execute("INSERT INTO charter.legal_entity (tenant_id, id) SELECT $1, unnest($2::uuid[])", &[&tenant, &ids])
+            .await?;
+        let count = entities.iter().map(|e| e.versions.len()).sum();
+        let (mut owners, mut facts, mut values, mut texts, mut froms, mut tos) = (
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+            Vec::with_capacity(count),
+        );
+        for entity in entities {
+            for version in &entity.versions {
+                owners.push(entity.id.as_uuid());
+                facts.push(version.fact.key());
+                texts.push(search_text(&version.fact, &version.value));
+                values.push(version.value.clone());
+                froms.push(version.from);
+                tos.push(version.to);
+            }
+        }
+        self.execute(
+            "INSERT INTO charter.entity_fact
+                 (tenant_id, id, entity_id, fact, value, search_text, valid, recorded, recorded_by)
+             SELECT $1, gen_random_uuid(), v.entity_id, v.fact, v.value, v.search_text, daterange(v.valid_from, v.valid_to),
+                    tstzrange(now(), NULL), $8
+               FROM unnest($2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::date[], $7::date[])
+                    AS v (entity_id, fact, value, search_text, valid_from, valid_to)",
+            &[&tenant, &owners, &facts, &values, &texts, &froms, &tos, &actor],
+        )
+        .await?;
+        Ok(imported)
+    }
+
     /// Registers an entity with its facts, valid from `from` (until `to`).
     pub async fn create_entity(
         &mut self,

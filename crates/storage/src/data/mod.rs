@@ -18,7 +18,7 @@ mod tenant_tx;
 pub use appointments::{AppointmentQuery, AppointmentRecord};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord, BrokenLink, ChainCheck};
 pub use config::RoleRecord;
-pub use entities::{AsOf, EntityQuery, EntitySort, EntityState, FactVersion};
+pub use entities::{AsOf, EntityQuery, EntitySort, EntityState, FactVersion, ImportedEntity, ImportedVersion};
 pub use idempotency::Claim;
 pub use migrations::{DmlOutcome, DmlStep};
 pub use people::PersonRecord;

@@ -229,7 +229,7 @@ async fn nothing_else(_world: &mut CharterWorld) {}
 /// A valid new DDL, so that a run that went ahead would change something.
 fn pending_ddl() -> (&'static str, String) {
     (
-        "ddl/0003_pending.sql",
+        "ddl/0903_pending.sql",
         "-- Would change every database.\nALTER TABLE legal_entity ADD COLUMN pending text;\n".into(),
     )
 }
@@ -237,7 +237,7 @@ fn pending_ddl() -> (&'static str, String) {
 #[given("a pending migration with a malformed header")]
 async fn malformed_header(world: &mut CharterWorld) {
     world.migrations_with(&[(
-        "ddl/0003_bad_header.sql",
+        "ddl/0903_bad_header.sql",
         "-- requires: ddl three\nALTER TABLE legal_entity ADD COLUMN x text;\n".into(),
     )]);
 }
@@ -254,10 +254,10 @@ async fn unknown_requirement(world: &mut CharterWorld) {
 async fn cycle(world: &mut CharterWorld) {
     world.migrations_with(&[
         (
-            "ddl/0003_contract.sql",
-            "-- phase: contract\n-- requires: dml 0001\nALTER TABLE legal_entity ADD COLUMN y text;\n".into(),
+            "ddl/0903_contract.sql",
+            "-- phase: contract\n-- requires: dml 0901\nALTER TABLE legal_entity ADD COLUMN y text;\n".into(),
         ),
-        ("dml/0901_needs_contract.sql", "-- requires: ddl 0901\nUPDATE charter.legal_entity SET y = 'x';\n".into()),
+        ("dml/0901_needs_contract.sql", "-- requires: ddl 0903\nUPDATE charter.legal_entity SET y = 'x';\n".into()),
     ]);
 }
 
@@ -486,7 +486,8 @@ async fn others_migrated(world: &mut CharterWorld) {
     let slug = world.fleet.failing.clone().expect("failing tenant");
     let failing = world
         .sum_over_databases(&format!(
-            "SELECT count(*) FROM charter.dml_ledger l JOIN charter.tenant t USING (tenant_id) WHERE t.slug = '{slug}'"
+            "SELECT count(*) FROM charter.dml_ledger l JOIN charter.tenant t USING (tenant_id)
+              WHERE t.slug = '{slug}' AND l.version = 901"
         ))
         .await;
     assert_eq!(failing, 0, "the failing tenant's DML was rolled back");

@@ -17,6 +17,8 @@ use serde::Serialize;
 
 use crate::{GlobalArgs, environment, output, seed::entity_facts};
 
+mod register;
+
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Onboards tenants one after another through the HTTP API and reports
@@ -53,6 +55,31 @@ pub enum BenchCommand {
         #[arg(long, default_value = "t")]
         prefix: String,
     },
+    /// Loads the register benchmark's data into the first shared database:
+    /// TENANTS tenants holding TOTAL entities with their histories, one of
+    /// them BIG entities and one SMALL (bulk import, resumable per tenant).
+    RegisterData {
+        #[command(flatten)]
+        layout: LayoutArgs,
+        /// Tenants loading at a time.
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
+    },
+    /// Times list, search and get-by-id requests at the API, one at a time,
+    /// for the big tenant, the small one and random ones.
+    RegisterLatency {
+        #[arg(long)]
+        api: String,
+        #[arg(long, env = "CHARTER_KEY", hide_env_values = true)]
+        key: String,
+        #[command(flatten)]
+        layout: LayoutArgs,
+        /// Timed requests per probe and tenant.
+        #[arg(long, default_value_t = 400)]
+        requests: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Onboards a shared tenant holding N entities with predictable ids
     /// (00000000-0000-7000-8000-<n as 12 hex digits>, n = 1..=N), for load
     /// generators that pick ids at random.
@@ -66,8 +93,38 @@ pub enum BenchCommand {
     },
 }
 
+/// The register benchmark's layout (the same for loading and measuring).
+#[derive(Debug, clap::Args)]
+pub struct LayoutArgs {
+    #[arg(long, default_value_t = 10_000)]
+    tenants: u32,
+    #[arg(long, default_value_t = 1_000_000)]
+    total: u64,
+    #[arg(long, default_value_t = 100_000)]
+    big: u32,
+    #[arg(long, default_value_t = 100)]
+    small: u32,
+    #[arg(long, default_value = "reg")]
+    prefix: String,
+}
+
+impl LayoutArgs {
+    fn layout(&self) -> register::Layout {
+        register::Layout { tenants: self.tenants.max(2), total: self.total, big: self.big, small: self.small }
+    }
+}
+
 pub async fn run(global: &GlobalArgs, command: BenchCommand) -> Result<()> {
     match command {
+        BenchCommand::RegisterData { layout, concurrency } => {
+            let connected = environment::connect(global).await?;
+            let result = register::load(&connected.fleet, layout.layout(), &layout.prefix, concurrency).await;
+            connected.shutdown().await?;
+            result
+        }
+        BenchCommand::RegisterLatency { api, key, layout, requests, json } => {
+            register::measure(&api, &key, layout.layout(), &layout.prefix, requests, json).await
+        }
         BenchCommand::Onboarding { api, key, shared, dedicated, json } => {
             onboarding(&api, &key, shared, dedicated, json).await
         }
@@ -88,7 +145,9 @@ pub async fn run(global: &GlobalArgs, command: BenchCommand) -> Result<()> {
 
 #[derive(Serialize)]
 struct Timings {
-    placement: &'static str,
+    /// What was timed: a placement, a tenant.
+    #[serde(rename = "placement")]
+    label: &'static str,
     count: usize,
     median_ms: f64,
     p95_ms: f64,
@@ -97,7 +156,7 @@ struct Timings {
 }
 
 impl Timings {
-    fn of(placement: &'static str, mut samples: Vec<Duration>) -> Option<Self> {
+    fn of(label: &'static str, mut samples: Vec<Duration>) -> Option<Self> {
         if samples.is_empty() {
             return None;
         }
@@ -105,7 +164,7 @@ impl Timings {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let at = |q: f64| ms(samples[((samples.len() as f64 - 1.0) * q).round() as usize]);
         Some(Self {
-            placement,
+            label,
             count: samples.len(),
             median_ms: at(0.5),
             p95_ms: at(0.95),
@@ -151,7 +210,7 @@ async fn onboarding(api: &str, key: &str, shared: usize, dedicated: usize, json:
         .iter()
         .map(|t| {
             vec![
-                t.placement.to_owned(),
+                t.label.to_owned(),
                 t.count.to_string(),
                 format!("{:.2}", t.median_ms),
                 format!("{:.2}", t.p95_ms),
