@@ -3,7 +3,8 @@
 #  1. onboarding through the API: median time of a shared and of a
 #     dedicated tenant (`charter bench onboarding`);
 #  2. GET entity by id through the API (wrk) beside pgbench running the same
-#     SQL (set tenant + select, one transaction) at the same concurrency,
+#     SQL (set tenant + the entity with its facts as of today, one
+#     transaction) at the same concurrency,
 #     alternating, ROUNDS times; medians and their ratio.
 # Usage: scripts/bench-foundation.sh   (CLIENTS, DURATION, ROUNDS, ENTITIES, SHARED, DEDICATED)
 set -euo pipefail
@@ -47,8 +48,12 @@ cat > "$sql" <<SQL
 \set n random(1, $ENTITIES)
 BEGIN;
 SET LOCAL charter.tenant_id = '$tenant';
-SELECT id, legal_name, jurisdiction, version, created_at, updated_at FROM charter.legal_entity
- WHERE tenant_id = '$tenant' AND id = ('00000000-0000-7000-8000-' || lpad(to_hex(:n::int), 12, '0'))::uuid;
+SELECT e.id, e.version, e.created_at, e.updated_at, f.fact, f.value
+  FROM charter.legal_entity e
+  LEFT JOIN charter.entity_fact f
+    ON f.tenant_id = e.tenant_id AND f.entity_id = e.id AND f.valid @> current_date AND upper_inf(f.recorded)
+ WHERE e.tenant_id = '$tenant'
+   AND e.id = ANY (ARRAY[('00000000-0000-7000-8000-' || lpad(to_hex(:n::int), 12, '0'))::uuid]);
 COMMIT;
 SQL
 

@@ -96,10 +96,11 @@ impl AsOfQuery {
                 }
             },
         };
+        // `None` inside: the latest record.
         let known_at = match self.known_at.as_deref() {
-            None => Some(Utc::now()),
+            None => Some(None),
             Some(raw) => match DateTime::parse_from_rfc3339(raw) {
-                Ok(t) => Some(t.with_timezone(&Utc)),
+                Ok(t) => Some(Some(t.with_timezone(&Utc))),
                 Err(_) => {
                     errors.push(FieldError::new("known_at", "timestamp", "must be an RFC 3339 timestamp"));
                     None
@@ -107,7 +108,8 @@ impl AsOfQuery {
             },
         };
         match (date, known_at) {
-            (Some(date), Some(known_at)) if errors.is_empty() => Ok(AsOf { date, known_at }),
+            (Some(date), Some(None)) if errors.is_empty() => Ok(AsOf::latest(date)),
+            (Some(date), Some(Some(known_at))) if errors.is_empty() => Ok(AsOf::known_at(date, known_at)),
             _ => Err(ApiError::InvalidQuery(errors)),
         }
     }

@@ -13,7 +13,7 @@ use charter_domain::{
     appointment::{AppointmentInput, Holder, parse_term_change},
     ids::{AppointmentId, EntityId},
 };
-use charter_storage::data::{AppointmentQuery, AppointmentRecord, AuditRecord, TenantTx, TxMode};
+use charter_storage::data::{AppointmentQuery, AppointmentRecord, AsOf, AuditRecord, TenantTx, TxMode};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -156,8 +156,11 @@ pub(crate) async fn create(
     let id = AppointmentId::generate();
     let actor = scope.grant.actor().to_string();
     tx.create_appointment(id, &input, reason, &actor).await?;
-    let created =
-        Appointment::from(tx.appointment(id, Utc::now()).await?.ok_or(ApiError::NotFound(Missing::Appointment))?);
+    let created = Appointment::from(
+        tx.appointment(id, AsOf::latest(Utc::now().date_naive()))
+            .await?
+            .ok_or(ApiError::NotFound(Missing::Appointment))?,
+    );
     let body = serde_json::to_value(&created).map_err(|e| ApiError::Internal(e.to_string()))?;
     tx.append_audit(&AuditRecord {
         actor: &actor,
@@ -267,7 +270,7 @@ pub(crate) async fn get(
     let id = AppointmentId::parse("id", &id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
     let at = when.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
-    let found = tx.appointment(id, at.known_at).await?.ok_or(ApiError::NotFound(Missing::Appointment))?;
+    let found = tx.appointment(id, at).await?.ok_or(ApiError::NotFound(Missing::Appointment))?;
     tx.commit().await?;
     Ok(([(header::ETAG, etag(found.version))], Json(Appointment::from(found))).into_response())
 }
@@ -304,7 +307,10 @@ pub(crate) async fn update(
     let id = AppointmentId::parse("id", &id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
     let expected = if_match(&headers)?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
-    let current = tx.appointment(id, Utc::now()).await?.ok_or(ApiError::NotFound(Missing::Appointment))?;
+    let current = tx
+        .appointment(id, AsOf::latest(Utc::now().date_naive()))
+        .await?
+        .ok_or(ApiError::NotFound(Missing::Appointment))?;
     let (term, reason) = parse_term_change(&body, &current.term)?;
     if let Some(other) =
         tx.overlapping_appointment((current.entity, current.holder, &current.role), &term, Some(id)).await?
@@ -321,8 +327,11 @@ pub(crate) async fn update(
         Some(false) => return Err(ApiError::PreconditionFailed),
         Some(true) => {}
     }
-    let updated =
-        Appointment::from(tx.appointment(id, Utc::now()).await?.ok_or(ApiError::NotFound(Missing::Appointment))?);
+    let updated = Appointment::from(
+        tx.appointment(id, AsOf::latest(Utc::now().date_naive()))
+            .await?
+            .ok_or(ApiError::NotFound(Missing::Appointment))?,
+    );
     tx.append_audit(&AuditRecord {
         actor: &actor,
         action: "appointment.update",

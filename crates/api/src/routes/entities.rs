@@ -329,12 +329,9 @@ pub(crate) async fn create(
     let id = EntityId::generate();
     let actor = scope.grant.actor().to_string();
     tx.create_entity(id, &facts, input.change.from, &actor).await?;
-    let at = AsOf { date: input.change.from.max(today), known_at: Utc::now() };
-    let created = tx
-        .entity_as_of(id, AsOf { date: input.change.from, ..at })
-        .await?
-        .ok_or(ApiError::NotFound(Missing::Entity))?;
-    let entity = render(&mut tx, vec![created], AsOf { date: input.change.from, ..at }).await?.remove(0);
+    let at = AsOf::latest(input.change.from);
+    let created = tx.entity_as_of(id, at).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
+    let entity = render(&mut tx, vec![created], at).await?.remove(0);
     let body = serde_json::to_value(&entity).map_err(|e| ApiError::Internal(e.to_string()))?;
     tx.append_audit(&AuditRecord {
         actor: &actor,
@@ -374,7 +371,9 @@ pub(crate) struct EntityFilters {
     group: Option<String>,
     /// A person or entity id: entities where it holds an appointment as of the date.
     holder: Option<String>,
-    /// Text in a legal or other name, the LEI, registration number or a tax id.
+    /// Words that each start a word of a legal or other name, the LEI, the
+    /// registration number or a tax id (case, accents and punctuation
+    /// ignored; an identifier also matches written without its spaces).
     q: Option<String>,
     /// `created` (default) or `legal_name`.
     sort: Option<String>,
@@ -532,7 +531,7 @@ pub(crate) async fn update(
     let version = tx.entity_version(id).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
     // The before image is read first so that it carries the version it had;
     // the bump below then fails (412) if anything changed since.
-    let at_change = AsOf { date: input.change.from, known_at: Utc::now() };
+    let at_change = AsOf::latest(input.change.from);
     let before = tx.entity_as_of(id, at_change).await?;
     match tx.bump_entity_version(id, expected.unwrap_or(version)).await? {
         None => return Err(ApiError::NotFound(Missing::Entity)),
@@ -569,10 +568,7 @@ pub(crate) async fn update(
         )
         .await?;
     }
-    let after_state = tx
-        .entity_as_of(id, AsOf { known_at: Utc::now(), ..at_change })
-        .await?
-        .ok_or(ApiError::NotFound(Missing::Entity))?;
+    let after_state = tx.entity_as_of(id, at_change).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
     let mut rendered = render(&mut tx, before.into_iter().chain([after_state]).collect(), at_change).await?;
     let after = rendered.pop().ok_or_else(|| ApiError::Internal("no entity after the change".into()))?;
     let before_json = rendered.pop().map(|b| serde_json::to_value(b).unwrap_or(Value::Null));

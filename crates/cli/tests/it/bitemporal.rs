@@ -113,13 +113,18 @@ async fn run_case(
     let mut tx = data.begin(database, grant, TxOptions::snapshot()).await.unwrap();
     for (known_at, model) in &snapshots {
         for d in 0..DAYS + DAYS / 2 {
-            let state = tx.entity_as_of(entity, AsOf { date: day(d), known_at: *known_at }).await.unwrap().unwrap();
+            let state = tx.entity_as_of(entity, AsOf::known_at(day(d), *known_at)).await.unwrap().unwrap();
             assert_eq!(
                 state.facts.get("status"),
                 model.on(d).map(status).as_ref(),
                 "day {d} as known at {known_at}, after {changes:?}; model {model:?}"
             );
         }
+    }
+    // The latest record agrees with the last snapshot.
+    for d in 0..DAYS + DAYS / 2 {
+        let state = tx.entity_as_of(entity, AsOf::latest(day(d))).await.unwrap().unwrap();
+        assert_eq!(state.facts.get("status"), model.on(d).map(status).as_ref(), "day {d} as on record now");
     }
     let history: Vec<(NaiveDate, Option<NaiveDate>, Value)> = tx
         .entity_history(entity, Some(Utc::now()))

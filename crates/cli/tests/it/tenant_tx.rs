@@ -61,7 +61,7 @@ async fn a_dropped_transaction_is_rolled_back_before_its_connection_is_reused() 
         fleet.data().begin(database, &TenantGrant::for_system(beta, "test"), TxOptions::maintenance()).await.unwrap();
     let kept = EntityId::generate();
     next.create_entity(kept, &facts("Beta Ltd"), today(), "system:test").await.unwrap();
-    let now = charter_storage::data::AsOf { date: today(), known_at: chrono::Utc::now() };
+    let now = charter_storage::data::AsOf::latest(today());
     let listed: Vec<EntityId> = next
         .list_entities(now, &charter_storage::data::EntityQuery { limit: 10, ..Default::default() })
         .await
@@ -102,7 +102,7 @@ async fn a_statement_cancelled_in_flight_is_rolled_back_too() {
     }
     let mut tx =
         fleet.data().begin(database, &TenantGrant::for_system(alpha, "test"), TxOptions::maintenance()).await.unwrap();
-    let now = charter_storage::data::AsOf { date: today(), known_at: chrono::Utc::now() };
+    let now = charter_storage::data::AsOf::latest(today());
     let query = charter_storage::data::EntityQuery { limit: 100, ..Default::default() };
     let visible: Vec<EntityId> = tx.list_entities(now, &query).await.unwrap().into_iter().map(|(_, id)| id).collect();
     tx.commit().await.unwrap();

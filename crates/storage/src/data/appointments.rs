@@ -143,19 +143,22 @@ impl TenantTx {
         Ok(row.map(|r| AppointmentId::from_uuid(r.get(0))))
     }
 
-    /// An appointment as known at `known_at`.
-    pub async fn appointment(
-        &mut self,
-        id: AppointmentId,
-        known_at: DateTime<Utc>,
-    ) -> Result<Option<AppointmentRecord>, StoreError> {
+    /// An appointment as on record at `at.known_at` (its date aside).
+    pub async fn appointment(&mut self, id: AppointmentId, at: AsOf) -> Result<Option<AppointmentRecord>, StoreError> {
         let tenant = self.tenant().as_uuid();
-        let row = self
-            .query_opt(
-                &format!("{SELECT} WHERE a.tenant_id = $1 AND a.id = $2 AND t.recorded @> $3::timestamptz"),
-                &[&tenant, &id.as_uuid(), &known_at],
+        let row = if at.is_latest() {
+            self.query_opt(
+                &format!("{SELECT} WHERE a.tenant_id = $1 AND a.id = $2 AND upper_inf(t.recorded)"),
+                &[&tenant, &id.as_uuid()],
             )
-            .await?;
+            .await?
+        } else {
+            self.query_opt(
+                &format!("{SELECT} WHERE a.tenant_id = $1 AND a.id = $2 AND t.recorded @> $3::timestamptz"),
+                &[&tenant, &id.as_uuid(), &at.known_at],
+            )
+            .await?
+        };
         row.as_ref().map(AppointmentRecord::from_row).transpose()
     }
 
@@ -203,11 +206,17 @@ impl TenantTx {
         query: &AppointmentQuery,
     ) -> Result<Vec<AppointmentRecord>, StoreError> {
         let tenant = self.tenant().as_uuid();
+        // On record then; `$3 IS NOT NULL` keeps the parameter typed when the latest record is wanted.
+        let recorded = if at.is_latest() {
+            "upper_inf(t.recorded) AND $3::timestamptz IS NOT NULL"
+        } else {
+            "t.recorded @> $3::timestamptz"
+        };
         let rows = self
-            .query(
+            .query_planned(
                 &format!(
                     "{SELECT}
-                      WHERE a.tenant_id = $1 AND t.recorded @> $3::timestamptz
+                      WHERE a.tenant_id = $1 AND {recorded}
                         AND (NOT $4 OR t.valid @> $2::date)
                         AND ($5::uuid IS NULL OR a.entity_id = $5)
                         AND ($6::uuid IS NULL OR a.holder_person_id = $6 OR a.holder_entity_id = $6)

@@ -113,7 +113,7 @@ impl TenantTx {
     pub async fn audit_events(&mut self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
         let tenant = self.tenant().as_uuid();
         let rows = self
-            .query(
+            .query_planned(
                 "SELECT seq, id, at, actor, action, resource_type, resource_id, request_id, before, after, change,
                         encode(hash, 'hex')
                    FROM charter.audit_event

@@ -131,7 +131,7 @@ impl TenantTx {
             None => (None, None, None),
         };
         let rows = self
-            .query(
+            .query_planned(
                 &format!(
                     "SELECT {COLUMNS} FROM charter.person
                       WHERE tenant_id = $1

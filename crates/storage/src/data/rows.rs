@@ -18,7 +18,8 @@ pub struct TenantTable {
     pub name: String,
     /// Primary-key columns (quoted), `tenant_id` first.
     pub key: Vec<String>,
-    /// Every other column (quoted).
+    /// Every other column (quoted) but generated ones, which PostgreSQL
+    /// computes and refuses to be given.
     pub others: Vec<String>,
 }
 
@@ -28,6 +29,10 @@ pub struct TableDigest {
     pub rows: i64,
     pub hash: String,
 }
+
+/// Tables whose rows triggers derive from other tables' rows: copying a
+/// tenant copies their sources, and the triggers rebuild them.
+pub const DERIVED_TABLES: &[&str] = &["charter.entity_search_term"];
 
 /// Rows inserted per statement when copying.
 const BATCH: usize = 1_000;
@@ -45,7 +50,7 @@ impl TenantTx {
                                WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid),
                         ARRAY(SELECT quote_ident(a.attname) FROM pg_catalog.pg_attribute a
                                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                                 AND a.attnum <> ALL (k.conkey)
+                                 AND a.attnum <> ALL (k.conkey) AND a.attgenerated = ''
                                ORDER BY a.attnum)
                    FROM pg_catalog.pg_class c
                    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -61,7 +66,7 @@ impl TenantTx {
         let mut tables: BTreeMap<String, Shape> = BTreeMap::new();
         for row in rows {
             let name: String = row.get(0);
-            if GLOBAL_TABLES.contains(&name.as_str()) {
+            if GLOBAL_TABLES.contains(&name.as_str()) || DERIVED_TABLES.contains(&name.as_str()) {
                 continue;
             }
             tables.insert(name, (row.get(1), row.get::<_, Vec<String>>(2).into_iter().collect(), row.get(3)));
@@ -89,7 +94,16 @@ impl TenantTx {
         }
         Ok(ordered)
     }
+}
 
+impl TenantTable {
+    /// The columns a copy writes: the key, then the others.
+    fn columns(&self) -> String {
+        self.key.iter().chain(&self.others).cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl TenantTx {
     /// Every row of the tenant in `table`, as JSON objects, in key order.
     pub async fn export_rows(&mut self, table: &TenantTable) -> Result<Vec<String>, StoreError> {
         let tenant = self.tenant().as_uuid();
@@ -105,8 +119,11 @@ impl TenantTx {
     /// Inserts rows given as JSON objects (which must carry this tenant's id;
     /// row-level security refuses any other).
     pub async fn import_rows(&mut self, table: &TenantTable, rows: &[String]) -> Result<u64, StoreError> {
-        let sql =
-            format!("INSERT INTO {0} SELECT * FROM json_populate_recordset(NULL::{0}, $1::text::json)", table.name);
+        let sql = format!(
+            "INSERT INTO {0} ({1}) SELECT {1} FROM json_populate_recordset(NULL::{0}, $1::text::json)",
+            table.name,
+            table.columns()
+        );
         let mut inserted = 0;
         for chunk in rows.chunks(BATCH) {
             let array = format!("[{}]", chunk.join(","));
@@ -127,9 +144,11 @@ impl TenantTx {
             )
         };
         let sql = format!(
-            "INSERT INTO {0} SELECT * FROM json_populate_recordset(NULL::{0}, $1::text::json) ON CONFLICT ({1}) {on_conflict}",
+            "INSERT INTO {0} ({2}) SELECT {2} FROM json_populate_recordset(NULL::{0}, $1::text::json)
+             ON CONFLICT ({1}) {on_conflict}",
             table.name,
-            table.key.join(", ")
+            table.key.join(", "),
+            table.columns()
         );
         let mut written = 0;
         for chunk in rows.chunks(BATCH) {

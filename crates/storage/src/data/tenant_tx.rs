@@ -140,6 +140,21 @@ impl TenantTx {
         pipelined(conn, begin, conn.query(&statement, params)).await
     }
 
+    /// Like [`query`](Self::query), but planned for these parameters every
+    /// time. Cached statements switch to a generic plan after five runs, and
+    /// a generic plan does not know the tenant: for lists and searches, the
+    /// plan that suits a tenant of 100 entities read a 100,000-entity
+    /// tenant's whole index (0.3 s instead of 1 ms).
+    pub(crate) async fn query_planned(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        let begin = self.open();
+        let conn = self.conn()?;
+        pipelined(conn, begin, conn.query(sql, params)).await
+    }
+
     pub(crate) async fn query_opt(
         &mut self,
         sql: &str,

@@ -24,6 +24,10 @@ pub struct State {
     person: Option<String>,
     /// Results of the two raw SQL writes of an overlapping period.
     raw_writes: Vec<Result<u64, tokio_postgres::Error>>,
+    /// Persons created by name, with their ids.
+    persons: std::collections::HashMap<String, String>,
+    /// The legal names of the entities the latest list or search returned.
+    found: Vec<String>,
 }
 
 impl CharterWorld {
@@ -297,6 +301,7 @@ async fn appointed_director(world: &mut CharterWorld, person: String, entity: St
     let (status, created) =
         world.in_register(Method::POST, "/persons", Some(json!({ "given_name": given, "family_name": family }))).await;
     assert_eq!(status, 201, "{created}");
+    world.register.persons.insert(person.clone(), created["id"].as_str().expect("id").to_owned());
     let (status, body) = world
         .in_register(
             Method::POST,
@@ -434,4 +439,117 @@ async fn second_update_gets(world: &mut CharterWorld, status: u16) {
         .await
         .expect("request sent");
     assert_eq!(response.status(), 428);
+}
+
+// ---- Feature: Lists and search ----
+
+impl CharterWorld {
+    /// Lists entities with a query string, following every cursor; keeps
+    /// the legal names found, in order.
+    async fn list_all(&mut self, query: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..100 {
+            let path = match &cursor {
+                Some(cursor) => format!("/entities?{query}&cursor={cursor}"),
+                None => format!("/entities?{query}"),
+            };
+            let (status, page) = self.in_register(Method::GET, &path, None).await;
+            assert_eq!(status, 200, "GET {path}: {page}");
+            names.extend(
+                page["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .map(|e| e["legal_name"].as_str().unwrap_or("").to_owned()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        self.register.found = names.clone();
+        names
+    }
+}
+
+/// `text` encoded as a query parameter's value.
+fn url_encoded(text: &str) -> String {
+    let mut url = reqwest::Url::parse("http://localhost/").expect("a URL");
+    url.query_pairs_mut().append_pair("v", text);
+    url.query().unwrap_or("v=")["v=".len()..].to_owned()
+}
+
+#[given("these entities, registered from 2020-01-01:")]
+async fn these_entities(world: &mut CharterWorld, step: &cucumber::gherkin::Step) {
+    let table = step.table.as_ref().expect("a table of entities");
+    let header = &table.rows[0];
+    for row in &table.rows[1..] {
+        let mut body = json!({ "effective_from": "2020-01-01", "reason": "registered from incorporation" });
+        for (column, cell) in header.iter().zip(row) {
+            body[column] = match column.as_str() {
+                "tags" => json!(cell.split(',').map(str::trim).collect::<Vec<_>>()),
+                _ => json!(cell),
+            };
+        }
+        let (status, created) = world.register(body).await;
+        assert_eq!(status, 201, "{created}");
+    }
+}
+
+#[when(regex = r#"^I search the register for "([^"]+)"(?: as of (\d{4}-\d{2}-\d{2}))?$"#)]
+async fn search_for(world: &mut CharterWorld, text: String, as_of: String) {
+    let mut query = format!("q={}&limit=2", url_encoded(&text));
+    if !as_of.is_empty() {
+        query.push_str(&format!("&as_of={as_of}"));
+    }
+    world.list_all(&query).await;
+}
+
+#[when(expr = "I list the entities with {string}")]
+async fn list_with(world: &mut CharterWorld, query: String) {
+    world.list_all(&format!("{query}&limit=1")).await;
+}
+
+#[when(regex = r"^I page through the entities sorted by legal name(?: as of (\d{4}-\d{2}-\d{2}))?, (\d+) per page$")]
+async fn page_by_name(world: &mut CharterWorld, as_of: String, per_page: u32) {
+    let mut query = format!("sort=legal_name&limit={per_page}");
+    if !as_of.is_empty() {
+        query.push_str(&format!("&as_of={as_of}"));
+    }
+    world.list_all(&query).await;
+}
+
+#[when(regex = r#"^I list the entities where "([^"]+)" holds an appointment as of (\d{4}-\d{2}-\d{2})$"#)]
+async fn list_by_holder(world: &mut CharterWorld, person: String, as_of: String) {
+    let id = world.register.persons.get(&person).cloned().expect("the person was appointed before");
+    world.list_all(&format!("holder={id}&as_of={as_of}")).await;
+}
+
+#[given(regex = r#"^"([^"]+)" is renamed "([^"]+)" effective (\d{4}-\d{2}-\d{2})$"#)]
+async fn renamed(world: &mut CharterWorld, name: String, new_name: String, from: String) {
+    let id = world.entity_named(&name).await;
+    let (status, body) = world.change_entity(&id, json!({ "legal_name": new_name, "effective_from": from })).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[then(regex = r#"^the entities found are "([^"]+)"( in that order)?$"#)]
+async fn found_are(world: &mut CharterWorld, expected: String, ordered: String) {
+    let mut expected: Vec<String> = split_names(&expected);
+    let mut found = world.register.found.clone();
+    if ordered.is_empty() {
+        expected.sort();
+        found.sort();
+    }
+    assert_eq!(found, expected);
+}
+
+#[then("no entity is found")]
+async fn none_found(world: &mut CharterWorld) {
+    assert_eq!(world.register.found, Vec::<String>::new());
+}
+
+/// Names separated by ", " (a name may itself hold a comma-free "S.à r.l.").
+fn split_names(names: &str) -> Vec<String> {
+    names.split(", ").map(str::to_owned).collect()
 }
