@@ -4,6 +4,7 @@ Feature: Running Charter with the embedded default
     When "charter demo" starts
     Then it prints the URL and a platform admin key
     And the API lists the demo tenants with that key
+    And the demo's entities have histories, officers and custom fields
     And "/readyz" reports the control plane and every database ready
     When it is stopped with SIGTERM
     Then it exits cleanly and its PostgreSQL cluster is stopped

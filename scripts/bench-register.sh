@@ -76,7 +76,7 @@ SELECT e.id, e.version, e.created_at, e.updated_at, f.fact, f.value
   FROM charter.legal_entity e
   LEFT JOIN charter.entity_fact f
     ON f.tenant_id = e.tenant_id AND f.entity_id = e.id
-   AND f.valid @> (date '2000-01-01' + :d) AND upper_inf(f.recorded)
+   AND f.valid @> (date '2000-01-01' + (:d)::int) AND upper_inf(f.recorded)
  WHERE e.tenant_id = '$tenant'
    AND e.id = ANY (ARRAY[('00000000-0000-7000-8000-0000' || lpad(to_hex(:n::int), 8, '0'))::uuid]);
 COMMIT;

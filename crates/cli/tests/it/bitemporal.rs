@@ -1,12 +1,14 @@
 //! Effective-dated facts against a model: any sequence of changes, each
 //! valid from a date (until a date, or until the next change on record),
 //! reads back as of every date — and as known at every earlier moment —
-//! exactly as a few lines of in-memory bookkeeping predict.
+//! exactly as a few lines of in-memory bookkeeping predict. The fact is a
+//! registration number, so searches (whose terms a trigger keeps beside the
+//! versions) must agree with the model too.
 
 use std::time::Duration;
 
 use charter_domain::{access::TenantGrant, entity::Fact, ids::EntityId};
-use charter_storage::data::{AsOf, TxOptions};
+use charter_storage::data::{AsOf, EntityQuery, TxOptions};
 use chrono::{DateTime, NaiveDate, Utc};
 use proptest::{
     prelude::*,
@@ -23,7 +25,7 @@ fn day(n: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(u64::from(n))
 }
 
-/// One change: the status from a day, until a later day or the next change,
+/// One change: the number from a day, until a later day or the next change,
 /// set to a value or removed; `together` runs it in the previous change's
 /// transaction.
 #[derive(Debug, Clone)]
@@ -71,8 +73,14 @@ impl Model {
     }
 }
 
-fn status(v: u8) -> Value {
-    json!(["active", "dormant", "in_liquidation", "dissolved"][usize::from(v)])
+/// The registration number a model value stands for ("HRB 7111" for 1).
+fn number(v: u8) -> Value {
+    json!(format!("HRB 7{0}{0}{0}", v))
+}
+
+/// A search that only that number's versions match (its words joined).
+fn search_for(v: u8) -> String {
+    format!("hrb7{0}{0}{0}", v)
 }
 
 async fn run_case(
@@ -87,7 +95,7 @@ async fn run_case(
     let mut tx = data.begin(database, grant, TxOptions::maintenance()).await.unwrap();
     tx.create_entity(
         entity,
-        &[(Fact::LegalName, json!("Model Ltd")), (Fact::Status, status(0))],
+        &[(Fact::LegalName, json!("Model Ltd")), (Fact::RegistrationNumber, number(0))],
         day(0),
         "system:test",
     )
@@ -101,8 +109,8 @@ async fn run_case(
             tokio::time::sleep(Duration::from_millis(1)).await;
             tx = data.begin(database, grant, TxOptions::maintenance()).await.unwrap();
         }
-        let value = c.value.map(status);
-        tx.change_fact(entity, &Fact::Status, value.as_ref(), day(c.from), c.to.map(day), Some("model"), "system:test")
+        let value = c.value.map(number);
+        tx.change_fact(entity, &Fact::RegistrationNumber, value.as_ref(), day(c.from), c.to.map(day), Some("model"), "system:test")
             .await
             .unwrap();
         model.apply(c);
@@ -115,26 +123,45 @@ async fn run_case(
         for d in 0..DAYS + DAYS / 2 {
             let state = tx.entity_as_of(entity, AsOf::known_at(day(d), *known_at)).await.unwrap().unwrap();
             assert_eq!(
-                state.facts.get("status"),
-                model.on(d).map(status).as_ref(),
+                state.facts.get("registration_number"),
+                model.on(d).map(number).as_ref(),
                 "day {d} as known at {known_at}, after {changes:?}; model {model:?}"
             );
+        }
+    }
+    // Searches find the entity by the number it had on a day, as known then.
+    for (known_at, model) in &snapshots {
+        for d in (0..DAYS + DAYS / 2).step_by(3) {
+            for v in 0..4 {
+                let query = EntityQuery { text: Some(search_for(v)), limit: 100, ..EntityQuery::default() };
+                let found = tx.list_entities(AsOf::known_at(day(d), *known_at), &query).await.unwrap();
+                assert_eq!(
+                    found.iter().any(|(_, id)| *id == entity),
+                    model.on(d) == Some(v),
+                    "search {v} on day {d} as known at {known_at}, after {changes:?}; model {model:?}"
+                );
+            }
         }
     }
     // The latest record agrees with the last snapshot.
     for d in 0..DAYS + DAYS / 2 {
         let state = tx.entity_as_of(entity, AsOf::latest(day(d))).await.unwrap().unwrap();
-        assert_eq!(state.facts.get("status"), model.on(d).map(status).as_ref(), "day {d} as on record now");
+        assert_eq!(state.facts.get("registration_number"), model.on(d).map(number).as_ref(), "day {d} as on record now");
+        for v in 0..4 {
+            let query = EntityQuery { text: Some(search_for(v)), limit: 100, ..EntityQuery::default() };
+            let found = tx.list_entities(AsOf::latest(day(d)), &query).await.unwrap();
+            assert_eq!(found.iter().any(|(_, id)| *id == entity), model.on(d) == Some(v), "search {v} on day {d} now");
+        }
     }
     let history: Vec<(NaiveDate, Option<NaiveDate>, Value)> = tx
         .entity_history(entity, Some(Utc::now()))
         .await
         .unwrap()
         .into_iter()
-        .filter(|v| v.fact == "status")
+        .filter(|v| v.fact == "registration_number")
         .map(|v| (v.valid_from.unwrap(), v.valid_to, v.value))
         .collect();
-    let expected: Vec<_> = model.0.iter().map(|(s, e, v)| (day(*s), e.map(day), status(*v))).collect();
+    let expected: Vec<_> = model.0.iter().map(|(s, e, v)| (day(*s), e.map(day), number(*v))).collect();
     assert_eq!(history, expected, "the timeline after {changes:?}");
     tx.commit().await.unwrap();
 }

@@ -125,6 +125,36 @@ async fn lists_demo_tenants(world: &mut CharterWorld) {
     assert!(!entities["items"].as_array().expect("items").is_empty(), "{entities}");
 }
 
+#[then("the demo's entities have histories, officers and custom fields")]
+async fn demo_register(world: &mut CharterWorld) {
+    let (base, key) = (world.running.base.clone().expect("url"), world.running.key.clone().expect("key"));
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let request = http.get(format!("{base}/api/v1/tenants/acme{path}")).bearer_auth(&key);
+        async move {
+            let response = request.send().await.expect("GET");
+            assert_eq!(response.status().as_u16(), 200);
+            response.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let entities = get("/entities?limit=100".into()).await;
+    let entities = entities["items"].as_array().expect("items").clone();
+    assert!(
+        entities.iter().any(|e| e["custom_fields"].as_object().is_some_and(|f| !f.is_empty())),
+        "no entity has custom fields: {entities:?}"
+    );
+    let mut changed = 0;
+    for entity in &entities {
+        let history = get(format!("/entities/{}/history", entity["id"].as_str().expect("id"))).await;
+        let facts = history["facts"].as_object().expect("facts");
+        changed += usize::from(facts.values().any(|versions| versions.as_array().is_some_and(|v| v.len() > 1)));
+    }
+    assert!(changed >= 2, "entities with a changed fact: {changed}");
+    let appointments = get("/appointments?limit=100".into()).await;
+    let appointments = appointments["items"].as_array().expect("items");
+    assert!(appointments.len() >= 3, "officers: {appointments:?}");
+}
+
 #[then(expr = "{string} reports the control plane and every database ready")]
 async fn ready(world: &mut CharterWorld, path: String) {
     let base = world.running.base.clone().expect("url");
