@@ -7,9 +7,8 @@
 -- facts: dml/0001 copies them for each tenant, and the contract migration
 -- 0006 drops them once every tenant of a database has.
 
+-- Exclusion constraints mixing equality (uuid, text) with range overlap.
 CREATE EXTENSION IF NOT EXISTS btree_gist;
-CREATE EXTENSION IF NOT EXISTS btree_gin;
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 -- Folds text for search and sorting: compatibility decomposition, without
 -- diacritics, lower case, punctuation and white space as one space
