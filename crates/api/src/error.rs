@@ -25,6 +25,7 @@ pub enum Missing {
     ApiKey,
     Person,
     Appointment,
+    ShareTransaction,
 }
 
 #[derive(Debug)]
@@ -137,6 +138,9 @@ impl ApiError {
             Self::NotFound(Missing::ApiKey) => (S::NOT_FOUND, "api_key_not_found", "No such API key"),
             Self::NotFound(Missing::Person) => (S::NOT_FOUND, "person_not_found", "No such person"),
             Self::NotFound(Missing::Appointment) => (S::NOT_FOUND, "appointment_not_found", "No such appointment"),
+            Self::NotFound(Missing::ShareTransaction) => {
+                (S::NOT_FOUND, "share_transaction_not_found", "No such share transaction")
+            }
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
             Self::InvalidHeader(_) => (S::BAD_REQUEST, "invalid_header", "A request header is malformed"),
             Self::PreconditionRequired => (S::PRECONDITION_REQUIRED, "precondition_required", "Updates need If-Match"),
@@ -189,6 +193,7 @@ impl ApiError {
             Self::NotFound(Missing::ApiKey) => "no API key with this id in this tenant".into(),
             Self::NotFound(Missing::Person) => "no person with this id in this tenant".into(),
             Self::NotFound(Missing::Appointment) => "no appointment with this id in this tenant".into(),
+            Self::NotFound(Missing::ShareTransaction) => "no share transaction with this id in this tenant".into(),
             Self::MethodNotAllowed => "this resource does not support this method".into(),
             Self::TenantConflict(slug) => {
                 format!(

@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// Who holds an office: a natural person, or an entity acting as a corporate officer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Holder {
     Person(PersonId),
     Entity(EntityId),

@@ -78,6 +78,14 @@ uuid_id!(
     /// An audit event.
     AuditEventId, "audit event id"
 );
+uuid_id!(
+    /// A class of shares of an entity.
+    ShareClassId, "share class id"
+);
+uuid_id!(
+    /// A transaction of a share ledger.
+    ShareTransactionId, "share transaction id"
+);
 
 #[cfg(test)]
 mod tests {

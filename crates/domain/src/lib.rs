@@ -14,6 +14,7 @@ pub mod ids;
 pub mod lei;
 pub mod person;
 pub mod reference;
+pub mod shares;
 pub mod temporal;
 pub mod tenant;
 pub mod validation;

@@ -9,6 +9,7 @@ pub(crate) mod health;
 pub(crate) mod lifecycle;
 pub(crate) mod persons;
 pub(crate) mod reference;
+pub(crate) mod shares;
 pub(crate) mod tenants;
 
 use utoipa::OpenApi;
@@ -38,6 +39,11 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(configuration::list_custom_fields, configuration::add_custom_field))
         .routes(routes!(configuration::list_groups, configuration::add_group))
         .routes(routes!(audit::list))
+        .routes(routes!(shares::create_class, shares::list_classes))
+        .routes(routes!(shares::record))
+        .routes(routes!(shares::get_transaction))
+        .routes(routes!(shares::ledger))
+        .routes(routes!(shares::register))
         .routes(routes!(reference::jurisdictions))
         .routes(routes!(reference::legal_forms))
 }

@@ -110,9 +110,17 @@ async fn run_case(
             tx = data.begin(database, grant, TxOptions::maintenance()).await.unwrap();
         }
         let value = c.value.map(number);
-        tx.change_fact(entity, &Fact::RegistrationNumber, value.as_ref(), day(c.from), c.to.map(day), Some("model"), "system:test")
-            .await
-            .unwrap();
+        tx.change_fact(
+            entity,
+            &Fact::RegistrationNumber,
+            value.as_ref(),
+            day(c.from),
+            c.to.map(day),
+            Some("model"),
+            "system:test",
+        )
+        .await
+        .unwrap();
         model.apply(c);
     }
     tx.commit().await.unwrap();
@@ -146,7 +154,11 @@ async fn run_case(
     // The latest record agrees with the last snapshot.
     for d in 0..DAYS + DAYS / 2 {
         let state = tx.entity_as_of(entity, AsOf::latest(day(d))).await.unwrap().unwrap();
-        assert_eq!(state.facts.get("registration_number"), model.on(d).map(number).as_ref(), "day {d} as on record now");
+        assert_eq!(
+            state.facts.get("registration_number"),
+            model.on(d).map(number).as_ref(),
+            "day {d} as on record now"
+        );
         for v in 0..4 {
             let query = EntityQuery { text: Some(search_for(v)), limit: 100, ..EntityQuery::default() };
             let found = tx.list_entities(AsOf::latest(day(d)), &query).await.unwrap();

@@ -12,6 +12,7 @@ mod migrations;
 mod people;
 mod pools;
 mod rows;
+mod shares;
 mod tenant_row;
 mod tenant_tx;
 
@@ -24,4 +25,5 @@ pub use migrations::{DmlOutcome, DmlStep};
 pub use people::PersonRecord;
 pub use pools::DataPlane;
 pub use rows::{TableDigest, TenantTable};
+pub use shares::{ShareClassRecord, TransactionRecord};
 pub use tenant_tx::{TenantTx, TxMode, TxOptions};

@@ -9,6 +9,7 @@ mod lint;
 mod onboarding;
 mod register;
 mod running;
+mod shares;
 
 use std::collections::HashMap;
 
@@ -34,6 +35,7 @@ pub struct CharterWorld {
     lifecycle: lifecycle::State,
     register: register::State,
     running: running::State,
+    shares: shares::State,
 }
 
 impl std::fmt::Debug for CharterWorld {
@@ -62,6 +64,7 @@ impl CharterWorld {
             lifecycle: lifecycle::State::default(),
             register: register::State::default(),
             running: running::State::default(),
+            shares: shares::State::default(),
         }
     }
 

@@ -40,7 +40,7 @@ impl CharterWorld {
     }
 
     /// Sends a request to the register's tenant as its admin key.
-    async fn in_register(&mut self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(super) async fn in_register(&mut self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
         let key = self.register_key().await;
         let deployment = self.deployment().await;
         deployment.send(method, &format!("/api/v1/tenants/{TENANT}{path}"), &key, body).await
@@ -86,7 +86,7 @@ impl CharterWorld {
     }
 
     /// The entity registered under `name`, registering it (from 2020-01-01) if needed.
-    async fn entity_named(&mut self, name: &str) -> String {
+    pub(super) async fn entity_named(&mut self, name: &str) -> String {
         if let Some((_, id)) = self.entities.get(name) {
             return id.clone();
         }

@@ -1,0 +1,544 @@
+//! Share capital: classes, the ledger, and the register of members as of a date.
+
+use std::collections::BTreeMap;
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use charter_domain::{
+    FieldError,
+    access::Action,
+    appointment::Holder,
+    ids::{EntityId, ShareClassId, ShareTransactionId},
+    shares::{Decimal6, Ledger, ShareClassInput, Transaction},
+};
+use charter_storage::data::{AuditRecord, ShareClassRecord, TenantTx, TransactionRecord, TxMode};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::{
+    AppState,
+    auth::Caller,
+    conditional::{AsOfQuery, IdempotencyKey},
+    error::{ApiError, Missing},
+    extract::{JsonBody, PathParams, QueryParams},
+    middleware::current_request_id,
+    problems::{ReadProblems, WriteProblems},
+};
+
+/// A class of shares.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ShareClass {
+    id: uuid::Uuid,
+    entity_id: uuid::Uuid,
+    name: String,
+    /// ISO 4217.
+    currency: String,
+    /// Decimal text, e.g. `"0.01"`.
+    nominal_value: String,
+    /// Decimal text, e.g. `"1"`.
+    votes_per_share: String,
+    /// Authorised shares today; `null`: unlimited.
+    authorised_shares: Option<i64>,
+    /// The authorised capital over time.
+    authorised_history: Vec<AuthorisedPeriod>,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AuthorisedPeriod {
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+    /// `null`: unlimited.
+    authorised_shares: Option<i64>,
+}
+
+impl From<ShareClassRecord> for ShareClass {
+    fn from(c: ShareClassRecord) -> Self {
+        let today = Utc::now().date_naive();
+        let authorised_shares = c
+            .authorised
+            .iter()
+            .find(|(from, to, _)| *from <= today && to.is_none_or(|to| today < to))
+            .and_then(|v| v.2);
+        Self {
+            id: c.id.as_uuid(),
+            entity_id: c.entity.as_uuid(),
+            name: c.name,
+            currency: c.currency,
+            nominal_value: c.nominal_value.to_text(),
+            votes_per_share: c.votes_per_share.to_text(),
+            authorised_shares,
+            authorised_history: c
+                .authorised
+                .into_iter()
+                .map(|(valid_from, valid_to, authorised_shares)| AuthorisedPeriod {
+                    valid_from,
+                    valid_to,
+                    authorised_shares,
+                })
+                .collect(),
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// A new class of shares.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[allow(dead_code)] // documents the body; parsing goes through ShareClassInput
+pub(crate) struct ShareClassWrite {
+    name: String,
+    /// ISO 4217, e.g. `EUR`.
+    currency: String,
+    /// Decimal (string or number) ≥ 0, up to 6 decimals; default 0.
+    #[schema(value_type = Option<String>, example = "1.00")]
+    nominal_value: Option<Value>,
+    /// Decimal ≥ 0; default 1.
+    #[schema(value_type = Option<String>, example = "1")]
+    votes_per_share: Option<Value>,
+    /// Whole number ≥ 1, or `null` for unlimited.
+    authorised_shares: Option<i64>,
+    /// The first day the authorised capital holds; default today.
+    #[schema(value_type = Option<String>, format = Date)]
+    effective_from: Option<String>,
+    reason: Option<String>,
+}
+
+/// A transaction of the share ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ShareTransaction {
+    id: uuid::Uuid,
+    /// The entity whose shares these are.
+    issuer_id: uuid::Uuid,
+    /// `issuance`, `transfer`, `cancellation`, `split` or `conversion`.
+    kind: String,
+    share_class_id: uuid::Uuid,
+    effective_from: NaiveDate,
+    #[schema(value_type = Option<Object>)]
+    from_holder: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    to_holder: Option<Value>,
+    shares: i64,
+    to_share_class_id: Option<uuid::Uuid>,
+    to_shares: Option<i64>,
+    ratio_numerator: Option<i64>,
+    ratio_denominator: Option<i64>,
+    reason: Option<String>,
+    recorded_at: DateTime<Utc>,
+    recorded_by: String,
+}
+
+impl From<TransactionRecord> for ShareTransaction {
+    fn from(r: TransactionRecord) -> Self {
+        let t = r.transaction;
+        Self {
+            id: t.id.as_uuid(),
+            issuer_id: r.issuer.as_uuid(),
+            kind: t.kind.as_str().to_owned(),
+            share_class_id: t.class.as_uuid(),
+            effective_from: t.effective_on,
+            from_holder: t.from.map(Holder::to_json),
+            to_holder: t.to.map(Holder::to_json),
+            shares: t.shares,
+            to_share_class_id: t.to_class.map(|c| c.as_uuid()),
+            to_shares: t.to_shares,
+            ratio_numerator: t.ratio.map(|r| r.0),
+            ratio_denominator: t.ratio.map(|r| r.1),
+            reason: t.reason,
+            recorded_at: r.recorded_at,
+            recorded_by: r.recorded_by,
+        }
+    }
+}
+
+/// A new ledger transaction. Which fields it needs depends on `kind`:
+/// issuance (`to_holder`, `shares`), transfer (`from_holder`, `to_holder`,
+/// `shares`), cancellation (`from_holder`, `shares`), split
+/// (`ratio_numerator`, `ratio_denominator`), conversion (`from_holder`,
+/// `shares`, `to_share_class_id`, optionally `to_shares` and `to_holder`).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[allow(dead_code)] // documents the body; parsing goes through Transaction::parse
+pub(crate) struct ShareTransactionWrite {
+    kind: String,
+    share_class_id: uuid::Uuid,
+    /// `{"person_id": …}` or `{"entity_id": …}`.
+    #[schema(value_type = Option<Object>)]
+    from_holder: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    to_holder: Option<Value>,
+    shares: Option<i64>,
+    /// The date it takes effect; default today. A back-dated transaction is
+    /// checked against every later date of the ledger.
+    #[schema(value_type = Option<String>, format = Date)]
+    effective_from: Option<String>,
+    to_share_class_id: Option<uuid::Uuid>,
+    to_shares: Option<i64>,
+    ratio_numerator: Option<i64>,
+    ratio_denominator: Option<i64>,
+    reason: Option<String>,
+}
+
+/// One line of a register of members.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RegisterLine {
+    #[schema(value_type = Object)]
+    holder: Value,
+    holder_name: Option<String>,
+    share_class_id: uuid::Uuid,
+    share_class: String,
+    shares: i64,
+    /// Percent of the issuer's issued capital (by nominal value; by share
+    /// count when every class has a nominal value of zero).
+    capital_pct: f64,
+    /// Percent of the votes.
+    votes_pct: f64,
+}
+
+/// The register of members of an entity as of a date.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Register {
+    entity_id: uuid::Uuid,
+    as_of: NaiveDate,
+    items: Vec<RegisterLine>,
+}
+
+fn parse_entity(id: &str) -> Result<EntityId, ApiError> {
+    EntityId::parse("id", id).map_err(|e| ApiError::InvalidPath(vec![e]))
+}
+
+/// Add a class of shares to an entity (editors and admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{slug}/entities/{id}/share-classes",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+    ),
+    request_body = ShareClassWrite,
+    responses((status = 201, description = "Created", body = ShareClass), WriteProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn create_class(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> Result<Response, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
+    let entity = parse_entity(&id)?;
+    let input = ShareClassInput::parse(&body, Utc::now().date_naive())?;
+    let mut tx = state.begin(&scope, TxMode::Write).await?;
+    if !tx.entity_exists(entity).await? {
+        return Err(ApiError::NotFound(Missing::Entity));
+    }
+    if tx.share_classes(Some(entity), None).await?.iter().any(|c| c.name == input.name) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "name",
+            "unique",
+            "the entity already has a class of shares with this name",
+        )]));
+    }
+    let id = ShareClassId::generate();
+    let actor = scope.grant.actor().to_string();
+    tx.create_share_class(id, entity, &input, body.get("reason").and_then(Value::as_str), &actor).await?;
+    let created = tx.share_classes(None, Some(id)).await?.pop().ok_or(ApiError::Internal("class vanished".into()))?;
+    let created = ShareClass::from(created);
+    let json = serde_json::to_value(&created).map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.append_audit(&AuditRecord {
+        actor: &actor,
+        action: "share_class.create",
+        resource_type: "share_class",
+        resource_id: Some(id.to_string()),
+        request_id: current_request_id().as_deref(),
+        before: None,
+        after: Some(json.clone()),
+        change: None,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(json)).into_response())
+}
+
+/// The classes of shares of an entity.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/share-classes",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+    ),
+    responses((status = 200, description = "The classes", body = Vec<ShareClass>), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn list_classes(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+) -> Result<Json<Vec<ShareClass>>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let entity = parse_entity(&id)?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    if !tx.entity_exists(entity).await? {
+        return Err(ApiError::NotFound(Missing::Entity));
+    }
+    let classes = tx.share_classes(Some(entity), None).await?;
+    tx.commit().await?;
+    Ok(Json(classes.into_iter().map(ShareClass::from).collect()))
+}
+
+/// Checks that a transaction's classes and holders belong to the tenant and
+/// one issuer; returns the issuer.
+async fn check_parties(tx: &mut TenantTx, t: &Transaction) -> Result<EntityId, ApiError> {
+    let mut errors = Vec::new();
+    let class = tx.share_classes(None, Some(t.class)).await?.pop();
+    if class.is_none() {
+        errors.push(FieldError::new("share_class_id", "exists", "no class of shares with this id in this tenant"));
+    }
+    if let Some(to_class) = t.to_class {
+        match tx.share_classes(None, Some(to_class)).await?.pop() {
+            None => errors.push(FieldError::new(
+                "to_share_class_id",
+                "exists",
+                "no class of shares with this id in this tenant",
+            )),
+            Some(target) if class.as_ref().is_some_and(|c| c.entity != target.entity) => errors.push(FieldError::new(
+                "to_share_class_id",
+                "same_issuer",
+                "a conversion stays within the classes of one entity",
+            )),
+            Some(_) => {}
+        }
+    }
+    for (field, holder) in [("from_holder", t.from), ("to_holder", t.to)] {
+        let missing = match holder {
+            Some(Holder::Person(p)) => !tx.person_exists(p).await?,
+            Some(Holder::Entity(e)) => !tx.entity_exists(e).await?,
+            None => false,
+        };
+        if missing {
+            errors.push(FieldError::new(field, "exists", "no person or entity with this id in this tenant"));
+        }
+        if let (Some(Holder::Entity(e)), Some(c)) = (holder, &class)
+            && e == c.entity
+        {
+            errors.push(FieldError::new(field, "not_issuer", "an entity cannot hold its own shares here"));
+        }
+    }
+    match (class, errors.is_empty()) {
+        (Some(class), true) => Ok(class.entity),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// Record a transaction in a share ledger (editors and admins).
+///
+/// The ledger is append-only: a correction is a new transaction. The
+/// transaction is refused (422, naming the date) if, replayed with it, the
+/// ledger would leave any holder with fewer than zero shares or issue more
+/// than authorised on any date — also dates after a back-dated transaction.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{slug}/share-transactions",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat the request with the same key to get the first result"),
+    ),
+    request_body = ShareTransactionWrite,
+    responses((status = 201, description = "Recorded", body = ShareTransaction, headers(("Location" = String))), WriteProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn record(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(slug): PathParams<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> Result<Response, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
+    let idempotency =
+        IdempotencyKey::from_request(&headers, &format!("/share-transactions {slug}"), &Value::Object(body.clone()))?;
+    let transaction = Transaction::parse(&body, Utc::now().date_naive())?;
+    let mut tx = state.begin(&scope, TxMode::Write).await?;
+    if let Some(key) = &idempotency
+        && let Some(replay) = IdempotencyKey::replay(tx.claim_idempotency(&key.key, &key.request_hash).await?)?
+    {
+        return Ok(replay);
+    }
+    let issuer = check_parties(&mut tx, &transaction).await?;
+    tx.lock_share_ledger(issuer).await?;
+    let ledger = Ledger::new(tx.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
+    let authorised = tx.authorised_capital(issuer).await?;
+    ledger
+        .with(transaction.clone())
+        .check(&authorised)
+        .map_err(|breach| ApiError::Validation(vec![breach.to_field_error()]))?;
+    let actor = scope.grant.actor().to_string();
+    tx.record_share_transaction(issuer, &transaction, &actor).await?;
+    let recorded = tx.share_transaction(transaction.id).await?.ok_or(ApiError::NotFound(Missing::ShareTransaction))?;
+    let json = serde_json::to_value(ShareTransaction::from(recorded)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.append_audit(&AuditRecord {
+        actor: &actor,
+        action: "share_transaction.create",
+        resource_type: "share_transaction",
+        resource_id: Some(transaction.id.to_string()),
+        request_id: current_request_id().as_deref(),
+        before: None,
+        after: Some(json.clone()),
+        change: None,
+    })
+    .await?;
+    let location = format!("/api/v1/tenants/{}/share-transactions/{}", scope.slug, transaction.id);
+    if let Some(key) = &idempotency {
+        tx.settle_idempotency(&key.key, 201, &json, Some(&location)).await?;
+    }
+    tx.commit().await?;
+    let mut response = (StatusCode::CREATED, Json(json)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// One transaction of a share ledger.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/share-transactions/{id}",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The transaction's id"),
+    ),
+    responses((status = 200, description = "The transaction", body = ShareTransaction), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn get_transaction(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+) -> Result<Json<ShareTransaction>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let id = ShareTransactionId::parse("id", &id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    let found = tx.share_transaction(id).await?.ok_or(ApiError::NotFound(Missing::ShareTransaction))?;
+    tx.commit().await?;
+    Ok(Json(found.into()))
+}
+
+/// The share ledger of an entity, in the order it takes effect.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/share-transactions",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+    ),
+    responses((status = 200, description = "The ledger", body = Vec<ShareTransaction>), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+) -> Result<Json<Vec<ShareTransaction>>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let entity = parse_entity(&id)?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    if !tx.entity_exists(entity).await? {
+        return Err(ApiError::NotFound(Missing::Entity));
+    }
+    let mut records = tx.share_ledger(entity).await?;
+    tx.commit().await?;
+    // Stable: the recorded order within a date.
+    records.sort_by_key(|r| r.transaction.effective_on);
+    Ok(Json(records.into_iter().map(ShareTransaction::from).collect()))
+}
+
+/// The register of members of an entity as of a date (and, with `known_at`,
+/// as the ledger stood at that time).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/register",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+        AsOfQuery,
+    ),
+    responses((status = 200, description = "Holdings by holder and class", body = Register), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+    QueryParams(when): QueryParams<AsOfQuery>,
+) -> Result<Json<Register>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let entity = parse_entity(&id)?;
+    let at = when.parse()?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    if !tx.entity_exists(entity).await? {
+        return Err(ApiError::NotFound(Missing::Entity));
+    }
+    let classes: BTreeMap<ShareClassId, ShareClassRecord> =
+        tx.share_classes(Some(entity), None).await?.into_iter().map(|c| (c.id, c)).collect();
+    let known = |r: &TransactionRecord| at.is_latest() || r.recorded_at <= at.known_at;
+    let ledger = Ledger::new(tx.share_ledger(entity).await?.into_iter().filter(known).map(|r| r.transaction).collect());
+    let holdings = ledger.holdings(at.date);
+    let holders: Vec<Holder> = holdings.keys().map(|(_, h)| *h).collect();
+    let names = tx.holder_names(&holders, at.date).await?;
+    tx.commit().await?;
+    Ok(Json(Register {
+        entity_id: entity.as_uuid(),
+        as_of: at.date,
+        items: register_lines(&classes, &holdings, &names),
+    }))
+}
+
+/// Lines of a register with each holding's share of capital and votes.
+fn register_lines(
+    classes: &BTreeMap<ShareClassId, ShareClassRecord>,
+    holdings: &charter_domain::shares::Holdings,
+    names: &std::collections::HashMap<Holder, String>,
+) -> Vec<RegisterLine> {
+    let by_nominal = classes.values().any(|c| c.nominal_value != Decimal6::ZERO);
+    let capital = |class: &ShareClassId, shares: i64| -> i128 {
+        match classes.get(class) {
+            Some(c) if by_nominal => i128::from(shares) * c.nominal_value.millionths(),
+            Some(_) => i128::from(shares),
+            None => 0,
+        }
+    };
+    let votes = |class: &ShareClassId, shares: i64| -> i128 {
+        classes.get(class).map_or(0, |c| i128::from(shares) * c.votes_per_share.millionths())
+    };
+    let total_capital: i128 = holdings.iter().map(|((c, _), s)| capital(c, *s)).sum();
+    let total_votes: i128 = holdings.iter().map(|((c, _), s)| votes(c, *s)).sum();
+    let pct = |part: i128, whole: i128| {
+        if whole == 0 { 0.0 } else { (part as f64 * 100.0 / whole as f64 * 1e6).round() / 1e6 }
+    };
+    let mut lines: Vec<RegisterLine> = holdings
+        .iter()
+        .filter(|(_, shares)| **shares > 0)
+        .map(|((class, holder), shares)| RegisterLine {
+            holder: holder.to_json(),
+            holder_name: names.get(holder).cloned(),
+            share_class_id: class.as_uuid(),
+            share_class: classes.get(class).map(|c| c.name.clone()).unwrap_or_default(),
+            shares: *shares,
+            capital_pct: pct(capital(class, *shares), total_capital),
+            votes_pct: pct(votes(class, *shares), total_votes),
+        })
+        .collect();
+    lines.sort_by(|a, b| b.shares.cmp(&a.shares).then_with(|| a.holder_name.cmp(&b.holder_name)));
+    lines
+}

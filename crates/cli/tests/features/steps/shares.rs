@@ -1,0 +1,200 @@
+//! Feature: Share ledger and registers.
+
+use std::collections::HashMap;
+
+use cucumber::{given, then, when};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::CharterWorld;
+
+#[derive(Default)]
+pub struct State {
+    /// Class name → id.
+    classes: HashMap<String, String>,
+    /// Person name → id.
+    persons: HashMap<String, String>,
+    /// The entity whose shares the scenario is about.
+    issuer: Option<String>,
+}
+
+/// `"Pat Smith" 600 (60 %)` → (name, shares, percent).
+fn holding(raw: &str) -> (String, i64, f64) {
+    let (name, rest) = raw.trim().trim_start_matches('"').split_once('"').expect("a quoted name");
+    let (shares, percent) = rest.trim().split_once(" (").expect("shares (percent %)");
+    let percent = percent.trim_end_matches(')').trim_end_matches('%').trim();
+    (name.to_owned(), count(shares), percent.parse().expect("a percentage"))
+}
+
+/// `1,000` → 1000.
+fn count(raw: &str) -> i64 {
+    raw.replace(',', "").parse().expect("a whole number")
+}
+
+impl CharterWorld {
+    /// The person named so, created on first use.
+    async fn shareholder(&mut self, name: &str) -> Value {
+        if let Some(id) = self.shares.persons.get(name) {
+            return json!({ "person_id": id });
+        }
+        let (given, family) = name.split_once(' ').expect("a given and a family name");
+        let (status, created) = self
+            .in_register(Method::POST, "/persons", Some(json!({ "given_name": given, "family_name": family })))
+            .await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().expect("id").to_owned();
+        self.shares.persons.insert(name.to_owned(), id.clone());
+        json!({ "person_id": id })
+    }
+
+    fn only_class(&self) -> String {
+        self.shares.classes.values().next().cloned().expect("a class of shares")
+    }
+
+    /// Records a transaction of the scenario's only class; keeps the response.
+    async fn share_transaction(&mut self, mut body: Value) -> (u16, Value) {
+        body["share_class_id"] = json!(self.only_class());
+        let response = self.in_register(Method::POST, "/share-transactions", Some(body)).await;
+        self.responses.push(response.clone());
+        response
+    }
+
+    async fn issue(&mut self, shares: i64, to: &str, on: &str) {
+        let holder = self.shareholder(to).await;
+        let (status, body) = self
+            .share_transaction(
+                json!({ "kind": "issuance", "to_holder": holder, "shares": shares, "effective_from": on }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    async fn transfer(&mut self, shares: i64, from: &str, to: &str, on: &str) -> (u16, Value) {
+        let (from, to) = (self.shareholder(from).await, self.shareholder(to).await);
+        self.share_transaction(json!({
+            "kind": "transfer", "from_holder": from, "to_holder": to, "shares": shares, "effective_from": on,
+        }))
+        .await
+    }
+
+    async fn ledger_size(&mut self) -> usize {
+        let issuer = self.shares.issuer.clone().expect("an issuer");
+        let (status, ledger) =
+            self.in_register(Method::GET, &format!("/entities/{issuer}/share-transactions"), None).await;
+        assert_eq!(status, 200, "{ledger}");
+        ledger.as_array().expect("transactions").len()
+    }
+}
+
+#[given(regex = r#"^entity "([^"]+)" with class "([^"]+)" of ([\d,]+) authorised shares$"#)]
+async fn entity_with_class(world: &mut CharterWorld, entity: String, class: String, authorised: String) {
+    let id = world.entity_named(&entity).await;
+    let (status, created) = world
+        .in_register(
+            Method::POST,
+            &format!("/entities/{id}/share-classes"),
+            Some(json!({
+                "name": class, "currency": "GBP", "nominal_value": "1.00", "votes_per_share": 1,
+                "authorised_shares": count(&authorised), "effective_from": "2020-01-01",
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["authorised_shares"], count(&authorised), "{created}");
+    world.shares.classes.insert(class, created["id"].as_str().expect("id").to_owned());
+    world.shares.issuer = Some(id);
+}
+
+#[given(
+    regex = r#"^([\d,]+) shares issued to "([^"]+)" on (\d{4}-\d{2}-\d{2}) and ([\d,]+) to "([^"]+)" on (\d{4}-\d{2}-\d{2})$"#
+)]
+async fn two_issuances(
+    world: &mut CharterWorld,
+    a: String,
+    first: String,
+    on: String,
+    b: String,
+    second: String,
+    later: String,
+) {
+    world.issue(count(&a), &first, &on).await;
+    world.issue(count(&b), &second, &later).await;
+}
+
+#[given(regex = r#"^([\d,]+) transferred from "([^"]+)" to "([^"]+)" on (\d{4}-\d{2}-\d{2})$"#)]
+async fn transferred(world: &mut CharterWorld, shares: String, from: String, to: String, on: String) {
+    let (status, body) = world.transfer(count(&shares), &from, &to, &on).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[given(
+    regex = r#"^([\d,]+) shares issued to "([^"]+)" on (\d{4}-\d{2}-\d{2}) and ([\d,]+) of them transferred to "([^"]+)" on (\d{4}-\d{2}-\d{2})$"#
+)]
+async fn issued_then_transferred(
+    world: &mut CharterWorld,
+    issued: String,
+    holder: String,
+    on: String,
+    moved: String,
+    to: String,
+    later: String,
+) {
+    world.issue(count(&issued), &holder, &on).await;
+    let (status, body) = world.transfer(count(&moved), &holder, &to, &later).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[then(regex = r#"^the register as of (\d{4}-\d{2}-\d{2}) shows (.+)$"#)]
+async fn register_shows(world: &mut CharterWorld, date: String, expected: String) {
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let (status, register) =
+        world.in_register(Method::GET, &format!("/entities/{issuer}/register?as_of={date}"), None).await;
+    assert_eq!(status, 200, "{register}");
+    let expected: Vec<(String, i64, f64)> = expected.split(" and ").map(holding).collect();
+    assert!(!expected.is_empty(), "no holdings in the step");
+    let items = register["items"].as_array().expect("items");
+    assert_eq!(items.len(), expected.len(), "{register}");
+    for (name, shares, percent) in expected {
+        let id = world.shares.persons.get(&name).cloned().expect("a known holder");
+        let item = items
+            .iter()
+            .find(|i| i["holder"]["person_id"] == id.as_str())
+            .unwrap_or_else(|| panic!("{name} is not on the register: {register}"));
+        assert_eq!(item["holder_name"], name.as_str(), "{item}");
+        assert_eq!(item["shares"], shares, "{item}");
+        for field in ["capital_pct", "votes_pct"] {
+            let actual = item[field].as_f64().expect("a percentage");
+            assert!((actual - percent).abs() < 1e-9, "{field} of {name}: {actual} (expected {percent}) in {register}");
+        }
+    }
+}
+
+#[when(regex = r#"^I record a transfer of ([\d,]+) shares from "([^"]+)" to "([^"]+)" dated (\d{4}-\d{2}-\d{2})$"#)]
+async fn record_transfer(world: &mut CharterWorld, shares: String, from: String, to: String, on: String) {
+    let before = world.ledger_size().await;
+    world.transfer(count(&shares), &from, &to, &on).await;
+    let response = world.responses.last().cloned().expect("a response");
+    assert_eq!(world.ledger_size().await, before + usize::from(response.0 == 201), "the ledger's size");
+}
+
+#[then(regex = r"^the response status is (\d+) naming (\d{4}-\d{2}-\d{2})$")]
+async fn refused_naming_date(world: &mut CharterWorld, status: u16, date: String) {
+    let (actual, body) = world.responses.last().cloned().expect("a response");
+    assert_eq!(actual, status, "{body}");
+    assert_eq!(body["code"], "validation_failed", "{body}");
+    let errors = body["errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["message"].as_str().is_some_and(|m| m.contains(&date)) && e["rule"].is_string()),
+        "no error names {date}: {body}"
+    );
+}
+
+#[when(regex = r#"^I issue ([\d,]+) shares of "([^"]+)"$"#)]
+async fn issue_shares(world: &mut CharterWorld, shares: String, class: String) {
+    assert!(world.shares.classes.contains_key(&class), "class {class}");
+    let before = world.ledger_size().await;
+    let holder = world.shareholder("Pat Smith").await;
+    world.share_transaction(json!({ "kind": "issuance", "to_holder": holder, "shares": count(&shares) })).await;
+    let created = world.responses.last().is_some_and(|r| r.0 == 201);
+    assert_eq!(world.ledger_size().await, before + usize::from(created), "the ledger's size");
+}

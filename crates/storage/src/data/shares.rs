@@ -1,0 +1,303 @@
+//! Share capital: classes, their authorised capital over time, and the
+//! append-only ledger. The rules (no negative holding, never more issued
+//! than authorised, at any date) live in `charter_domain::shares`; this
+//! module loads what they need, under a lock on the issuer so that two
+//! transactions of one issuer are checked one after the other.
+
+use std::collections::{BTreeMap, HashMap};
+
+use charter_domain::{
+    appointment::Holder,
+    ids::{EntityId, PersonId, ShareClassId, ShareTransactionId},
+    shares::{Authorised, Decimal6, ShareClassInput, Transaction, TransactionKind},
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use tokio_postgres::Row;
+
+use super::TenantTx;
+use crate::StoreError;
+
+/// A class of shares as on record now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareClassRecord {
+    pub id: ShareClassId,
+    pub entity: EntityId,
+    pub name: String,
+    pub currency: String,
+    pub nominal_value: Decimal6,
+    pub votes_per_share: Decimal6,
+    /// The authorised capital over time (`None`: unlimited).
+    pub authorised: Authorised,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A recorded transaction with when and by whom.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransactionRecord {
+    pub issuer: EntityId,
+    pub transaction: Transaction,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+const CLASS_COLUMNS: &str = "c.id, c.entity_id, c.name, c.currency, (c.nominal_value * 1000000)::text,
+    (c.votes_per_share * 1000000)::text, c.created_at";
+
+const TRANSACTION_COLUMNS: &str = "t.id, t.issuer_id, t.kind, t.share_class_id, t.effective_on, t.from_person_id,
+    t.from_entity_id, t.to_person_id, t.to_entity_id, t.shares, t.to_share_class_id, t.to_shares,
+    t.ratio_numerator, t.ratio_denominator, t.reason, t.recorded_at, t.recorded_by";
+
+fn millionths(row: &Row, index: usize) -> Result<Decimal6, StoreError> {
+    let raw: String = row.get(index);
+    let whole = raw.split('.').next().unwrap_or(&raw);
+    whole
+        .parse::<i128>()
+        .map(Decimal6::from_millionths)
+        .map_err(|e| StoreError::Internal(format!("numeric {raw} out of range: {e}")))
+}
+
+fn holder(person: Option<uuid::Uuid>, entity: Option<uuid::Uuid>) -> Option<Holder> {
+    match (person, entity) {
+        (Some(p), _) => Some(Holder::Person(PersonId::from_uuid(p))),
+        (None, Some(e)) => Some(Holder::Entity(EntityId::from_uuid(e))),
+        (None, None) => None,
+    }
+}
+
+fn holder_columns(holder: Option<Holder>) -> (Option<uuid::Uuid>, Option<uuid::Uuid>) {
+    match holder {
+        Some(Holder::Person(p)) => (Some(p.as_uuid()), None),
+        Some(Holder::Entity(e)) => (None, Some(e.as_uuid())),
+        None => (None, None),
+    }
+}
+
+fn transaction_record(row: &Row) -> Result<TransactionRecord, StoreError> {
+    let kind: String = row.get(2);
+    let kind = TransactionKind::parse("kind", &kind).map_err(|e| StoreError::Internal(e.to_string()))?;
+    Ok(TransactionRecord {
+        issuer: EntityId::from_uuid(row.get(1)),
+        transaction: Transaction {
+            id: ShareTransactionId::from_uuid(row.get(0)),
+            kind,
+            class: ShareClassId::from_uuid(row.get(3)),
+            effective_on: row.get(4),
+            from: holder(row.get(5), row.get(6)),
+            to: holder(row.get(7), row.get(8)),
+            shares: row.get(9),
+            to_class: row.get::<_, Option<uuid::Uuid>>(10).map(ShareClassId::from_uuid),
+            to_shares: row.get(11),
+            ratio: row.get::<_, Option<i64>>(12).zip(row.get::<_, Option<i64>>(13)),
+            reason: row.get(14),
+        },
+        recorded_at: row.get(15),
+        recorded_by: row.get(16),
+    })
+}
+
+impl TenantTx {
+    /// Records a new class with its authorised capital from `input.effective_from`.
+    pub async fn create_share_class(
+        &mut self,
+        id: ShareClassId,
+        entity: EntityId,
+        input: &ShareClassInput,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let (nominal, votes) =
+            (input.nominal_value.millionths().to_string(), input.votes_per_share.millionths().to_string());
+        self.execute(
+            "INSERT INTO charter.share_class
+                 (tenant_id, id, entity_id, name, currency, nominal_value, votes_per_share, recorded_by)
+             VALUES ($1, $2, $3, $4, $5, $6::text::numeric / 1000000, $7::text::numeric / 1000000, $8)",
+            &[&tenant, &id.as_uuid(), &entity.as_uuid(), &input.name, &input.currency, &nominal, &votes, &actor],
+        )
+        .await?;
+        self.execute(
+            "INSERT INTO charter.share_class_authorised
+                 (tenant_id, id, share_class_id, valid, recorded, authorised, reason, recorded_by)
+             VALUES ($1, gen_random_uuid(), $2, daterange($3, NULL), tstzrange(now(), NULL), $4, $5, $6)",
+            &[&tenant, &id.as_uuid(), &input.effective_from, &input.authorised, &reason, &actor],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The classes of an entity (or one class), with their authorised capital as on record now.
+    pub async fn share_classes(
+        &mut self,
+        entity: Option<EntityId>,
+        class: Option<ShareClassId>,
+    ) -> Result<Vec<ShareClassRecord>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let rows = self
+            .query(
+                &format!(
+                    "SELECT {CLASS_COLUMNS},
+                            ARRAY(SELECT lower(a.valid) FROM charter.share_class_authorised a
+                                   WHERE a.tenant_id = c.tenant_id AND a.share_class_id = c.id AND upper_inf(a.recorded)
+                                   ORDER BY lower(a.valid)),
+                            ARRAY(SELECT coalesce(upper(a.valid), DATE '9999-12-31') FROM charter.share_class_authorised a
+                                   WHERE a.tenant_id = c.tenant_id AND a.share_class_id = c.id AND upper_inf(a.recorded)
+                                   ORDER BY lower(a.valid)),
+                            ARRAY(SELECT coalesce(a.authorised, 0) FROM charter.share_class_authorised a
+                                   WHERE a.tenant_id = c.tenant_id AND a.share_class_id = c.id AND upper_inf(a.recorded)
+                                   ORDER BY lower(a.valid))
+                       FROM charter.share_class c
+                      WHERE c.tenant_id = $1 AND ($2::uuid IS NULL OR c.entity_id = $2) AND ($3::uuid IS NULL OR c.id = $3)
+                      ORDER BY c.id"
+                ),
+                &[&tenant, &entity.map(|e| e.as_uuid()), &class.map(|c| c.as_uuid())],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let (froms, tos, limits): (Vec<NaiveDate>, Vec<NaiveDate>, Vec<i64>) = (r.get(7), r.get(8), r.get(9));
+                let open = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+                let authorised = froms
+                    .into_iter()
+                    .zip(tos)
+                    .zip(limits)
+                    .map(|((from, to), limit)| (from, (to != open).then_some(to), (limit > 0).then_some(limit)))
+                    .collect();
+                Ok(ShareClassRecord {
+                    id: ShareClassId::from_uuid(r.get(0)),
+                    entity: EntityId::from_uuid(r.get(1)),
+                    name: r.get(2),
+                    currency: r.get(3),
+                    nominal_value: millionths(r, 4)?,
+                    votes_per_share: millionths(r, 5)?,
+                    authorised,
+                    created_at: r.get(6),
+                })
+            })
+            .collect()
+    }
+
+    /// Serialises the writes to one issuer's ledger until the transaction ends.
+    pub async fn lock_share_ledger(&mut self, issuer: EntityId) -> Result<(), StoreError> {
+        let tenant = self.tenant().as_uuid();
+        self.query(
+            "SELECT 1 FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE",
+            &[&tenant, &issuer.as_uuid()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The ledger of an issuer, in the order recorded.
+    pub async fn share_ledger(&mut self, issuer: EntityId) -> Result<Vec<TransactionRecord>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let rows = self
+            .query(
+                &format!(
+                    "SELECT {TRANSACTION_COLUMNS} FROM charter.share_transaction t
+                      WHERE t.tenant_id = $1 AND t.issuer_id = $2 ORDER BY t.id"
+                ),
+                &[&tenant, &issuer.as_uuid()],
+            )
+            .await?;
+        rows.iter().map(transaction_record).collect()
+    }
+
+    /// The authorised capital of every class of an issuer, as on record now.
+    pub async fn authorised_capital(
+        &mut self,
+        issuer: EntityId,
+    ) -> Result<BTreeMap<ShareClassId, Authorised>, StoreError> {
+        Ok(self.share_classes(Some(issuer), None).await?.into_iter().map(|c| (c.id, c.authorised)).collect())
+    }
+
+    pub async fn record_share_transaction(
+        &mut self,
+        issuer: EntityId,
+        t: &Transaction,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let (from_person, from_entity) = holder_columns(t.from);
+        let (to_person, to_entity) = holder_columns(t.to);
+        self.execute(
+            "INSERT INTO charter.share_transaction
+                 (tenant_id, id, issuer_id, kind, share_class_id, effective_on, from_person_id, from_entity_id,
+                  to_person_id, to_entity_id, shares, to_share_class_id, to_shares, ratio_numerator,
+                  ratio_denominator, reason, recorded_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            &[
+                &tenant,
+                &t.id.as_uuid(),
+                &issuer.as_uuid(),
+                &t.kind.as_str(),
+                &t.class.as_uuid(),
+                &t.effective_on,
+                &from_person,
+                &from_entity,
+                &to_person,
+                &to_entity,
+                &t.shares,
+                &t.to_class.map(|c| c.as_uuid()),
+                &t.to_shares,
+                &t.ratio.map(|r| r.0),
+                &t.ratio.map(|r| r.1),
+                &t.reason,
+                &actor,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn share_transaction(&mut self, id: ShareTransactionId) -> Result<Option<TransactionRecord>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let row = self
+            .query_opt(
+                &format!(
+                    "SELECT {TRANSACTION_COLUMNS} FROM charter.share_transaction t WHERE t.tenant_id = $1 AND t.id = $2"
+                ),
+                &[&tenant, &id.as_uuid()],
+            )
+            .await?;
+        row.as_ref().map(transaction_record).transpose()
+    }
+
+    /// Display names of holders as of a date: persons' full names, entities'
+    /// legal names.
+    pub async fn holder_names(
+        &mut self,
+        holders: &[Holder],
+        on: NaiveDate,
+    ) -> Result<HashMap<Holder, String>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let (mut persons, mut entities) = (Vec::new(), Vec::new());
+        for h in holders {
+            match h {
+                Holder::Person(p) => persons.push(p.as_uuid()),
+                Holder::Entity(e) => entities.push(e.as_uuid()),
+            }
+        }
+        let mut names = HashMap::new();
+        for r in self
+            .query(
+                "SELECT id, given_name || ' ' || family_name FROM charter.person WHERE tenant_id = $1 AND id = ANY ($2)",
+                &[&tenant, &persons],
+            )
+            .await?
+        {
+            names.insert(Holder::Person(PersonId::from_uuid(r.get(0))), r.get(1));
+        }
+        for r in self
+            .query(
+                "SELECT entity_id, value #>> '{}' FROM charter.entity_fact
+                  WHERE tenant_id = $1 AND entity_id = ANY ($2) AND fact = 'legal_name'
+                    AND valid @> $3::date AND upper_inf(recorded)",
+                &[&tenant, &entities, &on],
+            )
+            .await?
+        {
+            names.insert(Holder::Entity(EntityId::from_uuid(r.get(0))), r.get(1));
+        }
+        Ok(names)
+    }
+}

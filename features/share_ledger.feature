@@ -1,0 +1,19 @@
+Feature: Share ledger and registers
+  Background:
+    Given entity "HoldCo" with class "Ordinary" of 1,000 authorised shares
+
+  Scenario: Register as of a date
+    Given 600 shares issued to "Pat Smith" on 2022-01-01 and 400 to "Lee Chan" on 2023-01-01
+    And 100 transferred from "Pat Smith" to "Lee Chan" on 2024-01-01
+    Then the register as of 2022-06-30 shows "Pat Smith" 600 (100 %)
+    And the register as of 2023-06-30 shows "Pat Smith" 600 (60 %) and "Lee Chan" 400 (40 %)
+    And the register as of 2024-06-30 shows "Pat Smith" 500 (50 %) and "Lee Chan" 500 (50 %)
+
+  Scenario: A back-dated transfer that would overdraw a later position is refused
+    Given 600 shares issued to "Pat Smith" on 2022-01-01 and 500 of them transferred to "Lee Chan" on 2024-01-01
+    When I record a transfer of 200 shares from "Pat Smith" to "Kim Park" dated 2023-01-01
+    Then the response status is 422 naming 2024-01-01
+
+  Scenario: Issuance beyond authorised is refused
+    When I issue 1,001 shares of "Ordinary"
+    Then the response status is 422
