@@ -12,6 +12,7 @@ mod auth;
 mod cache;
 mod conditional;
 mod extract;
+mod group;
 mod limits;
 mod middleware;
 mod openapi;

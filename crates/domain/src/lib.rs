@@ -12,6 +12,7 @@ pub mod custom_field;
 pub mod entity;
 pub mod ids;
 pub mod lei;
+pub mod ownership;
 pub mod person;
 pub mod reference;
 pub mod shares;

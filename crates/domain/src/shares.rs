@@ -480,6 +480,52 @@ impl Ledger {
     }
 }
 
+/// What a class's shares weigh: nominal value (capital) and votes per share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassTerms {
+    pub nominal_value: Decimal6,
+    pub votes_per_share: Decimal6,
+}
+
+/// One holding with its fraction of the issuer's capital and votes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weighted {
+    pub class: ShareClassId,
+    pub holder: Holder,
+    pub shares: i64,
+    /// Fraction (0..=1) of the issued capital: by nominal value, or by share
+    /// count when every class has a nominal value of zero.
+    pub capital: f64,
+    pub votes: f64,
+}
+
+/// Each positive holding weighted against the issuer's whole issued capital
+/// and votes, exactly (integer millionths) until the final division.
+pub fn weigh(holdings: &Holdings, terms: &BTreeMap<ShareClassId, ClassTerms>) -> Vec<Weighted> {
+    let by_nominal = terms.values().any(|t| t.nominal_value != Decimal6::ZERO);
+    let capital = |class: &ShareClassId, shares: i64| match terms.get(class) {
+        Some(t) if by_nominal => i128::from(shares) * t.nominal_value.millionths(),
+        Some(_) => i128::from(shares),
+        None => 0,
+    };
+    let votes = |class: &ShareClassId, shares: i64| {
+        terms.get(class).map_or(0, |t| i128::from(shares) * t.votes_per_share.millionths())
+    };
+    let positive = || holdings.iter().filter(|(_, shares)| **shares > 0);
+    let total_capital: i128 = positive().map(|((c, _), s)| capital(c, *s)).sum();
+    let total_votes: i128 = positive().map(|((c, _), s)| votes(c, *s)).sum();
+    let fraction = |part: i128, whole: i128| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
+    positive()
+        .map(|((class, holder), shares)| Weighted {
+            class: *class,
+            holder: *holder,
+            shares: *shares,
+            capital: fraction(capital(class, *shares), total_capital),
+            votes: fraction(votes(class, *shares), total_votes),
+        })
+        .collect()
+}
+
 fn apply(holdings: &mut Holdings, t: &Transaction) {
     let mut add = |class: ShareClassId, holder: Holder, shares: i64| {
         *holdings.entry((class, holder)).or_insert(0) += shares;

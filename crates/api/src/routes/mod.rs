@@ -7,6 +7,7 @@ pub(crate) mod configuration;
 pub(crate) mod entities;
 pub(crate) mod health;
 pub(crate) mod lifecycle;
+pub(crate) mod ownership;
 pub(crate) mod persons;
 pub(crate) mod reference;
 pub(crate) mod shares;
@@ -44,6 +45,9 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shares::get_transaction))
         .routes(routes!(shares::ledger))
         .routes(routes!(shares::register))
+        .routes(routes!(ownership::structure))
+        .routes(routes!(ownership::effective_ownership))
+        .routes(routes!(ownership::beneficial))
         .routes(routes!(reference::jurisdictions))
         .routes(routes!(reference::legal_forms))
 }

@@ -13,7 +13,7 @@ use charter_domain::{
     access::Action,
     appointment::Holder,
     ids::{EntityId, ShareClassId, ShareTransactionId},
-    shares::{Decimal6, Ledger, ShareClassInput, Transaction},
+    shares::{ClassTerms, Ledger, ShareClassInput, Transaction, weigh},
 };
 use charter_storage::data::{AuditRecord, ShareClassRecord, TenantTx, TransactionRecord, TxMode};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -504,39 +504,27 @@ pub(crate) async fn register(
     }))
 }
 
-/// Lines of a register with each holding's share of capital and votes.
+/// Lines of a register with each holding's share of capital and votes, largest first.
 fn register_lines(
     classes: &BTreeMap<ShareClassId, ShareClassRecord>,
     holdings: &charter_domain::shares::Holdings,
     names: &std::collections::HashMap<Holder, String>,
 ) -> Vec<RegisterLine> {
-    let by_nominal = classes.values().any(|c| c.nominal_value != Decimal6::ZERO);
-    let capital = |class: &ShareClassId, shares: i64| -> i128 {
-        match classes.get(class) {
-            Some(c) if by_nominal => i128::from(shares) * c.nominal_value.millionths(),
-            Some(_) => i128::from(shares),
-            None => 0,
-        }
-    };
-    let votes = |class: &ShareClassId, shares: i64| -> i128 {
-        classes.get(class).map_or(0, |c| i128::from(shares) * c.votes_per_share.millionths())
-    };
-    let total_capital: i128 = holdings.iter().map(|((c, _), s)| capital(c, *s)).sum();
-    let total_votes: i128 = holdings.iter().map(|((c, _), s)| votes(c, *s)).sum();
-    let pct = |part: i128, whole: i128| {
-        if whole == 0 { 0.0 } else { (part as f64 * 100.0 / whole as f64 * 1e6).round() / 1e6 }
-    };
-    let mut lines: Vec<RegisterLine> = holdings
+    let terms: BTreeMap<ShareClassId, ClassTerms> = classes
         .iter()
-        .filter(|(_, shares)| **shares > 0)
-        .map(|((class, holder), shares)| RegisterLine {
-            holder: holder.to_json(),
-            holder_name: names.get(holder).cloned(),
-            share_class_id: class.as_uuid(),
-            share_class: classes.get(class).map(|c| c.name.clone()).unwrap_or_default(),
-            shares: *shares,
-            capital_pct: pct(capital(class, *shares), total_capital),
-            votes_pct: pct(votes(class, *shares), total_votes),
+        .map(|(id, c)| (*id, ClassTerms { nominal_value: c.nominal_value, votes_per_share: c.votes_per_share }))
+        .collect();
+    let percent = |fraction: f64| (fraction * 100.0 * 1e6).round() / 1e6;
+    let mut lines: Vec<RegisterLine> = weigh(holdings, &terms)
+        .into_iter()
+        .map(|w| RegisterLine {
+            holder: w.holder.to_json(),
+            holder_name: names.get(&w.holder).cloned(),
+            share_class_id: w.class.as_uuid(),
+            share_class: classes.get(&w.class).map(|c| c.name.clone()).unwrap_or_default(),
+            shares: w.shares,
+            capital_pct: percent(w.capital),
+            votes_pct: percent(w.votes),
         })
         .collect();
     lines.sort_by(|a, b| b.shares.cmp(&a.shares).then_with(|| a.holder_name.cmp(&b.holder_name)));

@@ -131,7 +131,18 @@ impl TenantTx {
         entity: Option<EntityId>,
         class: Option<ShareClassId>,
     ) -> Result<Vec<ShareClassRecord>, StoreError> {
+        let entities: Option<Vec<EntityId>> = entity.map(|e| vec![e]);
+        self.share_classes_of(entities.as_deref(), class).await
+    }
+
+    /// The classes of several entities (`None`: any), or one class.
+    pub async fn share_classes_of(
+        &mut self,
+        entities: Option<&[EntityId]>,
+        class: Option<ShareClassId>,
+    ) -> Result<Vec<ShareClassRecord>, StoreError> {
         let tenant = self.tenant().as_uuid();
+        let entities: Option<Vec<uuid::Uuid>> = entities.map(|e| e.iter().map(|e| e.as_uuid()).collect());
         let rows = self
             .query(
                 &format!(
@@ -146,10 +157,11 @@ impl TenantTx {
                                    WHERE a.tenant_id = c.tenant_id AND a.share_class_id = c.id AND upper_inf(a.recorded)
                                    ORDER BY lower(a.valid))
                        FROM charter.share_class c
-                      WHERE c.tenant_id = $1 AND ($2::uuid IS NULL OR c.entity_id = $2) AND ($3::uuid IS NULL OR c.id = $3)
+                      WHERE c.tenant_id = $1 AND ($2::uuid[] IS NULL OR c.entity_id = ANY ($2))
+                        AND ($3::uuid IS NULL OR c.id = $3)
                       ORDER BY c.id"
                 ),
-                &[&tenant, &entity.map(|e| e.as_uuid()), &class.map(|c| c.as_uuid())],
+                &[&tenant, &entities, &class.map(|c| c.as_uuid())],
             )
             .await?;
         rows.iter()
@@ -200,6 +212,36 @@ impl TenantTx {
             )
             .await?;
         rows.iter().map(transaction_record).collect()
+    }
+
+    /// The ledgers of several issuers, each in the order recorded.
+    pub async fn share_ledgers(&mut self, issuers: &[EntityId]) -> Result<Vec<TransactionRecord>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let issuers: Vec<uuid::Uuid> = issuers.iter().map(|e| e.as_uuid()).collect();
+        let rows = self
+            .query_planned(
+                &format!(
+                    "SELECT {TRANSACTION_COLUMNS} FROM charter.share_transaction t
+                      WHERE t.tenant_id = $1 AND t.issuer_id = ANY ($2) ORDER BY t.issuer_id, t.id"
+                ),
+                &[&tenant, &issuers],
+            )
+            .await?;
+        rows.iter().map(transaction_record).collect()
+    }
+
+    /// The issuers whose shares any of `holders` (entities) ever received.
+    pub async fn issuers_held_by(&mut self, holders: &[EntityId]) -> Result<Vec<EntityId>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let holders: Vec<uuid::Uuid> = holders.iter().map(|e| e.as_uuid()).collect();
+        let rows = self
+            .query_planned(
+                "SELECT DISTINCT issuer_id FROM charter.share_transaction
+                  WHERE tenant_id = $1 AND to_entity_id = ANY ($2)",
+                &[&tenant, &holders],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| EntityId::from_uuid(r.get(0))).collect())
     }
 
     /// The authorised capital of every class of an issuer, as on record now.

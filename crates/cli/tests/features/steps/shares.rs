@@ -198,3 +198,170 @@ async fn issue_shares(world: &mut CharterWorld, shares: String, class: String) {
     let created = world.responses.last().is_some_and(|r| r.0 == 201);
     assert_eq!(world.ledger_size().await, before + usize::from(created), "the ledger's size");
 }
+
+// ---- Feature: Group structure and effective ownership ----
+
+impl CharterWorld {
+    /// A holder named in a step: a name with a space is a person ("Pat
+    /// Smith"), one without is an entity ("A").
+    async fn named_holder(&mut self, name: &str) -> Value {
+        if name.contains(' ') {
+            self.shareholder(name).await
+        } else {
+            json!({ "entity_id": self.entity_named(name).await })
+        }
+    }
+
+    /// The class of shares of `entity` the ownership steps issue from (100 shares, 1 vote each).
+    async fn class_of(&mut self, entity: &str) -> String {
+        let key = format!("{entity}/Ordinary");
+        if let Some(id) = self.shares.classes.get(&key) {
+            return id.clone();
+        }
+        let id = self.entity_named(entity).await;
+        let (status, created) = self
+            .in_register(
+                Method::POST,
+                &format!("/entities/{id}/share-classes"),
+                Some(json!({
+                    "name": "Ordinary", "currency": "EUR", "nominal_value": "1", "authorised_shares": 100,
+                    "effective_from": "2020-01-01",
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        let class = created["id"].as_str().expect("id").to_owned();
+        self.shares.classes.insert(key, class.clone());
+        class
+    }
+}
+
+/// `"Pat Smith" holds 60 % of "A", "A" holds 80 % of "B", and …` → (holder, percent, issuer).
+fn stakes(text: &str) -> Vec<(String, i64, String)> {
+    let parts: Vec<&str> = text.split('"').collect();
+    // Names sit at odd positions; the text between two names says how one holds the other.
+    let mut found = Vec::new();
+    for i in (1..parts.len().saturating_sub(2)).step_by(2) {
+        let between = parts[i + 1].trim();
+        if let Some(percent) = between.strip_prefix("holds ").and_then(|r| r.strip_suffix(" % of")) {
+            found.push((
+                parts[i].to_owned(),
+                percent.trim().parse().expect("a whole percentage"),
+                parts[i + 2].to_owned(),
+            ));
+        }
+    }
+    found
+}
+
+#[given(regex = r#"^(".+" holds \d+ % of ".+)$"#)]
+async fn holdings_in_percent(world: &mut CharterWorld, text: String) {
+    let stakes = stakes(&text);
+    assert!(!stakes.is_empty(), "no stakes in {text}");
+    let mut issued: HashMap<String, i64> = HashMap::new();
+    for (holder, percent, issuer) in &stakes {
+        let class = world.class_of(issuer).await;
+        let holder = world.named_holder(holder).await;
+        let (status, body) = world
+            .in_register(
+                Method::POST,
+                "/share-transactions",
+                Some(json!({
+                    "kind": "issuance", "share_class_id": class, "to_holder": holder, "shares": percent,
+                    "effective_from": "2021-01-01",
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        *issued.entry(issuer.clone()).or_default() += percent;
+    }
+    // The rest of each issuer's 100 shares is held by a free float (an
+    // entity nobody holds), so the stakes are the percentages.
+    for (issuer, total) in issued.into_iter().filter(|(_, total)| *total < 100) {
+        let class = world.class_of(&issuer).await;
+        let float = world.named_holder(&format!("FreeFloat{issuer}")).await;
+        let (status, body) = world
+            .in_register(
+                Method::POST,
+                "/share-transactions",
+                Some(json!({
+                    "kind": "issuance", "share_class_id": class, "to_holder": float, "shares": 100 - total,
+                    "effective_from": "2021-01-01",
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+}
+
+#[then(regex = r#"^the effective ownership of "([^"]+)" in "([^"]+)" is ([\d.]+) %$"#)]
+async fn effective_is(world: &mut CharterWorld, holder: String, entity: String, percent: f64) {
+    let holder = world.named_holder(&holder).await;
+    let id = world.entity_named(&entity).await;
+    for basis in ["capital", "votes"] {
+        let (status, body) =
+            world.in_register(Method::GET, &format!("/entities/{id}/effective-ownership?basis={basis}"), None).await;
+        assert_eq!(status, 200, "{body}");
+        let item = body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["holder"] == holder)
+            .unwrap_or_else(|| panic!("{holder} is not an owner: {body}"));
+        let effective = item["effective"].as_f64().expect("a fraction") * 100.0;
+        assert!((effective - percent).abs() < 1e-6, "{basis}: {effective} % (expected {percent} %): {body}");
+    }
+}
+
+#[then(regex = r#"^(.+) (is a|are the) beneficial owners? of "([^"]+)" at the (\d+) % threshold$"#)]
+async fn beneficial_owners_are(world: &mut CharterWorld, persons: String, all: String, entity: String, threshold: u32) {
+    let id = world.entity_named(&entity).await;
+    let (status, body) =
+        world.in_register(Method::GET, &format!("/entities/{id}/beneficial-owners?threshold={threshold}"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let names: Vec<&str> = persons.split('"').skip(1).step_by(2).collect();
+    let mut expected = Vec::new();
+    for name in &names {
+        expected.push(world.shareholder(name).await["person_id"].clone());
+    }
+    let mut found: Vec<Value> =
+        body["items"].as_array().expect("items").iter().map(|o| o["person_id"].clone()).collect();
+    if all == "are the" {
+        found.sort_by_key(|v| v.to_string());
+        expected.sort_by_key(|v| v.to_string());
+        assert_eq!(found, expected, "beneficial owners of {entity}: {body}");
+    } else {
+        assert!(expected.iter().all(|p| found.contains(p)), "beneficial owners of {entity}: {body}");
+    }
+}
+
+#[when(regex = r#"^I request the structure chart of "([^"]+)" (\d+) levels up and down$"#)]
+async fn request_structure(world: &mut CharterWorld, entity: String, levels: u32) {
+    let id = world.entity_named(&entity).await;
+    let response =
+        world.in_register(Method::GET, &format!("/entities/{id}/structure?up={levels}&down={levels}"), None).await;
+    world.responses.push(response);
+}
+
+#[then("each entity appears once and both links are shown")]
+async fn each_once_both_links(world: &mut CharterWorld) {
+    let (status, chart) = world.responses.last().cloned().expect("a chart");
+    assert_eq!(status, 200, "{chart}");
+    let nodes = chart["nodes"].as_array().expect("nodes");
+    let mut ids: Vec<&str> = nodes.iter().filter_map(|n| n["id"].as_str()).collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "a node appears twice: {chart}");
+    let (a, b) = (world.entity_named("A").await, world.entity_named("B").await);
+    for entity in [&a, &b] {
+        assert!(ids.contains(&entity.as_str()), "{entity} is missing: {chart}");
+    }
+    let link = |from: &str, to: &str| {
+        chart["links"].as_array().expect("links").iter().find(|l| l["from"] == from && l["to"] == to).cloned()
+    };
+    let a_in_b = link(&a, &b).unwrap_or_else(|| panic!("A → B missing: {chart}"));
+    let b_in_a = link(&b, &a).unwrap_or_else(|| panic!("B → A missing: {chart}"));
+    assert_eq!(a_in_b["capital_pct"], 60.0, "{chart}");
+    assert_eq!(b_in_a["capital_pct"], 20.0, "{chart}");
+}

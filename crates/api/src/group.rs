@@ -1,0 +1,128 @@
+//! The group around an entity, read from the tenant's share ledgers: who
+//! holds it (up) and what it holds (down), level by level, as direct stakes
+//! as of a date. One query per level and direction; every entity is visited
+//! once, so cross-holdings and cycles end the walk instead of looping.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use charter_domain::{
+    appointment::Holder,
+    ids::{EntityId, ShareClassId},
+    ownership::Stake,
+    shares::{ClassTerms, Ledger, weigh},
+};
+use charter_storage::data::{AsOf, TenantTx, TransactionRecord};
+
+use crate::error::ApiError;
+
+/// A walk ends here at the latest (it ends earlier when no new entity turns up).
+const MAX_LEVELS: u32 = 1_000;
+
+/// Stakes found around an entity, with how far from it each node lies
+/// (negative: holders, up; positive: holdings, down).
+#[derive(Debug, Default)]
+pub(crate) struct Group {
+    pub stakes: Vec<Stake>,
+    pub levels: BTreeMap<Holder, i32>,
+}
+
+/// The direct stakes in each of `issuers` as of `at` (the ledger as known
+/// then), several classes of one holder summed.
+async fn stakes_in(tx: &mut TenantTx, issuers: &[EntityId], at: AsOf) -> Result<Vec<Stake>, ApiError> {
+    if issuers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut terms: BTreeMap<EntityId, BTreeMap<ShareClassId, ClassTerms>> = BTreeMap::new();
+    for class in tx.share_classes_of(Some(issuers), None).await? {
+        terms.entry(class.entity).or_default().insert(
+            class.id,
+            ClassTerms { nominal_value: class.nominal_value, votes_per_share: class.votes_per_share },
+        );
+    }
+    let mut ledgers: BTreeMap<EntityId, Vec<TransactionRecord>> = BTreeMap::new();
+    for record in tx.share_ledgers(issuers).await? {
+        if at.is_latest() || record.recorded_at <= at.known_at {
+            ledgers.entry(record.issuer).or_default().push(record);
+        }
+    }
+    let mut stakes = Vec::new();
+    for (issuer, records) in ledgers {
+        let holdings = Ledger::new(records.into_iter().map(|r| r.transaction).collect()).holdings(at.date);
+        let mut by_holder: BTreeMap<Holder, (f64, f64)> = BTreeMap::new();
+        for w in weigh(&holdings, terms.get(&issuer).unwrap_or(&BTreeMap::new())) {
+            let entry = by_holder.entry(w.holder).or_default();
+            entry.0 += w.capital;
+            entry.1 += w.votes;
+        }
+        stakes.extend(by_holder.into_iter().map(|(holder, (capital, votes))| Stake { holder, issuer, capital, votes }));
+    }
+    Ok(stakes)
+}
+
+impl Group {
+    /// Walks `up` levels of holders and `down` levels of holdings from `target`.
+    pub(crate) async fn around(
+        tx: &mut TenantTx,
+        target: EntityId,
+        at: AsOf,
+        up: u32,
+        down: u32,
+    ) -> Result<Self, ApiError> {
+        let mut group = Group::default();
+        group.levels.insert(Holder::Entity(target), 0);
+        let mut seen_links: BTreeSet<(Holder, EntityId)> = BTreeSet::new();
+        let mut add = |group: &mut Group, stake: Stake| {
+            if seen_links.insert((stake.holder, stake.issuer)) {
+                group.stakes.push(stake);
+            }
+        };
+
+        // Up: the holders of the frontier, then their holders.
+        let mut frontier = vec![target];
+        for level in 1..=up.min(MAX_LEVELS) as i32 {
+            let stakes = stakes_in(tx, &frontier, at).await?;
+            let mut next = Vec::new();
+            for stake in stakes {
+                if let std::collections::btree_map::Entry::Vacant(node) = group.levels.entry(stake.holder) {
+                    node.insert(-level);
+                    if let Holder::Entity(e) = stake.holder {
+                        next.push(e);
+                    }
+                }
+                add(&mut group, stake);
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+
+        // Down: the issuers the frontier holds shares of, as of the date.
+        let mut frontier = vec![target];
+        for level in 1..=down.min(MAX_LEVELS) as i32 {
+            let issuers: Vec<EntityId> = tx.issuers_held_by(&frontier).await?;
+            let holders: BTreeSet<Holder> = frontier.iter().map(|e| Holder::Entity(*e)).collect();
+            let stakes = stakes_in(tx, &issuers, at).await?;
+            let mut next = Vec::new();
+            for stake in stakes.into_iter().filter(|s| holders.contains(&s.holder)) {
+                let node = Holder::Entity(stake.issuer);
+                if let std::collections::btree_map::Entry::Vacant(vacant) = group.levels.entry(node) {
+                    vacant.insert(level);
+                    next.push(stake.issuer);
+                }
+                add(&mut group, stake);
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        Ok(group)
+    }
+
+    /// Every holder upstream of `target`, however far (for effective
+    /// ownership, which sums every chain).
+    pub(crate) async fn upstream(tx: &mut TenantTx, target: EntityId, at: AsOf) -> Result<Self, ApiError> {
+        Self::around(tx, target, at, u32::MAX, 0).await
+    }
+}

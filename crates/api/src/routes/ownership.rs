@@ -1,0 +1,338 @@
+//! Group structure, effective ownership and beneficial owners, as of a date.
+
+use axum::{Json, extract::State};
+use charter_domain::{
+    FieldError,
+    access::Action,
+    appointment::Holder,
+    ids::EntityId,
+    ownership::{Basis, Graph, beneficial_owners},
+};
+use charter_storage::data::TxMode;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    AppState,
+    auth::Caller,
+    conditional::AsOfQuery,
+    error::{ApiError, Missing},
+    extract::{PathParams, QueryParams},
+    group::Group,
+    problems::ReadProblems,
+};
+
+fn parse_entity(id: &str) -> Result<EntityId, ApiError> {
+    EntityId::parse("id", id).map_err(|e| ApiError::InvalidPath(vec![e]))
+}
+
+fn holder_id(holder: &Holder) -> uuid::Uuid {
+    match holder {
+        Holder::Person(p) => p.as_uuid(),
+        Holder::Entity(e) => e.as_uuid(),
+    }
+}
+
+/// Round a fraction or percentage for display (exact enough for any register).
+fn round(value: f64) -> f64 {
+    (value * 1e9).round() / 1e9
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StructureQuery {
+    /// Levels of holders to show (default 3, at most 1000).
+    #[param(value_type = Option<u32>)]
+    up: Option<String>,
+    /// Levels of holdings to show (default 3, at most 1000).
+    #[param(value_type = Option<u32>)]
+    down: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    known_at: Option<String>,
+}
+
+/// A node of a structure chart: an entity or a person, once each.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Node {
+    id: uuid::Uuid,
+    /// `entity` or `person`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: Option<String>,
+    /// 0 for the entity asked about, −n for holders n levels up, +n for holdings n levels down.
+    level: i32,
+}
+
+/// A link of a structure chart: `from` holds shares of `to`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Link {
+    from: uuid::Uuid,
+    to: uuid::Uuid,
+    /// `shareholding` (from the share ledger).
+    kind: &'static str,
+    capital_pct: f64,
+    votes_pct: f64,
+}
+
+/// A group structure chart as of a date, ready for a diagram.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Structure {
+    entity_id: uuid::Uuid,
+    as_of: NaiveDate,
+    nodes: Vec<Node>,
+    links: Vec<Link>,
+}
+
+fn levels(raw: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> u32 {
+    match raw.map(str::parse::<u32>) {
+        None => 3,
+        Some(Ok(n)) if n <= 1000 => n,
+        Some(_) => {
+            errors.push(FieldError::new(field, "range", "must be a whole number from 0 to 1000"));
+            0
+        }
+    }
+}
+
+/// The group structure around an entity as of a date: its holders `up`
+/// levels up and its holdings `down` levels down. Every entity and person
+/// appears once, so cross-holdings and cycles are shown, not followed forever.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/structure",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+        StructureQuery,
+    ),
+    responses((status = 200, description = "Nodes and links", body = Structure), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn structure(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+    QueryParams(query): QueryParams<StructureQuery>,
+) -> Result<Json<Structure>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let entity = parse_entity(&id)?;
+    let mut errors = Vec::new();
+    let up = levels(query.up.as_deref(), "up", &mut errors);
+    let down = levels(query.down.as_deref(), "down", &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::InvalidQuery(errors));
+    }
+    let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    if !tx.entity_exists(entity).await? {
+        return Err(ApiError::NotFound(Missing::Entity));
+    }
+    let group = Group::around(&mut tx, entity, at, up, down).await?;
+    let holders: Vec<Holder> = group.levels.keys().copied().collect();
+    let names = tx.holder_names(&holders, at.date).await?;
+    tx.commit().await?;
+    let nodes = group
+        .levels
+        .iter()
+        .map(|(holder, level)| Node {
+            id: holder_id(holder),
+            kind: if matches!(holder, Holder::Person(_)) { "person" } else { "entity" },
+            name: names.get(holder).cloned(),
+            level: *level,
+        })
+        .collect();
+    let links = group
+        .stakes
+        .iter()
+        .map(|s| Link {
+            from: holder_id(&s.holder),
+            to: s.issuer.as_uuid(),
+            kind: "shareholding",
+            capital_pct: round(s.capital * 100.0),
+            votes_pct: round(s.votes * 100.0),
+        })
+        .collect();
+    Ok(Json(Structure { entity_id: entity.as_uuid(), as_of: at.date, nodes, links }))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct OwnershipQuery {
+    /// `capital` (default) or `votes`.
+    basis: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    known_at: Option<String>,
+}
+
+/// One holder's ownership of an entity, through every chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct EffectiveStake {
+    #[schema(value_type = Object)]
+    holder: Value,
+    holder_name: Option<String>,
+    /// The fraction (0–1) held through every chain, cycles included.
+    effective: f64,
+    /// The fraction held directly.
+    direct: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct EffectiveOwnership {
+    entity_id: uuid::Uuid,
+    as_of: NaiveDate,
+    /// `capital` or `votes`.
+    basis: &'static str,
+    items: Vec<EffectiveStake>,
+}
+
+/// The effective ownership of every holder upstream of an entity:
+/// E = M + M² + … = M(I − M)⁻¹ over the direct stakes M, as a fraction.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/effective-ownership",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+        OwnershipQuery,
+    ),
+    responses((status = 200, description = "Holders, largest first", body = EffectiveOwnership), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn effective_ownership(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+    QueryParams(query): QueryParams<OwnershipQuery>,
+) -> Result<Json<EffectiveOwnership>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let entity = parse_entity(&id)?;
+    let basis = match query.basis.as_deref() {
+        None | Some("capital") => Basis::Capital,
+        Some("votes") => Basis::Votes,
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(vec![FieldError::new("basis", "one_of", "must be capital or votes")]));
+        }
+    };
+    let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    if !tx.entity_exists(entity).await? {
+        return Err(ApiError::NotFound(Missing::Entity));
+    }
+    let group = Group::upstream(&mut tx, entity, at).await?;
+    let graph = Graph::new(group.stakes);
+    let (effective, _) = graph.effective(entity, basis);
+    let holders: Vec<Holder> = effective.keys().copied().collect();
+    let names = tx.holder_names(&holders, at.date).await?;
+    tx.commit().await?;
+    let direct =
+        |holder: &Holder| graph.holders_of(entity).iter().find(|s| s.holder == *holder).map_or(0.0, |s| basis.of(s));
+    let mut items: Vec<EffectiveStake> = effective
+        .iter()
+        .map(|(holder, fraction)| EffectiveStake {
+            holder: holder.to_json(),
+            holder_name: names.get(holder).cloned(),
+            effective: round(*fraction),
+            direct: round(direct(holder)),
+        })
+        .collect();
+    items.sort_by(|a, b| b.effective.total_cmp(&a.effective));
+    let basis = if basis == Basis::Capital { "capital" } else { "votes" };
+    Ok(Json(EffectiveOwnership { entity_id: entity.as_uuid(), as_of: at.date, basis, items }))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct BeneficialOwnersQuery {
+    /// Percent of effective capital or votes that makes a beneficial owner (default 25).
+    #[param(value_type = Option<f64>)]
+    threshold: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    known_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BeneficialOwner {
+    person_id: uuid::Uuid,
+    name: Option<String>,
+    /// Effective fraction (0–1) of the capital.
+    capital: f64,
+    /// Effective fraction (0–1) of the votes.
+    votes: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BeneficialOwners {
+    entity_id: uuid::Uuid,
+    as_of: NaiveDate,
+    /// The threshold applied, in percent.
+    threshold: f64,
+    items: Vec<BeneficialOwner>,
+}
+
+/// The natural persons whose effective capital or votes in an entity reach
+/// the threshold, as of a date.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/beneficial-owners",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+        BeneficialOwnersQuery,
+    ),
+    responses((status = 200, description = "Beneficial owners, largest first", body = BeneficialOwners), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn beneficial(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+    QueryParams(query): QueryParams<BeneficialOwnersQuery>,
+) -> Result<Json<BeneficialOwners>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let entity = parse_entity(&id)?;
+    let threshold = match query.threshold.as_deref().map(str::parse::<f64>) {
+        None => 25.0,
+        Some(Ok(t)) if t > 0.0 && t <= 100.0 => t,
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(vec![FieldError::new(
+                "threshold",
+                "range",
+                "must be a percentage above 0 and at most 100",
+            )]));
+        }
+    };
+    let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    if !tx.entity_exists(entity).await? {
+        return Err(ApiError::NotFound(Missing::Entity));
+    }
+    let group = Group::upstream(&mut tx, entity, at).await?;
+    let owners = beneficial_owners(&Graph::new(group.stakes), entity, threshold / 100.0);
+    let holders: Vec<Holder> = owners.iter().map(|o| o.0).collect();
+    let names = tx.holder_names(&holders, at.date).await?;
+    tx.commit().await?;
+    let items = owners
+        .into_iter()
+        .filter_map(|(holder, capital, votes)| match holder {
+            Holder::Person(p) => Some(BeneficialOwner {
+                person_id: p.as_uuid(),
+                name: names.get(&holder).cloned(),
+                capital: round(capital),
+                votes: round(votes),
+            }),
+            Holder::Entity(_) => None,
+        })
+        .collect();
+    Ok(Json(BeneficialOwners { entity_id: entity.as_uuid(), as_of: at.date, threshold, items }))
+}
