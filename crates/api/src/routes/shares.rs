@@ -27,6 +27,7 @@ use crate::{
     conditional::{AsOfQuery, IdempotencyKey},
     error::{ApiError, Missing},
     extract::{JsonBody, PathParams, QueryParams},
+    group::holdings_of,
     middleware::current_request_id,
     problems::{ReadProblems, WriteProblems},
 };
@@ -491,9 +492,7 @@ pub(crate) async fn register(
     }
     let classes: BTreeMap<ShareClassId, ShareClassRecord> =
         tx.share_classes(Some(entity), None).await?.into_iter().map(|c| (c.id, c)).collect();
-    let known = |r: &TransactionRecord| at.is_latest() || r.recorded_at <= at.known_at;
-    let ledger = Ledger::new(tx.share_ledger(entity).await?.into_iter().filter(known).map(|r| r.transaction).collect());
-    let holdings = ledger.holdings(at.date);
+    let holdings = holdings_of(&mut tx, &[entity], at).await?.remove(&entity).unwrap_or_default();
     let holders: Vec<Holder> = holdings.keys().map(|(_, h)| *h).collect();
     let names = tx.holder_names(&holders, at.date).await?;
     tx.commit().await?;

@@ -13,4 +13,5 @@ mod fleet;
 mod limits;
 mod openapi;
 mod placement;
+mod shares;
 mod tenant_tx;

@@ -1,0 +1,188 @@
+//! The share ledger: holdings summed by the database agree with the domain's
+//! replay, for ledgers of random valid transactions, as of every date and as
+//! known at earlier times; a split sends an issuer to the replay.
+
+use std::collections::BTreeMap;
+
+use charter_domain::{
+    access::TenantGrant,
+    appointment::Holder,
+    entity::Fact,
+    ids::{EntityId, PersonId, ShareClassId, ShareTransactionId},
+    person::PersonInput,
+    shares::{Decimal6, Ledger, ShareClassInput, Transaction, TransactionKind},
+};
+use charter_storage::data::TxOptions;
+use chrono::{NaiveDate, Utc};
+use proptest::{
+    prelude::*,
+    test_runner::{Config, TestRunner},
+};
+use serde_json::json;
+
+use crate::tenant_tx::tenant;
+
+fn day(n: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(u64::from(n))
+}
+
+/// A wish for a transaction; indices pick among the holders and classes.
+#[derive(Debug, Clone)]
+struct Wish {
+    kind: u8,
+    on: u32,
+    from: usize,
+    to: usize,
+    shares: i64,
+    class: usize,
+}
+
+fn wish() -> impl Strategy<Value = Wish> {
+    (0..5u8, 0..60u32, 0..4usize, 0..4usize, 1..40i64, 0..2usize).prop_map(|(kind, on, from, to, shares, class)| Wish {
+        kind,
+        on,
+        from,
+        to,
+        shares,
+        class,
+    })
+}
+
+#[test]
+fn summed_holdings_agree_with_the_replayed_ledger() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let deployment = runtime.block_on(crate::support::Deployment::start());
+    let (tenant, database) = runtime.block_on(tenant(&deployment, "ledger"));
+    let grant = TenantGrant::for_system(tenant, "test");
+    let data = deployment.fleet.data();
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(16);
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let outcome = runner.run(&(prop::collection::vec(wish(), 1..40), any::<bool>()), |(wishes, split)| {
+        runtime.block_on(async {
+            let mut tx = data.begin(database, &grant, TxOptions::maintenance()).await.unwrap();
+            let issuer = EntityId::generate();
+            tx.create_entity(
+                issuer,
+                &[(Fact::LegalName, json!("Issuer Ltd")), (Fact::Jurisdiction, json!("GB"))],
+                day(0),
+                "t",
+            )
+            .await
+            .unwrap();
+            let mut holders: Vec<Holder> = Vec::new();
+            for n in 0..4 {
+                let id = PersonId::generate();
+                let person = PersonInput {
+                    given_name: "Holder".into(),
+                    family_name: format!("H{n}"),
+                    date_of_birth: None,
+                    nationality: None,
+                    email: None,
+                };
+                tx.create_person(id, &person).await.unwrap();
+                holders.push(Holder::Person(id));
+            }
+            let mut classes = Vec::new();
+            for (name, votes) in [("A", 1), ("B", 10)] {
+                let class = ShareClassId::generate();
+                let input = ShareClassInput {
+                    name: name.into(),
+                    currency: "EUR".into(),
+                    nominal_value: Decimal6::ONE,
+                    votes_per_share: Decimal6::from_millionths(votes * 1_000_000),
+                    authorised: Some(500),
+                    effective_from: day(0),
+                };
+                tx.create_share_class(class, issuer, &input, None, "t").await.unwrap();
+                classes.push(class);
+            }
+            let authorised = tx.authorised_capital(issuer).await.unwrap();
+            let mut ledger = Ledger::default();
+            let mut snapshots = Vec::new();
+            let kinds = [
+                TransactionKind::Issuance,
+                TransactionKind::Transfer,
+                TransactionKind::Cancellation,
+                TransactionKind::Conversion,
+                TransactionKind::Issuance,
+            ];
+            for w in wishes {
+                let kind = kinds[usize::from(w.kind)];
+                let t = Transaction {
+                    id: ShareTransactionId::generate(),
+                    kind,
+                    class: classes[w.class],
+                    effective_on: day(w.on),
+                    from: (kind != TransactionKind::Issuance).then_some(holders[w.from]),
+                    to: match kind {
+                        TransactionKind::Cancellation => None,
+                        TransactionKind::Conversion => Some(holders[w.from]),
+                        _ => Some(holders[if w.to == w.from { (w.to + 1) % 4 } else { w.to }]),
+                    },
+                    shares: w.shares,
+                    to_class: (kind == TransactionKind::Conversion).then_some(classes[1 - w.class]),
+                    to_shares: (kind == TransactionKind::Conversion).then_some(w.shares * 2),
+                    ratio: None,
+                    reason: None,
+                };
+                let next = ledger.with(t.clone());
+                if next.check(&authorised).is_ok() {
+                    tx.record_share_transaction(issuer, &t, "t").await.unwrap();
+                    ledger = next;
+                }
+                // Each transaction on record at its own moment.
+                tx.commit().await.unwrap();
+                snapshots.push((Utc::now(), ledger.clone()));
+                tx = data.begin(database, &grant, TxOptions::maintenance()).await.unwrap();
+            }
+            if split {
+                let mut t = Transaction {
+                    id: ShareTransactionId::generate(),
+                    kind: TransactionKind::Split,
+                    class: classes[0],
+                    effective_on: day(30),
+                    from: None,
+                    to: None,
+                    shares: 0,
+                    to_class: None,
+                    to_shares: None,
+                    ratio: Some((2, 1)),
+                    reason: None,
+                };
+                let unlimited = BTreeMap::new();
+                if ledger.with(t.clone()).check(&unlimited).is_ok() {
+                    t.id = ShareTransactionId::generate();
+                    tx.record_share_transaction(issuer, &t, "t").await.unwrap();
+                    ledger = ledger.with(t);
+                }
+            }
+            tx.commit().await.unwrap();
+            snapshots.push((Utc::now(), ledger.clone()));
+
+            let mut tx = data.begin(database, &grant, TxOptions::snapshot()).await.unwrap();
+            for (known_at, ledger) in snapshots.iter().rev().take(4) {
+                for d in (0..70).step_by(5) {
+                    let expected = ledger.holdings(day(d));
+                    let (summed, replay) = tx.summed_holdings(&[issuer], day(d), Some(*known_at)).await.unwrap();
+                    if replay.is_empty() {
+                        assert_eq!(
+                            summed.get(&issuer).cloned().unwrap_or_default(),
+                            expected,
+                            "day {d} as known at {known_at}"
+                        );
+                    } else {
+                        assert_eq!(replay, vec![issuer]);
+                        let records = tx.share_ledgers(&[issuer]).await.unwrap();
+                        let known: Vec<Transaction> =
+                            records.into_iter().filter(|r| r.recorded_at <= *known_at).map(|r| r.transaction).collect();
+                        assert_eq!(Ledger::new(known).holdings(day(d)), expected, "replayed, day {d}");
+                    }
+                }
+            }
+            tx.commit().await.unwrap();
+        });
+        Ok(())
+    });
+    runtime.block_on(deployment.destroy());
+    outcome.unwrap();
+}
