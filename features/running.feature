@@ -5,6 +5,7 @@ Feature: Running Charter with the embedded default
     Then it prints the URL and a platform admin key
     And the API lists the demo tenants with that key
     And the demo's entities have histories, officers and custom fields
+    And the demo's group has share registers and effective owners
     And "/readyz" reports the control plane and every database ready
     When it is stopped with SIGTERM
     Then it exits cleanly and its PostgreSQL cluster is stopped

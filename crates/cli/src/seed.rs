@@ -6,8 +6,9 @@ use charter_domain::{
     access::TenantGrant,
     appointment::AppointmentInput,
     entity::{Fact, Intent, parse_entity},
-    ids::{AppointmentId, EntityId, PersonId},
+    ids::{AppointmentId, EntityId, PersonId, ShareClassId},
     person::PersonInput,
+    shares::{Ledger, ShareClassInput, Transaction},
 };
 use charter_storage::data::{AuditRecord, TenantTx};
 use chrono::{NaiveDate, Utc};
@@ -100,6 +101,31 @@ impl Seeder {
             self.audit("custom_field.create", "custom_field", def.key.as_str().to_owned(), def.to_json()).await?;
         }
         Ok(())
+    }
+
+    /// Adds a class of shares to an entity from an API-shaped body.
+    pub async fn share_class(&mut self, entity: EntityId, body: Value) -> Result<ShareClassId> {
+        let object = body.as_object().ok_or_else(|| anyhow!("a share class body is an object"))?;
+        let input = ShareClassInput::parse(object, Utc::now().date_naive())?;
+        let id = ShareClassId::generate();
+        self.tx.create_share_class(id, entity, &input, None, &self.actor).await?;
+        self.audit("share_class.create", "share_class", id.to_string(), body).await?;
+        Ok(id)
+    }
+
+    /// Records a share transaction from an API-shaped body, checked against
+    /// the issuer's whole ledger as the API checks it.
+    pub async fn share_transaction(&mut self, body: Value) -> Result<()> {
+        let object = body.as_object().ok_or_else(|| anyhow!("a share transaction body is an object"))?;
+        let transaction = Transaction::parse(object, Utc::now().date_naive())?;
+        let class = self.tx.share_classes(None, Some(transaction.class)).await?.pop();
+        let issuer = class.ok_or_else(|| anyhow!("no share class {}", transaction.class))?.entity;
+        self.tx.lock_share_ledger(issuer).await?;
+        let ledger = Ledger::new(self.tx.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
+        let authorised = self.tx.authorised_capital(issuer).await?;
+        ledger.with(transaction.clone()).check(&authorised).map_err(|breach| anyhow!("{}", breach.to_field_error()))?;
+        self.tx.record_share_transaction(issuer, &transaction, &self.actor).await?;
+        self.audit("share_transaction.create", "share_transaction", transaction.id.to_string(), body).await
     }
 
     pub async fn commit(self) -> Result<()> {

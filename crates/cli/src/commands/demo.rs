@@ -5,13 +5,14 @@ use anyhow::Result;
 use charter_domain::{
     access::TenantGrant,
     api_key::KeyName,
+    ids::{EntityId, PersonId, ShareClassId},
     tenant::{Placement, Slug, TenantName, Tier},
 };
 use charter_fleet::{Fleet, OnboardRequest};
 use charter_storage::control::KeyRole;
 use charter_storage::data::TxOptions;
 use chrono::Datelike;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{
     GlobalArgs,
@@ -183,6 +184,47 @@ async fn seed_acme(s: &mut Seeder) -> Result<()> {
         json!({"entity_id": asia, "holder": {"entity_id": holdings}, "role": "director", "appointed_on": "2019-11-20"}),
     )
     .await?;
+    seed_acme_shares(s, [holdings, corporation, europe, asia], [jane, john, maria]).await
+}
+
+/// Acme's share capital: the founders hold the parent, which holds the
+/// subsidiaries (Europe partly through the US corporation), with a later
+/// transfer, so registers, charts and effective ownership differ by date.
+async fn seed_acme_shares(s: &mut Seeder, entities: [EntityId; 4], persons: [PersonId; 3]) -> Result<()> {
+    let [holdings, corporation, europe, asia] = entities;
+    let [jane, john, maria] = persons;
+    let class = |name: &str, currency: &str, nominal: &str, authorised: u64| {
+        json!({"name": name, "currency": currency, "nominal_value": nominal, "votes_per_share": 1,
+               "authorised_shares": authorised, "effective_from": "2010-01-01"})
+    };
+    let ordinary = s.share_class(holdings, class("Ordinary", "GBP", "0.01", 1_000_000)).await?;
+    let preference = s
+        .share_class(
+            holdings,
+            json!({"name": "Preference", "currency": "GBP", "nominal_value": "1", "votes_per_share": 0,
+                   "authorised_shares": 50_000, "effective_from": "2010-01-01"}),
+        )
+        .await?;
+    let common = s.share_class(corporation, class("Common", "USD", "1", 10_000)).await?;
+    let europe_shares = s.share_class(europe, class("Parts sociales", "EUR", "25", 2_000)).await?;
+    let asia_shares = s.share_class(asia, class("Ordinary", "SGD", "1", 100_000)).await?;
+    let issue = |class: ShareClassId, to: Value, shares: u64, on: &str| json!({"kind": "issuance", "share_class_id": class, "to_holder": to, "shares": shares, "effective_from": on});
+    let person = |id: PersonId| json!({"person_id": id});
+    let entity = |id: EntityId| json!({"entity_id": id});
+    for body in [
+        issue(ordinary, person(jane), 600_000, "2010-03-01"),
+        issue(ordinary, person(john), 400_000, "2012-07-01"),
+        issue(preference, person(maria), 20_000, "2015-01-01"),
+        json!({"kind": "transfer", "share_class_id": ordinary, "from_holder": person(jane), "to_holder": person(maria),
+               "shares": 150_000, "effective_from": "2023-06-30"}),
+        issue(common, entity(holdings), 10_000, "2012-09-01"),
+        issue(europe_shares, entity(holdings), 1_600, "2015-05-01"),
+        issue(europe_shares, entity(corporation), 400, "2015-05-01"),
+        issue(asia_shares, entity(europe), 75_000, "2019-11-20"),
+        issue(asia_shares, person(john), 25_000, "2019-11-20"),
+    ] {
+        s.share_transaction(body).await?;
+    }
     Ok(())
 }
 

@@ -155,6 +155,38 @@ async fn demo_register(world: &mut CharterWorld) {
     assert!(appointments.len() >= 3, "officers: {appointments:?}");
 }
 
+#[then("the demo's group has share registers and effective owners")]
+async fn demo_shares(world: &mut CharterWorld) {
+    let (base, key) = (world.running.base.clone().expect("url"), world.running.key.clone().expect("key"));
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let request = http.get(format!("{base}/api/v1/tenants/acme{path}")).bearer_auth(&key);
+        async move {
+            let response = request.send().await.expect("GET");
+            assert_eq!(response.status().as_u16(), 200);
+            response.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let entities = get("/entities?limit=100".into()).await;
+    let (mut registers, mut owned_through_chains) = (0, 0);
+    for entity in entities["items"].as_array().expect("items") {
+        let id = entity["id"].as_str().expect("id");
+        let register = get(format!("/entities/{id}/register")).await;
+        registers += usize::from(!register["items"].as_array().expect("items").is_empty());
+        let owners = get(format!("/entities/{id}/effective-ownership")).await;
+        let persons: f64 = owners["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|o| o["holder"]["person_id"].is_string() && o["direct"] == 0.0)
+            .map(|o| o["effective"].as_f64().unwrap_or(0.0))
+            .sum();
+        owned_through_chains += usize::from(persons > 0.0);
+    }
+    assert!(registers >= 4, "entities with a register of members: {registers}");
+    assert!(owned_through_chains >= 2, "entities owned by persons through chains: {owned_through_chains}");
+}
+
 #[then(expr = "{string} reports the control plane and every database ready")]
 async fn ready(world: &mut CharterWorld, path: String) {
     let base = world.running.base.clone().expect("url");
