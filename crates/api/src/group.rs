@@ -11,7 +11,7 @@ use charter_domain::{
     ownership::Stake,
     shares::{ClassTerms, Holdings, Ledger, weigh},
 };
-use charter_storage::data::{AsOf, TenantTx, TransactionRecord};
+use charter_storage::data::{AsOf, RelationshipRecord, TenantTx, TransactionRecord};
 
 use crate::error::ApiError;
 
@@ -23,6 +23,8 @@ const MAX_LEVELS: u32 = 1_000;
 #[derive(Debug, Default)]
 pub(crate) struct Group {
     pub stakes: Vec<Stake>,
+    /// Consolidation links (GLEIF), when asked for.
+    pub consolidations: Vec<RelationshipRecord>,
     pub levels: BTreeMap<Holder, i32>,
 }
 
@@ -92,17 +94,20 @@ async fn stakes_in(tx: &mut TenantTx, issuers: &[EntityId], at: AsOf) -> Result<
 }
 
 impl Group {
-    /// Walks `up` levels of holders and `down` levels of holdings from `target`.
+    /// Walks `up` levels of holders and `down` levels of holdings from
+    /// `target`, and with `consolidation` the consolidating parents and
+    /// consolidated children too.
     pub(crate) async fn around(
         tx: &mut TenantTx,
         target: EntityId,
         at: AsOf,
-        up: u32,
-        down: u32,
+        (up, down): (u32, u32),
+        consolidation: bool,
     ) -> Result<Self, ApiError> {
         let mut group = Group::default();
         group.levels.insert(Holder::Entity(target), 0);
         let mut seen_links: BTreeSet<(Holder, EntityId)> = BTreeSet::new();
+        let mut seen_consolidations: BTreeSet<String> = BTreeSet::new();
         let mut add = |group: &mut Group, stake: Stake| {
             if seen_links.insert((stake.holder, stake.issuer)) {
                 group.stakes.push(stake);
@@ -122,6 +127,20 @@ impl Group {
                     }
                 }
                 add(&mut group, stake);
+            }
+            if consolidation {
+                for link in tx.relationships_around(&frontier, at.date).await? {
+                    if !frontier.contains(&link.child) || !seen_consolidations.insert(link.source_id.clone()) {
+                        continue;
+                    }
+                    if let std::collections::btree_map::Entry::Vacant(node) =
+                        group.levels.entry(Holder::Entity(link.parent))
+                    {
+                        node.insert(-level);
+                        next.push(link.parent);
+                    }
+                    group.consolidations.push(link);
+                }
             }
             if next.is_empty() {
                 break;
@@ -144,6 +163,20 @@ impl Group {
                 }
                 add(&mut group, stake);
             }
+            if consolidation {
+                for link in tx.relationships_around(&frontier, at.date).await? {
+                    if !frontier.contains(&link.parent) || !seen_consolidations.insert(link.source_id.clone()) {
+                        continue;
+                    }
+                    if let std::collections::btree_map::Entry::Vacant(node) =
+                        group.levels.entry(Holder::Entity(link.child))
+                    {
+                        node.insert(level);
+                        next.push(link.child);
+                    }
+                    group.consolidations.push(link);
+                }
+            }
             if next.is_empty() {
                 break;
             }
@@ -155,6 +188,6 @@ impl Group {
     /// Every holder upstream of `target`, however far (for effective
     /// ownership, which sums every chain).
     pub(crate) async fn upstream(tx: &mut TenantTx, target: EntityId, at: AsOf) -> Result<Self, ApiError> {
-        Self::around(tx, target, at, u32::MAX, 0).await
+        Self::around(tx, target, at, (u32::MAX, 0), false).await
     }
 }

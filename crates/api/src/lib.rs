@@ -12,6 +12,7 @@ mod auth;
 mod cache;
 mod conditional;
 mod extract;
+pub mod gleif;
 mod group;
 mod limits;
 mod middleware;

@@ -63,6 +63,9 @@ enum Command {
     /// The ISO 3166 and ISO 20275 reference lists.
     #[command(subcommand)]
     Reference(commands::reference::ReferenceCommand),
+    /// Import outside data into a tenant's register (GLEIF).
+    #[command(subcommand)]
+    Import(commands::import::ImportCommand),
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -98,6 +101,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate(command) => commands::migrate::run(global, command).await,
         Command::Audit(command) => commands::audit::run(global, command).await,
         Command::Reference(command) => commands::reference::run(global, command).await,
+        Command::Import(command) => commands::import::run(global, command).await,
         Command::Bench(command) => commands::bench::run(global, command).await,
     }
 }

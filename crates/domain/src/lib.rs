@@ -10,6 +10,7 @@ pub mod api_key;
 pub mod appointment;
 pub mod custom_field;
 pub mod entity;
+pub mod gleif;
 pub mod ids;
 pub mod lei;
 pub mod ownership;

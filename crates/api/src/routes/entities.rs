@@ -224,7 +224,7 @@ async fn render(tx: &mut TenantTx, states: Vec<EntityState>, at: AsOf) -> Result
 
 /// Refuses references to data that does not exist or does not fit: an
 /// unknown jurisdiction, an ELF code of another jurisdiction, an unknown group.
-async fn check_references(
+pub(crate) async fn check_references(
     tx: &mut TenantTx,
     facts: &BTreeMap<String, Value>,
     changed: &[Fact],

@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod configuration;
 pub(crate) mod entities;
 pub(crate) mod health;
+pub(crate) mod imports;
 pub(crate) mod lifecycle;
 pub(crate) mod ownership;
 pub(crate) mod persons;
@@ -48,6 +49,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(ownership::structure))
         .routes(routes!(ownership::effective_ownership))
         .routes(routes!(ownership::beneficial))
+        .routes(routes!(imports::gleif))
         .routes(routes!(reference::jurisdictions))
         .routes(routes!(reference::legal_forms))
 }

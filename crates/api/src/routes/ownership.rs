@@ -67,15 +67,21 @@ pub(crate) struct Node {
     level: i32,
 }
 
-/// A link of a structure chart: `from` holds shares of `to`.
+/// A link of a structure chart: `from` holds shares of `to`, or consolidates it.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Link {
     from: uuid::Uuid,
     to: uuid::Uuid,
-    /// `shareholding` (from the share ledger).
-    kind: &'static str,
-    capital_pct: f64,
-    votes_pct: f64,
+    /// `shareholding` (from the share ledger), or a GLEIF consolidation
+    /// relationship in lower case (`is_directly_consolidated_by`,
+    /// `is_ultimately_consolidated_by`, …), shown as its own kind.
+    kind: String,
+    /// For a shareholding.
+    capital_pct: Option<f64>,
+    votes_pct: Option<f64>,
+    /// For a relationship: its period as the source gives it.
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
 }
 
 /// A group structure chart as of a date, ready for a diagram.
@@ -132,7 +138,7 @@ pub(crate) async fn structure(
     if !tx.entity_exists(entity).await? {
         return Err(ApiError::NotFound(Missing::Entity));
     }
-    let group = Group::around(&mut tx, entity, at, up, down).await?;
+    let group = Group::around(&mut tx, entity, at, (up, down), true).await?;
     let holders: Vec<Holder> = group.levels.keys().copied().collect();
     let names = tx.holder_names(&holders, at.date).await?;
     tx.commit().await?;
@@ -146,17 +152,25 @@ pub(crate) async fn structure(
             level: *level,
         })
         .collect();
-    let links = group
-        .stakes
-        .iter()
-        .map(|s| Link {
-            from: holder_id(&s.holder),
-            to: s.issuer.as_uuid(),
-            kind: "shareholding",
-            capital_pct: round(s.capital * 100.0),
-            votes_pct: round(s.votes * 100.0),
-        })
-        .collect();
+    let shareholdings = group.stakes.iter().map(|s| Link {
+        from: holder_id(&s.holder),
+        to: s.issuer.as_uuid(),
+        kind: "shareholding".into(),
+        capital_pct: Some(round(s.capital * 100.0)),
+        votes_pct: Some(round(s.votes * 100.0)),
+        valid_from: None,
+        valid_to: None,
+    });
+    let consolidations = group.consolidations.iter().map(|r| Link {
+        from: r.parent.as_uuid(),
+        to: r.child.as_uuid(),
+        kind: r.kind.to_lowercase(),
+        capital_pct: None,
+        votes_pct: None,
+        valid_from: r.from,
+        valid_to: r.to,
+    });
+    let links = shareholdings.chain(consolidations).collect();
     Ok(Json(Structure { entity_id: entity.as_uuid(), as_of: at.date, nodes, links }))
 }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bench;
 pub mod db;
 pub mod demo;
+pub mod import;
 pub mod migrate;
 pub mod reference;
 pub mod serve;

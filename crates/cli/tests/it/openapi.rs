@@ -47,6 +47,7 @@ async fn the_served_document_describes_every_operation() {
         "GET /api/v1/tenants/{slug}/entities/{id}/effective-ownership",
         "GET /api/v1/tenants/{slug}/entities/{id}/beneficial-owners",
         "POST /api/v1/tenants/{slug}/share-transactions",
+        "POST /api/v1/tenants/{slug}/imports/gleif",
         "GET /api/v1/tenants/{slug}/share-transactions/{id}",
         "POST /api/v1/tenants/{slug}/persons",
         "GET /api/v1/tenants/{slug}/persons",

@@ -3,6 +3,7 @@
 mod audit;
 mod bad_input;
 mod fleet;
+mod gleif;
 mod isolation;
 mod lifecycle;
 mod lint;

@@ -1,0 +1,66 @@
+//! Imports into a tenant's register from outside sources.
+
+use axum::{
+    Json,
+    extract::{Multipart, State},
+};
+use charter_domain::{FieldError, access::Action};
+use charter_storage::data::TxMode;
+use serde_json::Value;
+
+use crate::{
+    AppState,
+    auth::Caller,
+    error::ApiError,
+    extract::PathParams,
+    gleif::{ImportReport, import},
+    problems::WriteProblems,
+};
+
+/// The files of an upload: each part a GLEIF API JSON document.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)] // documents the multipart body
+pub(crate) struct GleifUpload {
+    /// One or more GLEIF API JSON files (`lei-records`, `relationship-records`).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+}
+
+/// Import GLEIF records (editors and admins): entities keyed by LEI (a
+/// re-import creates no duplicate; changed attributes become versions dated
+/// by GLEIF's last update), consolidation relationships with their periods.
+/// Bad records are reported by LEI or id and skipped; the rest are imported.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{slug}/imports/gleif",
+    tag = "share capital",
+    params(("slug" = String, Path, description = "The tenant's slug")),
+    request_body(content = GleifUpload, content_type = "multipart/form-data"),
+    responses((status = 200, description = "What was imported and what was refused", body = ImportReport), WriteProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn gleif(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(slug): PathParams<String>,
+    mut upload: Multipart,
+) -> Result<Json<ImportReport>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
+    let mut documents = Vec::new();
+    while let Some(part) = upload.next_field().await.map_err(|e| ApiError::InvalidJson(format!("multipart: {e}")))? {
+        let name = part.file_name().or(part.name()).unwrap_or("upload").to_owned();
+        let bytes = part.bytes().await.map_err(|e| ApiError::InvalidJson(format!("multipart: {e}")))?;
+        let document: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::Validation(vec![FieldError::new(name.clone(), "json", format!("is not JSON: {e}"))])
+        })?;
+        documents.push((name, document));
+    }
+    if documents.is_empty() {
+        return Err(ApiError::Validation(vec![FieldError::new("files", "required", "upload at least one file")]));
+    }
+    let mut tx = state.begin(&scope, TxMode::Write).await?;
+    let actor = scope.grant.actor().to_string();
+    let report = import(&mut tx, &actor, &documents).await?;
+    tx.commit().await?;
+    Ok(Json(report))
+}

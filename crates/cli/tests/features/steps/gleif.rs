@@ -1,0 +1,191 @@
+//! Feature: GLEIF import.
+
+use std::collections::BTreeSet;
+
+use cucumber::{then, when};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::CharterWorld;
+use crate::support::connect_as_admin;
+
+const TENANT: &str = "acme";
+const SHELL: &str = "21380068P1DRHMJ8KU70";
+
+fn fixtures() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/gleif");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .expect("the GLEIF fixtures")
+        .map(|e| e.expect("entry").path().display().to_string())
+        .filter(|p| p.ends_with(".json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn document(path: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON")
+}
+
+/// Every LEI the files name, in records or as ends of relationships.
+fn leis_in_files() -> BTreeSet<String> {
+    let mut leis = BTreeSet::new();
+    for file in fixtures() {
+        let document = document(&file);
+        let items = match &document["data"] {
+            Value::Array(items) => items.clone(),
+            item => vec![item.clone()],
+        };
+        for item in items {
+            if item["type"] == "lei-records" {
+                leis.insert(item["id"].as_str().expect("id").to_owned());
+            } else {
+                for end in ["startNode", "endNode"] {
+                    leis.insert(item["attributes"]["relationship"][end]["id"].as_str().expect("LEI").to_owned());
+                }
+            }
+        }
+    }
+    leis
+}
+
+impl CharterWorld {
+    async fn import_fixtures(&mut self) {
+        if !self.keys.contains_key(TENANT) {
+            self.onboard(TENANT, "shared").await;
+        }
+        let files = fixtures();
+        let mut args = vec!["import", "gleif", "--tenant", TENANT, "--json"];
+        args.extend(files.iter().map(String::as_str));
+        let output = self.deployment().await.charter(&args).await;
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        assert!(output.status.success(), "{report} {}", String::from_utf8_lossy(&output.stderr));
+        self.responses.push((200, report));
+    }
+
+    /// Rows of the tenant's entities and fact versions, counted by the superuser.
+    async fn register_size(&mut self) -> (i64, i64) {
+        let (tenant, url) = self.deployment().await.tenant_database(TENANT).await;
+        let admin = connect_as_admin(&url).await;
+        let count = |table: &str| format!("SELECT count(*) FROM charter.{table} WHERE tenant_id = $1");
+        let entities: i64 = admin.query_one(&count("legal_entity"), &[&tenant]).await.expect("count").get(0);
+        let facts: i64 = admin.query_one(&count("entity_fact"), &[&tenant]).await.expect("count").get(0);
+        (entities, facts)
+    }
+
+    /// The entity holding `lei`, by a search for it.
+    async fn entity_with_lei(&mut self, lei: &str) -> Option<Value> {
+        let key = self.key_of(TENANT);
+        let deployment = self.deployment().await;
+        let (status, page) = deployment
+            .send(Method::GET, &format!("/api/v1/tenants/{TENANT}/entities?q={lei}&limit=5"), &key, None)
+            .await;
+        assert_eq!(status, 200, "{page}");
+        page["items"].as_array().expect("items").iter().find(|e| e["lei"] == lei).cloned()
+    }
+}
+
+#[when(
+    regex = r"^I import the real GLEIF files of Shell plc \(LEI 21380068P1DRHMJ8KU70\) kept in the repository's test fixtures$"
+)]
+async fn import_shell(world: &mut CharterWorld) {
+    world.import_fixtures().await;
+}
+
+#[then("every LEI in the files is an entity of the tenant")]
+async fn every_lei_is_an_entity(world: &mut CharterWorld) {
+    let leis = leis_in_files();
+    assert!(leis.len() > 20, "the fixtures name {} LEIs", leis.len());
+    for lei in &leis {
+        assert!(world.entity_with_lei(lei).await.is_some(), "no entity holds LEI {lei}");
+    }
+    let shell = world.entity_with_lei(SHELL).await.expect("Shell plc");
+    assert_eq!(shell["legal_name"], "SHELL PLC", "{shell}");
+    assert_eq!(shell["jurisdiction"], "GB", "{shell}");
+    assert_eq!(shell["registration_number"], "04366849", "{shell}");
+}
+
+#[then("the structure chart of Shell plc shows its direct children from the relationship file")]
+async fn chart_shows_children(world: &mut CharterWorld) {
+    let shell = world.entity_with_lei(SHELL).await.expect("Shell plc");
+    let id = shell["id"].as_str().expect("id").to_owned();
+    let key = world.key_of(TENANT);
+    let deployment = world.deployment().await;
+    let (status, chart) = deployment
+        .send(Method::GET, &format!("/api/v1/tenants/{TENANT}/entities/{id}/structure?up=0&down=1"), &key, None)
+        .await;
+    assert_eq!(status, 200, "{chart}");
+    let file = fixtures().into_iter().find(|f| f.contains("direct-child-relationships")).expect("relationship file");
+    let expected: BTreeSet<String> = document(&file)["data"]
+        .as_array()
+        .expect("relationships")
+        .iter()
+        .filter(|r| r["attributes"]["relationship"]["type"] == "IS_DIRECTLY_CONSOLIDATED_BY")
+        .map(|r| r["attributes"]["relationship"]["startNode"]["id"].as_str().expect("LEI").to_owned())
+        .collect();
+    let mut shown = BTreeSet::new();
+    for link in chart["links"].as_array().expect("links") {
+        if link["kind"] == "is_directly_consolidated_by" && link["from"] == id.as_str() {
+            let child = link["to"].as_str().expect("child");
+            let node = chart["nodes"].as_array().expect("nodes").iter().find(|n| n["id"] == child).cloned();
+            assert!(node.is_some(), "the child {child} is not a node: {chart}");
+            let (status, entity) =
+                deployment.send(Method::GET, &format!("/api/v1/tenants/{TENANT}/entities/{child}"), &key, None).await;
+            assert_eq!(status, 200, "{entity}");
+            shown.insert(entity["lei"].as_str().expect("an LEI").to_owned());
+        }
+    }
+    assert_eq!(shown, expected, "direct children shown: {chart}");
+}
+
+#[then("importing the same files again creates no new entity and no new version")]
+async fn reimport_changes_nothing(world: &mut CharterWorld) {
+    let before = world.register_size().await;
+    world.import_fixtures().await;
+    let report = world.responses.last().cloned().expect("a report").1;
+    assert_eq!(world.register_size().await, before, "{report}");
+    for counter in
+        ["entities_created", "entities_updated", "facts_changed", "relationships_created", "relationships_changed"]
+    {
+        assert_eq!(report[counter], 0, "{counter}: {report}");
+    }
+}
+
+#[when("I upload a GLEIF file with Shell plc's record and a record with a broken LEI")]
+async fn upload_with_bad_record(world: &mut CharterWorld) {
+    if !world.keys.contains_key(TENANT) {
+        world.onboard(TENANT, "shared").await;
+    }
+    let file = fixtures().into_iter().find(|f| f.contains("single_lei_record")).expect("Shell's record");
+    let shell = document(&file)["data"].clone();
+    let mut broken = shell.clone();
+    broken["id"] = json!("5493001KJTIIGC8Y1R13");
+    broken["attributes"]["lei"] = json!("5493001KJTIIGC8Y1R13");
+    let upload = json!({ "data": [shell, broken] }).to_string();
+    let key = world.key_of(TENANT);
+    let base = world.deployment().await.url(&format!("/api/v1/tenants/{TENANT}/imports/gleif"));
+    let form = reqwest::multipart::Form::new().part(
+        "files",
+        reqwest::multipart::Part::text(upload).file_name("records.json").mime_str("application/json").expect("mime"),
+    );
+    let response = reqwest::Client::new().post(base).bearer_auth(key).multipart(form).send().await.expect("POST");
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("JSON");
+    world.responses.push((status, body));
+}
+
+#[then("the import report refuses the broken record by its id")]
+async fn report_refuses_broken(world: &mut CharterWorld) {
+    let (status, report) = world.responses.last().cloned().expect("a report");
+    assert_eq!(status, 200, "{report}");
+    let refused = report["refused"].as_array().expect("refused");
+    assert_eq!(refused.len(), 1, "{report}");
+    assert_eq!(refused[0]["record"], "5493001KJTIIGC8Y1R13", "{report}");
+    assert!(refused[0]["reason"].as_str().is_some_and(|r| r.contains("check digits") || r.contains("lei")), "{report}");
+    assert_eq!(report["entities_created"], 1, "{report}");
+}
+
+#[then("Shell plc is an entity of the tenant")]
+async fn shell_is_an_entity(world: &mut CharterWorld) {
+    assert!(world.entity_with_lei(SHELL).await.is_some());
+}

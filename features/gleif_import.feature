@@ -1,0 +1,11 @@
+Feature: GLEIF import
+  Scenario: Importing a real group
+    When I import the real GLEIF files of Shell plc (LEI 21380068P1DRHMJ8KU70) kept in the repository's test fixtures
+    Then every LEI in the files is an entity of the tenant
+    And the structure chart of Shell plc shows its direct children from the relationship file
+    And importing the same files again creates no new entity and no new version
+
+  Scenario: A bad record is reported and the rest imported, through the API
+    When I upload a GLEIF file with Shell plc's record and a record with a broken LEI
+    Then the import report refuses the broken record by its id
+    And Shell plc is an entity of the tenant
