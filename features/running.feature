@@ -6,6 +6,7 @@ Feature: Running Charter with the embedded default
     And the API lists the demo tenants with that key
     And the demo's entities have histories, officers and custom fields
     And the demo's group has share registers and effective owners
+    And the demo includes Shell plc's group imported from GLEIF
     And "/readyz" reports the control plane and every database ready
     When it is stopped with SIGTERM
     Then it exits cleanly and its PostgreSQL cluster is stopped

@@ -242,8 +242,34 @@ async fn seed_globex(s: &mut Seeder) -> Result<()> {
     let hank = s.person(json!({"given_name": "Hank", "family_name": "Scorpio", "nationality": "US"})).await?;
     s.appoint(json!({"entity_id": parent, "holder": {"person_id": hank}, "role": "ceo", "appointed_on": "1995-01-01"}))
         .await?;
+    // A real group: Shell plc and its direct children as GLEIF published
+    // them (the repository's test fixtures, built into the binary).
+    let documents = SHELL_FROM_GLEIF
+        .iter()
+        .map(|(name, text)| Ok(((*name).to_owned(), serde_json::from_str(text)?)))
+        .collect::<Result<Vec<(String, Value)>>>()?;
+    let report = charter_api::gleif::import(&mut s.tx, "system:demo seed", &documents)
+        .await
+        .map_err(|e| anyhow::anyhow!("importing the GLEIF sample: {e}"))?;
+    anyhow::ensure!(report.refused.is_empty(), "the GLEIF sample has refused records: {:?}", report.refused);
     Ok(())
 }
+
+/// GLEIF API files of Shell plc (LEI 21380068P1DRHMJ8KU70), fetched 2025-05-15.
+const SHELL_FROM_GLEIF: [(&str, &str); 3] = [
+    (
+        "single_lei_record_21380068P1DRHMJ8KU70.json",
+        include_str!("../../../../tests/fixtures/gleif/single_lei_record_21380068P1DRHMJ8KU70.json"),
+    ),
+    (
+        "direct-children_21380068P1DRHMJ8KU70.json",
+        include_str!("../../../../tests/fixtures/gleif/direct-children_21380068P1DRHMJ8KU70.json"),
+    ),
+    (
+        "direct-child-relationships_21380068P1DRHMJ8KU70.json",
+        include_str!("../../../../tests/fixtures/gleif/direct-child-relationships_21380068P1DRHMJ8KU70.json"),
+    ),
+];
 
 async fn seed_umbrella(s: &mut Seeder) -> Result<()> {
     s.entity(json!({"legal_name": "Umbrella Holdings plc", "jurisdiction": "GB", "legal_form": "B6ES",

@@ -187,6 +187,27 @@ async fn demo_shares(world: &mut CharterWorld) {
     assert!(owned_through_chains >= 2, "entities owned by persons through chains: {owned_through_chains}");
 }
 
+#[then("the demo includes Shell plc's group imported from GLEIF")]
+async fn demo_gleif(world: &mut CharterWorld) {
+    let (base, key) = (world.running.base.clone().expect("url"), world.running.key.clone().expect("key"));
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let request = http.get(format!("{base}/api/v1/tenants/globex{path}")).bearer_auth(&key);
+        async move {
+            let response = request.send().await.expect("GET");
+            assert_eq!(response.status().as_u16(), 200);
+            response.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let found = get("/entities?q=21380068P1DRHMJ8KU70".into()).await;
+    let shell = found["items"].as_array().and_then(|i| i.first()).cloned().expect("Shell plc");
+    assert_eq!(shell["legal_name"], "SHELL PLC", "{shell}");
+    let id = shell["id"].as_str().expect("id");
+    let chart = get(format!("/entities/{id}/structure?up=0&down=1")).await;
+    let children = chart["links"].as_array().expect("links").iter().filter(|l| l["from"] == id).count();
+    assert!(children >= 10, "Shell's consolidated children in the chart: {chart}");
+}
+
 #[then(expr = "{string} reports the control plane and every database ready")]
 async fn ready(world: &mut CharterWorld, path: String) {
     let base = world.running.base.clone().expect("url");
