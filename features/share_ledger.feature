@@ -17,3 +17,8 @@ Feature: Share ledger and registers
   Scenario: Issuance beyond authorised is refused
     When I issue 1,001 shares of "Ordinary"
     Then the response status is 422
+
+  Scenario: The register exports as CSV and the beneficial owners as BODS 0.4
+    Given 600 shares issued to "Pat Smith" on 2022-01-01 and 400 to "Lee Chan" on 2023-01-01
+    Then the register as of 2023-06-30 exported as CSV lists "Pat Smith" 600 (60 %) and "Lee Chan" 400 (40 %)
+    And the BODS statements of the beneficial owners as of 2023-06-30 name "Pat Smith" with 60 % and "Lee Chan" with 40 %

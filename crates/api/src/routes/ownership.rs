@@ -5,6 +5,7 @@ use charter_domain::{
     FieldError,
     access::Action,
     appointment::Holder,
+    bods::{Owner, Subject, statements},
     ids::EntityId,
     ownership::{Basis, Graph, beneficial_owners},
 };
@@ -315,17 +316,7 @@ pub(crate) async fn beneficial(
 ) -> Result<Json<BeneficialOwners>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
     let entity = parse_entity(&id)?;
-    let threshold = match query.threshold.as_deref().map(str::parse::<f64>) {
-        None => 25.0,
-        Some(Ok(t)) if t > 0.0 && t <= 100.0 => t,
-        Some(_) => {
-            return Err(ApiError::InvalidQuery(vec![FieldError::new(
-                "threshold",
-                "range",
-                "must be a percentage above 0 and at most 100",
-            )]));
-        }
-    };
+    let threshold = threshold(query.threshold.as_deref())?;
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     if !tx.entity_exists(entity).await? {
@@ -349,4 +340,74 @@ pub(crate) async fn beneficial(
         })
         .collect();
     Ok(Json(BeneficialOwners { entity_id: entity.as_uuid(), as_of: at.date, threshold, items }))
+}
+
+/// The beneficial owners of an entity as Beneficial Ownership Data Standard
+/// 0.4 statements: the entity, each owner, and each owner's interests
+/// (shareholding and voting rights, direct or indirect, exact percentages).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/beneficial-owners/bods",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+        BeneficialOwnersQuery,
+    ),
+    responses((status = 200, description = "BODS 0.4 statements", body = Vec<Object>), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn beneficial_bods(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+    QueryParams(query): QueryParams<BeneficialOwnersQuery>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let entity = parse_entity(&id)?;
+    let threshold = threshold(query.threshold.as_deref())?;
+    let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    let state_of = tx.entity_as_of(entity, at).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
+    let group = Group::upstream(&mut tx, entity, at).await?;
+    let graph = Graph::new(group.stakes);
+    let mut owners = Vec::new();
+    for (holder, capital, votes) in beneficial_owners(&graph, entity, threshold / 100.0) {
+        if let Holder::Person(person) = holder
+            && let Some(p) = tx.person(person).await?
+        {
+            let direct = graph.holders_of(entity).iter().any(|s| s.holder == holder);
+            owners.push(Owner {
+                id: person.as_uuid(),
+                given_name: p.given_name,
+                family_name: p.family_name,
+                nationality: p.nationality,
+                capital,
+                votes,
+                direct,
+            });
+        }
+    }
+    tx.commit().await?;
+    let fact = |key: &str| state_of.facts.get(key).and_then(Value::as_str).map(str::to_owned);
+    let subject = Subject {
+        id: entity.as_uuid(),
+        name: fact("legal_name").unwrap_or_default(),
+        jurisdiction: fact("jurisdiction"),
+        lei: fact("lei"),
+        registration_number: fact("registration_number"),
+    };
+    Ok(Json(statements(&subject, &owners, at.date, chrono::Utc::now().date_naive())))
+}
+
+fn threshold(raw: Option<&str>) -> Result<f64, ApiError> {
+    match raw.map(str::parse::<f64>) {
+        None => Ok(25.0),
+        Some(Ok(t)) if t > 0.0 && t <= 100.0 => Ok(t),
+        Some(_) => Err(ApiError::InvalidQuery(vec![FieldError::new(
+            "threshold",
+            "range",
+            "must be a percentage above 0 and at most 100",
+        )])),
+    }
 }

@@ -483,8 +483,18 @@ pub(crate) async fn register(
     PathParams((slug, id)): PathParams<(String, String)>,
     QueryParams(when): QueryParams<AsOfQuery>,
 ) -> Result<Json<Register>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let entity = parse_entity(&id)?;
+    Ok(Json(register_of(&state, &caller, &slug, &id, &when).await?))
+}
+
+async fn register_of(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    id: &str,
+    when: &AsOfQuery,
+) -> Result<Register, ApiError> {
+    let scope = state.tenant_scope(caller, slug, Action::Read).await?;
+    let entity = parse_entity(id)?;
     let at = when.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     if !tx.entity_exists(entity).await? {
@@ -496,11 +506,71 @@ pub(crate) async fn register(
     let holders: Vec<Holder> = holdings.keys().map(|(_, h)| *h).collect();
     let names = tx.holder_names(&holders, at.date).await?;
     tx.commit().await?;
-    Ok(Json(Register {
-        entity_id: entity.as_uuid(),
-        as_of: at.date,
-        items: register_lines(&classes, &holdings, &names),
-    }))
+    Ok(Register { entity_id: entity.as_uuid(), as_of: at.date, items: register_lines(&classes, &holdings, &names) })
+}
+
+/// The register of members as CSV (one line per holder and class).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/register.csv",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+        AsOfQuery,
+    ),
+    responses(
+        (status = 200, description = "holder_type,holder_id,holder_name,share_class,shares,capital_pct,votes_pct", body = String, content_type = "text/csv"),
+        ReadProblems,
+    ),
+    security(("api_key" = []))
+)]
+pub(crate) async fn register_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+    QueryParams(when): QueryParams<AsOfQuery>,
+) -> Result<Response, ApiError> {
+    let register = register_of(&state, &caller, &slug, &id, &when).await?;
+    let mut csv = String::from("holder_type,holder_id,holder_name,share_class,shares,capital_pct,votes_pct\n");
+    for line in &register.items {
+        let (kind, holder) = match (line.holder["person_id"].as_str(), line.holder["entity_id"].as_str()) {
+            (Some(p), _) => ("person", p),
+            (None, Some(e)) => ("entity", e),
+            _ => ("", ""),
+        };
+        let fields = [
+            kind.to_owned(),
+            holder.to_owned(),
+            line.holder_name.clone().unwrap_or_default(),
+            line.share_class.clone(),
+            line.shares.to_string(),
+            line.capital_pct.to_string(),
+            line.votes_pct.to_string(),
+        ];
+        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        csv.push('\n');
+    }
+    let name = format!("register-{}-{}.csv", register.entity_id, register.as_of);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// A CSV field, quoted when it holds a separator, a quote or a line break;
+/// a leading formula character is escaped so spreadsheets show it as text.
+fn csv_field(raw: &str) -> String {
+    let text = if raw.starts_with(['=', '+', '-', '@']) && raw.parse::<f64>().is_err() {
+        format!("'{raw}")
+    } else {
+        raw.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
 
 /// Lines of a register with each holding's share of capital and votes, largest first.

@@ -46,6 +46,8 @@ async fn the_served_document_describes_every_operation() {
         "GET /api/v1/tenants/{slug}/entities/{id}/structure",
         "GET /api/v1/tenants/{slug}/entities/{id}/effective-ownership",
         "GET /api/v1/tenants/{slug}/entities/{id}/beneficial-owners",
+        "GET /api/v1/tenants/{slug}/entities/{id}/beneficial-owners/bods",
+        "GET /api/v1/tenants/{slug}/entities/{id}/register.csv",
         "POST /api/v1/tenants/{slug}/share-transactions",
         "POST /api/v1/tenants/{slug}/imports/gleif",
         "GET /api/v1/tenants/{slug}/share-transactions/{id}",

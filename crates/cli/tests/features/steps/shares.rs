@@ -365,3 +365,61 @@ async fn each_once_both_links(world: &mut CharterWorld) {
     assert_eq!(a_in_b["capital_pct"], 60.0, "{chart}");
     assert_eq!(b_in_a["capital_pct"], 20.0, "{chart}");
 }
+
+// ---- Exports ----
+
+#[then(regex = r#"^the register as of (\d{4}-\d{2}-\d{2}) exported as CSV lists (.+)$"#)]
+async fn register_csv_lists(world: &mut CharterWorld, date: String, expected: String) {
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let key = world.key_of("acme");
+    let url =
+        world.deployment().await.url(&format!("/api/v1/tenants/acme/entities/{issuer}/register.csv?as_of={date}"));
+    let response = reqwest::Client::new().get(url).bearer_auth(key).send().await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response.headers()["content-type"].to_str().is_ok_and(|t| t.starts_with("text/csv")),
+        "{:?}",
+        response.headers()
+    );
+    let csv = response.text().await.expect("text");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("holder_type,holder_id,holder_name,share_class,shares,capital_pct,votes_pct"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let expected: Vec<(String, i64, f64)> = expected.split(" and ").map(holding).collect();
+    assert_eq!(rows.len(), expected.len(), "{csv}");
+    for (name, shares, percent) in expected {
+        let row = rows.iter().find(|r| r[2] == name).unwrap_or_else(|| panic!("{name} missing: {csv}"));
+        assert_eq!(row[0], "person");
+        assert_eq!(row[3], "Ordinary");
+        assert_eq!(row[4].parse::<i64>().expect("shares"), shares, "{csv}");
+        assert!((row[5].parse::<f64>().expect("percent") - percent).abs() < 1e-9, "{csv}");
+    }
+}
+
+#[then(regex = r#"^the BODS statements of the beneficial owners as of (\d{4}-\d{2}-\d{2}) name (.+)$"#)]
+async fn bods_statements(world: &mut CharterWorld, date: String, expected: String) {
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let (status, statements) =
+        world.in_register(Method::GET, &format!("/entities/{issuer}/beneficial-owners/bods?as_of={date}"), None).await;
+    assert_eq!(status, 200, "{statements}");
+    let statements = statements.as_array().expect("statements");
+    assert_eq!(statements[0]["recordType"], "entity", "{statements:?}");
+    assert_eq!(statements[0]["recordDetails"]["name"], "HoldCo");
+    assert!(statements.iter().all(|s| s["publicationDetails"]["bodsVersion"] == "0.4"));
+    for owner in expected.split(" and ") {
+        let (name, percent) = owner.trim().trim_start_matches('"').split_once("\" with ").expect("\"Name\" with N %");
+        let percent: f64 = percent.trim_end_matches('%').trim().parse().expect("percent");
+        let person = statements
+            .iter()
+            .find(|s| s["recordType"] == "person" && s["recordDetails"]["names"][0]["fullName"] == name)
+            .unwrap_or_else(|| panic!("no person statement for {name}: {statements:?}"));
+        let relationship = statements
+            .iter()
+            .find(|s| s["recordType"] == "relationship" && s["recordDetails"]["interestedParty"] == person["recordId"])
+            .unwrap_or_else(|| panic!("no relationship for {name}"));
+        let interests = relationship["recordDetails"]["interests"].as_array().expect("interests");
+        let share = interests.iter().find(|i| i["type"] == "shareholding").expect("a shareholding");
+        assert_eq!(share["directOrIndirect"], "direct");
+        assert!((share["share"]["exact"].as_f64().expect("exact") - percent).abs() < 1e-9, "{relationship}");
+    }
+}
