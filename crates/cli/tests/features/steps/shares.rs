@@ -16,6 +16,8 @@ pub struct State {
     persons: HashMap<String, String>,
     /// The entity whose shares the scenario is about.
     issuer: Option<String>,
+    /// The ledger's size before a refused request.
+    ledger_before: Option<usize>,
 }
 
 /// `"Pat Smith" 600 (60 %)` → (name, shares, percent).
@@ -422,4 +424,60 @@ async fn bods_statements(world: &mut CharterWorld, date: String, expected: Strin
         assert_eq!(share["directOrIndirect"], "direct");
         assert!((share["share"]["exact"].as_f64().expect("exact") - percent).abs() < 1e-9, "{relationship}");
     }
+}
+
+// ---- Bad input ----
+
+#[when(regex = r"^I record a share transaction with (.+)$")]
+async fn record_faulty(world: &mut CharterWorld, fault: String) {
+    let class = world.only_class();
+    let holder = world.shareholder("Pat Smith").await;
+    let mut body = json!({
+        "kind": "issuance", "share_class_id": class, "to_holder": holder, "shares": 10, "effective_from": "2022-01-01",
+    });
+    match fault.as_str() {
+        "an unknown class" => body["share_class_id"] = json!("01a22700-0000-7000-8000-000000000001"),
+        "an unknown holder" => body["to_holder"] = json!({ "person_id": "01a22700-0000-7000-8000-000000000002" }),
+        "a holder of another tenant" => {
+            world.onboard("globex", "shared").await;
+            let key = world.key_of("globex");
+            let deployment = world.deployment().await;
+            let (status, person) = deployment
+                .send(
+                    Method::POST,
+                    "/api/v1/tenants/globex/persons",
+                    &key,
+                    Some(json!({ "given_name": "Other", "family_name": "Tenant" })),
+                )
+                .await;
+            assert_eq!(status, 201, "{person}");
+            body["to_holder"] = json!({ "person_id": person["id"] });
+        }
+        "zero shares" => body["shares"] = json!(0),
+        "a negative share count" => body["shares"] = json!(-5),
+        "a transfer without a holder to take from" => body["kind"] = json!("transfer"),
+        "an unknown kind" => body["kind"] = json!("gift"),
+        "a conversion into the same class" => {
+            body = json!({
+                "kind": "conversion", "share_class_id": class, "to_share_class_id": class, "from_holder": holder,
+                "shares": 10,
+            });
+        }
+        "more shares than authorised" => body["shares"] = json!(1001),
+        other => panic!("unknown fault {other}"),
+    }
+    let before = world.ledger_size().await;
+    let response = world.in_register(Method::POST, "/share-transactions", Some(body)).await;
+    world.responses.push(response);
+    world.shares.ledger_before = Some(before);
+}
+
+#[then(regex = r#"^the response status is 422 naming "([^"]+)" with rule "([^"]+)" and the ledger is unchanged$"#)]
+async fn refused_with_rule(world: &mut CharterWorld, field: String, rule: String) {
+    let (status, body) = world.responses.last().cloned().expect("a response");
+    assert_eq!(status, 422, "{body}");
+    let errors = body["errors"].as_array().expect("errors");
+    assert!(errors.iter().any(|e| e["field"] == field.as_str() && e["rule"] == rule.as_str()), "{body}");
+    let before = world.shares.ledger_before.expect("the ledger's size before");
+    assert_eq!(world.ledger_size().await, before, "the ledger changed");
 }

@@ -1,0 +1,19 @@
+Feature: Share capital refuses bad input
+  Background:
+    Given entity "HoldCo" with class "Ordinary" of 1,000 authorised shares
+
+  Scenario Outline: A bad share transaction gets 422 naming the field, and nothing is written
+    When I record a share transaction with <fault>
+    Then the response status is 422 naming "<field>" with rule "<rule>" and the ledger is unchanged
+
+    Examples:
+      | fault                                  | field             | rule              |
+      | an unknown class                       | share_class_id    | exists            |
+      | an unknown holder                      | to_holder         | exists            |
+      | a holder of another tenant             | to_holder         | exists            |
+      | zero shares                            | shares            | positive          |
+      | a negative share count                 | shares            | positive          |
+      | a transfer without a holder to take from | from_holder     | required          |
+      | an unknown kind                        | kind              | one_of            |
+      | a conversion into the same class       | to_share_class_id | different_class   |
+      | more shares than authorised            | shares            | exceeds_authorised |
