@@ -10,15 +10,15 @@
 //! ends in the register: an LEI known only from a relationship becomes an
 //! entity holding just its LEI, completed when its own record is imported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use charter_domain::{
     entity::{Fact, Intent, parse_entity},
     gleif::{LeiRecord, Record, Relationship, records},
     ids::EntityId,
 };
-use charter_storage::data::{AsOf, AuditRecord, Recorded, RelationshipRecord, TenantTx};
-use chrono::Utc;
+use charter_storage::data::{AuditRecord, ImportedEntity, ImportedVersion, RelationshipRecord, TenantTx};
+use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -50,11 +50,23 @@ pub struct ImportReport {
     pub refused: Vec<Refusal>,
 }
 
-/// Imports GLEIF API documents (named, for the report) in one transaction.
+/// The facts a record sets.
+type Facts = Vec<(Fact, Value)>;
+/// Answers of the reference checks, by (jurisdiction, legal form).
+type Checked = HashMap<(Option<String>, Option<String>), Result<(), String>>;
+
+/// Records written per statement when importing (and per audit event).
+const BATCH: usize = 1_000;
+
+/// Imports GLEIF API documents (named, for the report) in one transaction,
+/// in batches: new entities and relationships go in a few statements per
+/// thousand records, reference data is checked once per distinct
+/// jurisdiction and legal form, and each batch of new entities is one audit
+/// event naming them.
 pub async fn import(tx: &mut TenantTx, actor: &str, documents: &[(String, Value)]) -> Result<ImportReport, ApiError> {
     let mut report = ImportReport::default();
     let mut entities: Vec<(String, LeiRecord)> = Vec::new();
-    let mut relationships: Vec<(String, Relationship)> = Vec::new();
+    let mut relationships: Vec<Relationship> = Vec::new();
     for (file, document) in documents {
         match records(document) {
             Err(e) => report.refused.push(Refusal { file: file.clone(), record: "-".into(), reason: e.message }),
@@ -62,7 +74,7 @@ pub async fn import(tx: &mut TenantTx, actor: &str, documents: &[(String, Value)
                 for record in read {
                     match record {
                         Record::Entity(r) => entities.push((file.clone(), r)),
-                        Record::Relationship(r) => relationships.push((file.clone(), r)),
+                        Record::Relationship(r) => relationships.push(r),
                         Record::Refused { id, reason } => {
                             report.refused.push(Refusal { file: file.clone(), record: id, reason });
                         }
@@ -71,66 +83,171 @@ pub async fn import(tx: &mut TenantTx, actor: &str, documents: &[(String, Value)
             }
         }
     }
-    // The same LEI may come in several files: the latest update wins.
+    // The same LEI or relationship may come in several files: the latest wins.
     entities.sort_by(|a, b| a.1.lei.cmp(&b.1.lei).then(b.1.updated.cmp(&a.1.updated)));
     entities.dedup_by(|a, b| a.1.lei == b.1.lei);
+    relationships.sort_by(|a, b| a.id.cmp(&b.id));
+    relationships.dedup_by(|a, b| a.id == b.id);
     let mut leis: Vec<String> = entities.iter().map(|(_, r)| r.lei.clone()).collect();
-    leis.extend(relationships.iter().flat_map(|(_, r)| [r.child.clone(), r.parent.clone()]));
+    leis.extend(relationships.iter().flat_map(|r| [r.child.clone(), r.parent.clone()]));
     leis.sort();
     leis.dedup();
     let mut known = tx.entities_by_lei(&leis).await?;
 
-    for (file, record) in &entities {
-        match import_entity(tx, actor, record, known.get(&record.lei).copied(), &mut report).await? {
-            Ok(id) => {
-                known.insert(record.lei.clone(), id);
+    // Parse and check every entity record; split new from known.
+    let mut checked: Checked = HashMap::new();
+    let mut new: Vec<(LeiRecord, Facts)> = Vec::new();
+    let mut existing: Vec<(EntityId, LeiRecord, Facts)> = Vec::new();
+    for (file, record) in entities {
+        let facts = match facts_of(tx, &record, &mut checked).await? {
+            Ok(facts) => facts,
+            Err(reason) => {
+                report.refused.push(Refusal { file, record: record.lei.clone(), reason });
+                continue;
             }
-            Err(reason) => report.refused.push(Refusal { file: file.clone(), record: record.lei.clone(), reason }),
+        };
+        match known.get(&record.lei) {
+            Some(id) => existing.push((*id, record, facts)),
+            None => new.push((record, facts)),
         }
     }
-    for (_, r) in &relationships {
-        let mut ends = [EntityId::generate(); 2];
-        for (end, lei) in ends.iter_mut().zip([&r.child, &r.parent]) {
-            *end = match known.get(lei) {
-                Some(id) => *id,
-                None => {
-                    let id = EntityId::generate();
-                    let since = r.from.unwrap_or_else(|| Utc::now().date_naive());
-                    let facts = [(Fact::LegalName, json!(format!("LEI {lei}"))), (Fact::Lei, json!(lei))];
-                    tx.create_entity(id, &facts, since, actor).await?;
-                    audit(tx, actor, "entity.import", id, json!({ "lei": lei, "source": "gleif relationship" }))
-                        .await?;
-                    report.entities_from_relationships += 1;
-                    known.insert(lei.clone(), id);
-                    id
+
+    // New entities, in bulk.
+    for chunk in new.chunks(BATCH) {
+        let imported: Vec<ImportedEntity> = chunk
+            .iter()
+            .map(|(record, facts)| ImportedEntity {
+                id: EntityId::generate(),
+                versions: facts
+                    .iter()
+                    .map(|(fact, value)| ImportedVersion {
+                        fact: fact.clone(),
+                        value: value.clone(),
+                        from: record.since,
+                        to: None,
+                    })
+                    .collect(),
+            })
+            .collect();
+        tx.import_entities(&imported, actor).await?;
+        let created: Vec<Value> = chunk
+            .iter()
+            .zip(&imported)
+            .map(|((record, _), entity)| json!({ "id": entity.id, "lei": record.lei }))
+            .collect();
+        for ((record, _), entity) in chunk.iter().zip(&imported) {
+            known.insert(record.lei.clone(), entity.id);
+        }
+        audit(tx, actor, "entity.import", None, json!({ "source": "gleif", "created": created })).await?;
+        report.entities_created += chunk.len() as u64;
+    }
+
+    // Known entities: compare with what is on record now, change what differs.
+    let today = Utc::now().date_naive();
+    for chunk in existing.chunks(BATCH) {
+        let ids: Vec<EntityId> = chunk.iter().map(|(id, _, _)| *id).collect();
+        let current = tx.current_facts(&ids, today).await?;
+        for (id, record, facts) in chunk {
+            let on_record = current.get(id);
+            let differing: Vec<&(Fact, Value)> =
+                facts.iter().filter(|(f, v)| on_record.and_then(|c| c.get(&f.key())) != Some(v)).collect();
+            if differing.is_empty() {
+                report.entities_unchanged += 1;
+                continue;
+            }
+            let on = record.updated;
+            if let Some(version) = tx.entity_version(*id).await? {
+                tx.bump_entity_version(*id, version).await?;
+            }
+            let reason = format!("GLEIF record updated {on}");
+            for (fact, value) in &differing {
+                tx.change_fact(*id, fact, Some(value), on, None, Some(&reason), actor).await?;
+            }
+            let change: BTreeMap<String, &Value> = differing.iter().map(|(f, v)| (f.key(), v)).collect();
+            audit(
+                tx,
+                actor,
+                "entity.update",
+                Some(*id),
+                json!({ "facts": change, "effective_from": on, "reason": reason }),
+            )
+            .await?;
+            report.entities_updated += 1;
+            report.facts_changed += differing.len() as u64;
+        }
+    }
+
+    // LEIs known only from relationships: entities holding their LEI alone.
+    let mut missing: Vec<(&String, Option<NaiveDate>)> = Vec::new();
+    for r in &relationships {
+        for lei in [&r.child, &r.parent] {
+            if !known.contains_key(lei) && !missing.iter().any(|(l, _)| *l == lei) {
+                missing.push((lei, r.from));
+            }
+        }
+    }
+    for chunk in missing.chunks(BATCH) {
+        let imported: Vec<ImportedEntity> = chunk
+            .iter()
+            .map(|(lei, from)| {
+                let from = from.unwrap_or(today);
+                let version = |fact: Fact, value: Value| ImportedVersion { fact, value, from, to: None };
+                ImportedEntity {
+                    id: EntityId::generate(),
+                    versions: vec![
+                        version(Fact::LegalName, json!(format!("LEI {lei}"))),
+                        version(Fact::Lei, json!(lei)),
+                    ],
                 }
-            };
+            })
+            .collect();
+        tx.import_entities(&imported, actor).await?;
+        let created: Vec<Value> =
+            chunk.iter().zip(&imported).map(|((lei, _), e)| json!({ "id": e.id, "lei": lei })).collect();
+        for ((lei, _), entity) in chunk.iter().zip(&imported) {
+            known.insert((*lei).clone(), entity.id);
         }
-        let record = RelationshipRecord {
-            child: ends[0],
-            parent: ends[1],
-            kind: r.kind.clone(),
-            status: r.status.clone(),
-            from: r.from,
-            to: r.to,
-            source: "gleif".into(),
-            source_id: r.id.clone(),
-        };
-        match tx.record_relationship(&record, actor).await? {
-            Recorded::New => report.relationships_created += 1,
-            Recorded::Changed => report.relationships_changed += 1,
-            Recorded::Unchanged => report.relationships_unchanged += 1,
-        }
+        audit(tx, actor, "entity.import", None, json!({ "source": "gleif relationships", "created": created })).await?;
+        report.entities_from_relationships += chunk.len() as u64;
+    }
+
+    // Relationships, in bulk.
+    let records: Vec<RelationshipRecord> = relationships
+        .iter()
+        .filter_map(|r| {
+            Some(RelationshipRecord {
+                child: *known.get(&r.child)?,
+                parent: *known.get(&r.parent)?,
+                kind: r.kind.clone(),
+                status: r.status.clone(),
+                from: r.from,
+                to: r.to,
+                source: "gleif".into(),
+                source_id: r.id.clone(),
+            })
+        })
+        .collect();
+    for chunk in records.chunks(BATCH) {
+        let (created, changed, unchanged) = tx.record_relationships(chunk, actor).await?;
+        report.relationships_created += created;
+        report.relationships_changed += changed;
+        report.relationships_unchanged += unchanged;
     }
     Ok(report)
 }
 
-async fn audit(tx: &mut TenantTx, actor: &str, action: &str, id: EntityId, after: Value) -> Result<(), ApiError> {
+async fn audit(
+    tx: &mut TenantTx,
+    actor: &str,
+    action: &str,
+    entity: Option<EntityId>,
+    after: Value,
+) -> Result<(), ApiError> {
     tx.append_audit(&AuditRecord {
         actor,
         action,
-        resource_type: "entity",
-        resource_id: Some(id.to_string()),
+        resource_type: if entity.is_some() { "entity" } else { "import" },
+        resource_id: entity.map(|e| e.to_string()),
         request_id: crate::middleware::current_request_id().as_deref(),
         before: None,
         after: Some(after),
@@ -140,15 +257,14 @@ async fn audit(tx: &mut TenantTx, actor: &str, action: &str, id: EntityId, after
     Ok(())
 }
 
-/// Creates or updates the entity of one LEI record; `Ok(Err(reason))` when
-/// the record breaks a rule (nothing written for it).
-async fn import_entity(
+/// The facts of one LEI record under the rules of `POST …/entities`;
+/// `Ok(Err(reason))` when it breaks one. Reference data is checked once per
+/// jurisdiction and legal form (`checked` remembers the answers).
+async fn facts_of(
     tx: &mut TenantTx,
-    actor: &str,
     record: &LeiRecord,
-    existing: Option<EntityId>,
-    report: &mut ImportReport,
-) -> Result<Result<EntityId, String>, ApiError> {
+    checked: &mut Checked,
+) -> Result<Result<Facts, String>, ApiError> {
     let mut body = record.body.clone();
     body.insert("effective_from".into(), json!(record.since.to_string()));
     body.insert("reason".into(), json!("imported from GLEIF"));
@@ -158,38 +274,21 @@ async fn import_entity(
     };
     let facts: Vec<(Fact, Value)> = input.facts.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))).collect();
     let as_map: BTreeMap<String, Value> = facts.iter().map(|(f, v)| (f.key(), v.clone())).collect();
-    let changed: Vec<Fact> = facts.iter().map(|(f, _)| f.clone()).collect();
-    match check_references(tx, &as_map, &changed).await {
-        Ok(()) => {}
-        Err(ApiError::Validation(errors)) => {
-            return Ok(Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));
-        }
-        Err(other) => return Err(other),
+    let text = |key: &str| as_map.get(key).and_then(Value::as_str).map(str::to_owned);
+    let key = (text("jurisdiction"), text("legal_form"));
+    if !checked.contains_key(&key) {
+        let changed: Vec<Fact> = facts.iter().map(|(f, _)| f.clone()).collect();
+        let answer = match check_references(tx, &as_map, &changed).await {
+            Ok(()) => Ok(()),
+            Err(ApiError::Validation(errors)) => {
+                Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+            }
+            Err(other) => return Err(other),
+        };
+        checked.insert(key.clone(), answer);
     }
-    let Some(id) = existing else {
-        let id = EntityId::generate();
-        tx.create_entity(id, &facts, record.since, actor).await?;
-        audit(tx, actor, "entity.import", id, Value::Object(record.body.clone())).await?;
-        report.entities_created += 1;
-        return Ok(Ok(id));
-    };
-    let on = record.updated;
-    let current = tx.entity_as_of(id, AsOf::latest(on)).await?.map(|s| s.facts).unwrap_or_default();
-    let differing: Vec<&(Fact, Value)> = facts.iter().filter(|(f, v)| current.get(&f.key()) != Some(v)).collect();
-    if differing.is_empty() {
-        report.entities_unchanged += 1;
-        return Ok(Ok(id));
-    }
-    if let Some(version) = tx.entity_version(id).await? {
-        tx.bump_entity_version(id, version).await?;
-    }
-    let reason = format!("GLEIF record updated {on}");
-    for (fact, value) in &differing {
-        tx.change_fact(id, fact, Some(value), on, None, Some(&reason), actor).await?;
-    }
-    let change: BTreeMap<String, &Value> = differing.iter().map(|(f, v)| (f.key(), v)).collect();
-    audit(tx, actor, "entity.update", id, json!({ "facts": change, "effective_from": on, "reason": reason })).await?;
-    report.entities_updated += 1;
-    report.facts_changed += differing.len() as u64;
-    Ok(Ok(id))
+    Ok(match &checked[&key] {
+        Ok(()) => Ok(facts),
+        Err(reason) => Err(reason.clone()),
+    })
 }

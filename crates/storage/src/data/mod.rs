@@ -25,7 +25,7 @@ pub use idempotency::Claim;
 pub use migrations::{DmlOutcome, DmlStep};
 pub use people::PersonRecord;
 pub use pools::DataPlane;
-pub use relationships::{Recorded, RelationshipRecord};
+pub use relationships::RelationshipRecord;
 pub use rows::{TableDigest, TenantTable};
 pub use shares::{ShareClassRecord, TransactionRecord};
 pub use tenant_tx::{TenantTx, TxMode, TxOptions};

@@ -22,14 +22,6 @@ pub struct RelationshipRecord {
     pub source_id: String,
 }
 
-/// What recording a relationship did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recorded {
-    New,
-    Changed,
-    Unchanged,
-}
-
 impl TenantTx {
     /// The entities holding each LEI now (an LEI is stored as given, upper case).
     pub async fn entities_by_lei(&mut self, leis: &[String]) -> Result<HashMap<String, EntityId>, StoreError> {
@@ -47,58 +39,80 @@ impl TenantTx {
         Ok(rows.iter().map(|r| (r.get(0), EntityId::from_uuid(r.get(1)))).collect())
     }
 
-    /// Records a relationship unless the same version is on record already;
-    /// a changed one supersedes the version on record.
-    pub async fn record_relationship(&mut self, r: &RelationshipRecord, actor: &str) -> Result<Recorded, StoreError> {
+    /// Records many relationships of one source at once (an import): the
+    /// ones on record unchanged are left alone, changed ones superseded, new
+    /// ones inserted; three statements whatever the count.
+    pub async fn record_relationships(
+        &mut self,
+        records: &[RelationshipRecord],
+        actor: &str,
+    ) -> Result<(u64, u64, u64), StoreError> {
         let tenant = self.tenant().as_uuid();
-        let current = self
-            .query_opt(
-                "SELECT child_id, parent_id, kind, status, lower(valid), upper(valid), id FROM charter.entity_relationship
-                  WHERE tenant_id = $1 AND source = $2 AND source_id = $3 AND upper_inf(recorded)",
-                &[&tenant, &r.source, &r.source_id],
+        let Some(source) = records.first().map(|r| r.source.clone()) else { return Ok((0, 0, 0)) };
+        let ids: Vec<String> = records.iter().map(|r| r.source_id.clone()).collect();
+        let current: HashMap<String, RelationshipRecord> = self
+            .query_planned(
+                "SELECT child_id, parent_id, kind, status, lower(valid), upper(valid), source, source_id
+                   FROM charter.entity_relationship
+                  WHERE tenant_id = $1 AND source = $2 AND source_id = ANY ($3) AND upper_inf(recorded)",
+                &[&tenant, &source, &ids],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let record = RelationshipRecord {
+                    child: EntityId::from_uuid(r.get(0)),
+                    parent: EntityId::from_uuid(r.get(1)),
+                    kind: r.get(2),
+                    status: r.get(3),
+                    from: r.get(4),
+                    to: r.get(5),
+                    source: r.get(6),
+                    source_id: r.get(7),
+                };
+                (record.source_id.clone(), record)
+            })
+            .collect();
+        let (mut changed, mut unchanged) = (Vec::new(), 0);
+        let mut write: Vec<&RelationshipRecord> = Vec::new();
+        for r in records {
+            match current.get(&r.source_id) {
+                Some(c) if c == r => unchanged += 1,
+                Some(_) => {
+                    changed.push(r.source_id.clone());
+                    write.push(r);
+                }
+                None => write.push(r),
+            }
+        }
+        if !changed.is_empty() {
+            self.execute(
+                "UPDATE charter.entity_relationship SET recorded = tstzrange(lower(recorded), now())
+                  WHERE tenant_id = $1 AND source = $2 AND source_id = ANY ($3) AND upper_inf(recorded)",
+                &[&tenant, &source, &changed],
             )
             .await?;
-        let outcome = match &current {
-            Some(row) => {
-                let same = EntityId::from_uuid(row.get(0)) == r.child
-                    && EntityId::from_uuid(row.get(1)) == r.parent
-                    && row.get::<_, String>(2) == r.kind
-                    && row.get::<_, String>(3) == r.status
-                    && row.get::<_, Option<NaiveDate>>(4) == r.from
-                    && row.get::<_, Option<NaiveDate>>(5) == r.to;
-                if same {
-                    return Ok(Recorded::Unchanged);
-                }
-                let id: uuid::Uuid = row.get(6);
-                self.execute(
-                    "UPDATE charter.entity_relationship SET recorded = tstzrange(lower(recorded), now())
-                      WHERE tenant_id = $1 AND id = $2",
-                    &[&tenant, &id],
-                )
-                .await?;
-                Recorded::Changed
-            }
-            None => Recorded::New,
-        };
-        self.execute(
-            "INSERT INTO charter.entity_relationship
-                 (tenant_id, id, child_id, parent_id, kind, status, valid, recorded, source, source_id, recorded_by)
-             VALUES ($1, gen_random_uuid(), $2, $3, $4, $5, daterange($6, $7), tstzrange(now(), NULL), $8, $9, $10)",
-            &[
-                &tenant,
-                &r.child.as_uuid(),
-                &r.parent.as_uuid(),
-                &r.kind,
-                &r.status,
-                &r.from,
-                &r.to,
-                &r.source,
-                &r.source_id,
-                &actor,
-            ],
-        )
-        .await?;
-        Ok(outcome)
+        }
+        if !write.is_empty() {
+            let column = |f: fn(&RelationshipRecord) -> String| write.iter().map(|r| f(r)).collect::<Vec<String>>();
+            let children: Vec<uuid::Uuid> = write.iter().map(|r| r.child.as_uuid()).collect();
+            let parents: Vec<uuid::Uuid> = write.iter().map(|r| r.parent.as_uuid()).collect();
+            let froms: Vec<Option<NaiveDate>> = write.iter().map(|r| r.from).collect();
+            let tos: Vec<Option<NaiveDate>> = write.iter().map(|r| r.to).collect();
+            let (kinds, statuses, source_ids) =
+                (column(|r| r.kind.clone()), column(|r| r.status.clone()), column(|r| r.source_id.clone()));
+            self.execute(
+                "INSERT INTO charter.entity_relationship
+                     (tenant_id, id, child_id, parent_id, kind, status, valid, recorded, source, source_id, recorded_by)
+                 SELECT $1, gen_random_uuid(), c, p, k, s, daterange(f, t), tstzrange(now(), NULL), $2, i, $3
+                   FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::date[], $9::date[], $10::text[])
+                        AS r (c, p, k, s, f, t, i)",
+                &[&tenant, &source, &actor, &children, &parents, &kinds, &statuses, &froms, &tos, &source_ids],
+            )
+            .await?;
+        }
+        let changed = changed.len() as u64;
+        Ok((write.len() as u64 - changed, changed, unchanged))
     }
 
     /// Active relationships on record now that hold on `on` and touch any of

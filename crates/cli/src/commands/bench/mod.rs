@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::{GlobalArgs, environment, output, seed::entity_facts};
 
+mod ownership;
 mod register;
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +65,29 @@ pub enum BenchCommand {
         /// Tenants loading at a time.
         #[arg(long, default_value_t = 2)]
         concurrency: usize,
+    },
+    /// Loads a group of ENTITIES entities with HOLDERS holdings each and one
+    /// LEDGER-transaction share ledger into a new tenant, times effective
+    /// ownership, beneficial owners, registers and a structure chart at the
+    /// API, and a GLEIF import in-process.
+    Ownership {
+        #[arg(long)]
+        api: String,
+        #[arg(long, env = "CHARTER_KEY", hide_env_values = true)]
+        key: String,
+        #[arg(long, default_value_t = 10_000)]
+        entities: u32,
+        #[arg(long, default_value_t = 3)]
+        holders: u32,
+        #[arg(long, default_value_t = 50_000)]
+        ledger: u32,
+        #[arg(long, default_value_t = 20_000)]
+        gleif_records: u32,
+        /// Timed requests per probe.
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
+        #[arg(long)]
+        json: bool,
     },
     /// Times list, search and get-by-id requests at the API, one at a time,
     /// for the big tenant, the small one and random ones.
@@ -124,6 +148,13 @@ pub async fn run(global: &GlobalArgs, command: BenchCommand) -> Result<()> {
         }
         BenchCommand::RegisterLatency { api, key, layout, requests, json } => {
             register::measure(&api, &key, layout.layout(), &layout.prefix, requests, json).await
+        }
+        BenchCommand::Ownership { api, key, entities, holders, ledger, gleif_records, requests, json } => {
+            let connected = environment::connect(global).await?;
+            let sizes = ownership::Sizes { entities, holders_per_entity: holders, ledger, gleif_records };
+            let result = ownership::run(&connected.fleet, &api, &key, sizes, requests, json).await;
+            connected.shutdown().await?;
+            result
         }
         BenchCommand::Onboarding { api, key, shared, dedicated, json } => {
             onboarding(&api, &key, shared, dedicated, json).await
