@@ -22,6 +22,23 @@ pub struct RelationshipRecord {
     pub source_id: String,
 }
 
+/// A row of `COLUMNS`.
+fn relationship(r: &tokio_postgres::Row) -> RelationshipRecord {
+    RelationshipRecord {
+        child: EntityId::from_uuid(r.get(0)),
+        parent: EntityId::from_uuid(r.get(1)),
+        kind: r.get(2),
+        status: r.get(3),
+        from: r.get(4),
+        to: r.get(5),
+        source: r.get(6),
+        source_id: r.get(7),
+    }
+}
+
+/// The columns `relationship` reads.
+const COLUMNS: &str = "child_id, parent_id, kind, status, lower(valid), upper(valid), source, source_id";
+
 impl TenantTx {
     /// The entities holding each LEI now (an LEI is stored as given, upper case).
     pub async fn entities_by_lei(&mut self, leis: &[String]) -> Result<HashMap<String, EntityId>, StoreError> {
@@ -52,24 +69,16 @@ impl TenantTx {
         let ids: Vec<String> = records.iter().map(|r| r.source_id.clone()).collect();
         let current: HashMap<String, RelationshipRecord> = self
             .query_planned(
-                "SELECT child_id, parent_id, kind, status, lower(valid), upper(valid), source, source_id
-                   FROM charter.entity_relationship
-                  WHERE tenant_id = $1 AND source = $2 AND source_id = ANY ($3) AND upper_inf(recorded)",
+                &format!(
+                    "SELECT {COLUMNS} FROM charter.entity_relationship
+                      WHERE tenant_id = $1 AND source = $2 AND source_id = ANY ($3) AND upper_inf(recorded)"
+                ),
                 &[&tenant, &source, &ids],
             )
             .await?
             .iter()
             .map(|r| {
-                let record = RelationshipRecord {
-                    child: EntityId::from_uuid(r.get(0)),
-                    parent: EntityId::from_uuid(r.get(1)),
-                    kind: r.get(2),
-                    status: r.get(3),
-                    from: r.get(4),
-                    to: r.get(5),
-                    source: r.get(6),
-                    source_id: r.get(7),
-                };
+                let record = relationship(r);
                 (record.source_id.clone(), record)
             })
             .collect();
@@ -126,25 +135,14 @@ impl TenantTx {
         let ids: Vec<uuid::Uuid> = entities.iter().map(|e| e.as_uuid()).collect();
         let rows = self
             .query_planned(
-                "SELECT child_id, parent_id, kind, status, lower(valid), upper(valid), source, source_id
-                   FROM charter.entity_relationship
-                  WHERE tenant_id = $1 AND upper_inf(recorded) AND valid @> $3::date AND status = 'ACTIVE'
-                    AND (child_id = ANY ($2) OR parent_id = ANY ($2))",
+                &format!(
+                    "SELECT {COLUMNS} FROM charter.entity_relationship
+                      WHERE tenant_id = $1 AND upper_inf(recorded) AND valid @> $3::date AND status = 'ACTIVE'
+                        AND (child_id = ANY ($2) OR parent_id = ANY ($2))"
+                ),
                 &[&tenant, &ids, &on],
             )
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| RelationshipRecord {
-                child: EntityId::from_uuid(r.get(0)),
-                parent: EntityId::from_uuid(r.get(1)),
-                kind: r.get(2),
-                status: r.get(3),
-                from: r.get(4),
-                to: r.get(5),
-                source: r.get(6),
-                source_id: r.get(7),
-            })
-            .collect())
+        Ok(rows.iter().map(relationship).collect())
     }
 }

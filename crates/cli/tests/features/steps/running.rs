@@ -125,18 +125,35 @@ async fn lists_demo_tenants(world: &mut CharterWorld) {
     assert!(!entities["items"].as_array().expect("items").is_empty(), "{entities}");
 }
 
+/// A demo tenant's API, as the key the demo printed.
+struct Demo {
+    base: String,
+    key: String,
+    http: reqwest::Client,
+}
+
+impl Demo {
+    fn of(world: &CharterWorld, tenant: &str) -> Self {
+        let base = world.running.base.clone().expect("url");
+        Self {
+            base: format!("{base}/api/v1/tenants/{tenant}"),
+            key: world.running.key.clone().expect("key"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// GETs a path of the tenant, which must answer 200 with JSON.
+    async fn get(&self, path: String) -> serde_json::Value {
+        let response = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.key).send().await.expect("GET");
+        assert_eq!(response.status().as_u16(), 200, "GET {path}");
+        response.json().await.expect("json")
+    }
+}
+
 #[then("the demo's entities have histories, officers and custom fields")]
 async fn demo_register(world: &mut CharterWorld) {
-    let (base, key) = (world.running.base.clone().expect("url"), world.running.key.clone().expect("key"));
-    let http = reqwest::Client::new();
-    let get = |path: String| {
-        let request = http.get(format!("{base}/api/v1/tenants/acme{path}")).bearer_auth(&key);
-        async move {
-            let response = request.send().await.expect("GET");
-            assert_eq!(response.status().as_u16(), 200);
-            response.json::<serde_json::Value>().await.expect("json")
-        }
-    };
+    let demo = Demo::of(world, "acme");
+    let get = |path: String| demo.get(path);
     let entities = get("/entities?limit=100".into()).await;
     let entities = entities["items"].as_array().expect("items").clone();
     assert!(
@@ -157,16 +174,8 @@ async fn demo_register(world: &mut CharterWorld) {
 
 #[then("the demo's group has share registers and effective owners")]
 async fn demo_shares(world: &mut CharterWorld) {
-    let (base, key) = (world.running.base.clone().expect("url"), world.running.key.clone().expect("key"));
-    let http = reqwest::Client::new();
-    let get = |path: String| {
-        let request = http.get(format!("{base}/api/v1/tenants/acme{path}")).bearer_auth(&key);
-        async move {
-            let response = request.send().await.expect("GET");
-            assert_eq!(response.status().as_u16(), 200);
-            response.json::<serde_json::Value>().await.expect("json")
-        }
-    };
+    let demo = Demo::of(world, "acme");
+    let get = |path: String| demo.get(path);
     let entities = get("/entities?limit=100".into()).await;
     let (mut registers, mut owned_through_chains) = (0, 0);
     for entity in entities["items"].as_array().expect("items") {
@@ -189,16 +198,8 @@ async fn demo_shares(world: &mut CharterWorld) {
 
 #[then("the demo includes Shell plc's group imported from GLEIF")]
 async fn demo_gleif(world: &mut CharterWorld) {
-    let (base, key) = (world.running.base.clone().expect("url"), world.running.key.clone().expect("key"));
-    let http = reqwest::Client::new();
-    let get = |path: String| {
-        let request = http.get(format!("{base}/api/v1/tenants/globex{path}")).bearer_auth(&key);
-        async move {
-            let response = request.send().await.expect("GET");
-            assert_eq!(response.status().as_u16(), 200);
-            response.json::<serde_json::Value>().await.expect("json")
-        }
-    };
+    let demo = Demo::of(world, "globex");
+    let get = |path: String| demo.get(path);
     let found = get("/entities?q=21380068P1DRHMJ8KU70".into()).await;
     let shell = found["items"].as_array().and_then(|i| i.first()).cloned().expect("Shell plc");
     assert_eq!(shell["legal_name"], "SHELL PLC", "{shell}");
