@@ -179,9 +179,10 @@ pub async fn import(tx: &mut TenantTx, actor: &str, documents: &[(String, Value)
 
     // LEIs known only from relationships: entities holding their LEI alone.
     let mut missing: Vec<(&String, Option<NaiveDate>)> = Vec::new();
+    let mut listed: std::collections::HashSet<&String> = std::collections::HashSet::new();
     for r in &relationships {
         for lei in [&r.child, &r.parent] {
-            if !known.contains_key(lei) && !missing.iter().any(|(l, _)| *l == lei) {
+            if !known.contains_key(lei) && listed.insert(lei) {
                 missing.push((lei, r.from));
             }
         }
