@@ -92,6 +92,11 @@ where
     }
 }
 
+/// An entity id from the path (`{id}`); a malformed one is a 400 naming `id`.
+pub(crate) fn entity_id(raw: &str) -> Result<charter_domain::ids::EntityId, ApiError> {
+    charter_domain::ids::EntityId::parse("id", raw).map_err(|e| ApiError::InvalidPath(vec![e]))
+}
+
 /// Query parameters; like [`PathParams`], the values are parsed by the handler.
 pub(crate) struct QueryParams<T>(pub T);
 

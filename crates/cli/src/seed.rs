@@ -8,7 +8,7 @@ use charter_domain::{
     entity::{Fact, Intent, parse_entity},
     ids::{AppointmentId, EntityId, PersonId, ShareClassId},
     person::PersonInput,
-    shares::{Ledger, ShareClassInput, Transaction},
+    shares::{ShareClassInput, Transaction},
 };
 use charter_storage::data::{AuditRecord, TenantTx};
 use chrono::{NaiveDate, Utc};
@@ -120,11 +120,10 @@ impl Seeder {
         let transaction = Transaction::parse(object, Utc::now().date_naive())?;
         let class = self.tx.share_classes(None, Some(transaction.class)).await?.pop();
         let issuer = class.ok_or_else(|| anyhow!("no share class {}", transaction.class))?.entity;
-        self.tx.lock_share_ledger(issuer).await?;
-        let ledger = Ledger::new(self.tx.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
-        let authorised = self.tx.authorised_capital(issuer).await?;
-        ledger.with(transaction.clone()).check(&authorised).map_err(|breach| anyhow!("{}", breach.to_field_error()))?;
-        self.tx.record_share_transaction(issuer, &transaction, &self.actor).await?;
+        self.tx
+            .record_share_transaction_checked(issuer, &transaction, &self.actor)
+            .await?
+            .map_err(|breach| anyhow!("{}", breach.to_field_error()))?;
         self.audit("share_transaction.create", "share_transaction", transaction.id.to_string(), body).await
     }
 

@@ -27,7 +27,7 @@ use crate::{
     auth::{Caller, TenantScope},
     conditional::{AsOfQuery, IdempotencyKey, etag, if_match},
     error::{ApiError, Missing},
-    extract::{JsonBody, PathParams, QueryParams},
+    extract::{JsonBody, PathParams, QueryParams, entity_id},
     middleware::current_request_id,
     pagination::{PageQuery, Paged},
     problems::{ReadProblems, WriteProblems},
@@ -480,7 +480,7 @@ pub(crate) async fn get(
     QueryParams(when): QueryParams<AsOfQuery>,
 ) -> Result<Response, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let id = EntityId::parse("id", &id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
+    let id = entity_id(&id)?;
     let at = when.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     let found = tx.entity_as_of(id, at).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
@@ -522,7 +522,7 @@ pub(crate) async fn update(
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
-    let id = EntityId::parse("id", &id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
+    let id = entity_id(&id)?;
     let expected = if_match(&headers)?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     let today = Utc::now().date_naive();
@@ -651,7 +651,7 @@ pub(crate) async fn history(
     QueryParams(query): QueryParams<HistoryQuery>,
 ) -> Result<Json<History>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let id = EntityId::parse("id", &id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
+    let id = entity_id(&id)?;
     let all = match query.include_superseded.as_deref() {
         None | Some("false") => false,
         Some("true") => true,

@@ -6,7 +6,6 @@ use charter_domain::{
     access::Action,
     appointment::Holder,
     bods::{Owner, Subject, statements},
-    ids::EntityId,
     ownership::{Basis, Graph, beneficial_owners},
 };
 use charter_storage::data::TxMode;
@@ -20,14 +19,10 @@ use crate::{
     auth::Caller,
     conditional::AsOfQuery,
     error::{ApiError, Missing},
-    extract::{PathParams, QueryParams},
+    extract::{PathParams, QueryParams, entity_id},
     group::Group,
     problems::ReadProblems,
 };
-
-fn parse_entity(id: &str) -> Result<EntityId, ApiError> {
-    EntityId::parse("id", id).map_err(|e| ApiError::InvalidPath(vec![e]))
-}
 
 fn holder_id(holder: &Holder) -> uuid::Uuid {
     match holder {
@@ -127,7 +122,7 @@ pub(crate) async fn structure(
     QueryParams(query): QueryParams<StructureQuery>,
 ) -> Result<Json<Structure>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let entity = parse_entity(&id)?;
+    let entity = entity_id(&id)?;
     let mut errors = Vec::new();
     let up = levels(query.up.as_deref(), "up", &mut errors);
     let down = levels(query.down.as_deref(), "down", &mut errors);
@@ -228,7 +223,7 @@ pub(crate) async fn effective_ownership(
     QueryParams(query): QueryParams<OwnershipQuery>,
 ) -> Result<Json<EffectiveOwnership>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let entity = parse_entity(&id)?;
+    let entity = entity_id(&id)?;
     let basis = match query.basis.as_deref() {
         None | Some("capital") => Basis::Capital,
         Some("votes") => Basis::Votes,
@@ -315,7 +310,7 @@ pub(crate) async fn beneficial(
     QueryParams(query): QueryParams<BeneficialOwnersQuery>,
 ) -> Result<Json<BeneficialOwners>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let entity = parse_entity(&id)?;
+    let entity = entity_id(&id)?;
     let threshold = threshold(query.threshold.as_deref())?;
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
@@ -364,7 +359,7 @@ pub(crate) async fn beneficial_bods(
     QueryParams(query): QueryParams<BeneficialOwnersQuery>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let entity = parse_entity(&id)?;
+    let entity = entity_id(&id)?;
     let threshold = threshold(query.threshold.as_deref())?;
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;

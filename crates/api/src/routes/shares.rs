@@ -13,7 +13,7 @@ use charter_domain::{
     access::Action,
     appointment::Holder,
     ids::{EntityId, ShareClassId, ShareTransactionId},
-    shares::{ClassTerms, Ledger, ShareClassInput, Transaction, weigh},
+    shares::{ClassTerms, ShareClassInput, Transaction, weigh},
 };
 use charter_storage::data::{AuditRecord, ShareClassRecord, TenantTx, TransactionRecord, TxMode};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -26,7 +26,7 @@ use crate::{
     auth::Caller,
     conditional::{AsOfQuery, IdempotencyKey},
     error::{ApiError, Missing},
-    extract::{JsonBody, PathParams, QueryParams},
+    extract::{JsonBody, PathParams, QueryParams, entity_id},
     group::holdings_of,
     middleware::current_request_id,
     problems::{ReadProblems, WriteProblems},
@@ -208,10 +208,6 @@ pub(crate) struct Register {
     items: Vec<RegisterLine>,
 }
 
-fn parse_entity(id: &str) -> Result<EntityId, ApiError> {
-    EntityId::parse("id", id).map_err(|e| ApiError::InvalidPath(vec![e]))
-}
-
 /// Add a class of shares to an entity (editors and admins).
 #[utoipa::path(
     post,
@@ -232,7 +228,7 @@ pub(crate) async fn create_class(
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
-    let entity = parse_entity(&id)?;
+    let entity = entity_id(&id)?;
     let input = ShareClassInput::parse(&body, Utc::now().date_naive())?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     if !tx.entity_exists(entity).await? {
@@ -284,7 +280,7 @@ pub(crate) async fn list_classes(
     PathParams((slug, id)): PathParams<(String, String)>,
 ) -> Result<Json<Vec<ShareClass>>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let entity = parse_entity(&id)?;
+    let entity = entity_id(&id)?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     if !tx.entity_exists(entity).await? {
         return Err(ApiError::NotFound(Missing::Entity));
@@ -374,15 +370,10 @@ pub(crate) async fn record(
         return Ok(replay);
     }
     let issuer = check_parties(&mut tx, &transaction).await?;
-    tx.lock_share_ledger(issuer).await?;
-    let ledger = Ledger::new(tx.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
-    let authorised = tx.authorised_capital(issuer).await?;
-    ledger
-        .with(transaction.clone())
-        .check(&authorised)
-        .map_err(|breach| ApiError::Validation(vec![breach.to_field_error()]))?;
     let actor = scope.grant.actor().to_string();
-    tx.record_share_transaction(issuer, &transaction, &actor).await?;
+    tx.record_share_transaction_checked(issuer, &transaction, &actor)
+        .await?
+        .map_err(|breach| ApiError::Validation(vec![breach.to_field_error()]))?;
     let recorded = tx.share_transaction(transaction.id).await?.ok_or(ApiError::NotFound(Missing::ShareTransaction))?;
     let json = serde_json::to_value(ShareTransaction::from(recorded)).map_err(|e| ApiError::Internal(e.to_string()))?;
     tx.append_audit(&AuditRecord {
@@ -451,7 +442,7 @@ pub(crate) async fn ledger(
     PathParams((slug, id)): PathParams<(String, String)>,
 ) -> Result<Json<Vec<ShareTransaction>>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let entity = parse_entity(&id)?;
+    let entity = entity_id(&id)?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     if !tx.entity_exists(entity).await? {
         return Err(ApiError::NotFound(Missing::Entity));
@@ -494,7 +485,7 @@ async fn register_of(
     when: &AsOfQuery,
 ) -> Result<Register, ApiError> {
     let scope = state.tenant_scope(caller, slug, Action::Read).await?;
-    let entity = parse_entity(id)?;
+    let entity = entity_id(id)?;
     let at = when.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     if !tx.entity_exists(entity).await? {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use charter_domain::{
     appointment::Holder,
     ids::{EntityId, PersonId, ShareClassId, ShareTransactionId},
-    shares::{Authorised, Decimal6, Holdings, ShareClassInput, Transaction, TransactionKind},
+    shares::{Authorised, Breach, Decimal6, Holdings, Ledger, ShareClassInput, Transaction, TransactionKind},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio_postgres::Row;
@@ -188,8 +188,29 @@ impl TenantTx {
             .collect()
     }
 
+    /// Records `t` if the issuer's whole ledger, replayed with it, keeps
+    /// every rule at every date (`charter_domain::shares::Ledger::check`);
+    /// otherwise writes nothing and returns the breach. The issuer stays
+    /// locked until the transaction ends, so two writers to one ledger are
+    /// checked one after the other.
+    pub async fn record_share_transaction_checked(
+        &mut self,
+        issuer: EntityId,
+        t: &Transaction,
+        actor: &str,
+    ) -> Result<Result<(), Breach>, StoreError> {
+        self.lock_share_ledger(issuer).await?;
+        let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
+        let authorised = self.authorised_capital(issuer).await?;
+        if let Err(breach) = ledger.with(t.clone()).check(&authorised) {
+            return Ok(Err(breach));
+        }
+        self.record_share_transaction(issuer, t, actor).await?;
+        Ok(Ok(()))
+    }
+
     /// Serialises the writes to one issuer's ledger until the transaction ends.
-    pub async fn lock_share_ledger(&mut self, issuer: EntityId) -> Result<(), StoreError> {
+    async fn lock_share_ledger(&mut self, issuer: EntityId) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
         self.query(
             "SELECT 1 FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE",
@@ -316,6 +337,9 @@ impl TenantTx {
         Ok(self.share_classes(Some(issuer), None).await?.into_iter().map(|c| (c.id, c.authorised)).collect())
     }
 
+    /// Records a transaction as it is: for bulk loads of ledgers known to be
+    /// valid; everything else goes through
+    /// [`record_share_transaction_checked`](Self::record_share_transaction_checked).
     pub async fn record_share_transaction(
         &mut self,
         issuer: EntityId,
