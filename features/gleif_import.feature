@@ -9,3 +9,10 @@ Feature: GLEIF import
     When I upload a GLEIF file with Shell plc's record and a record with a broken LEI
     Then the import report refuses the broken record by its id
     And Shell plc is an entity of the tenant
+
+  Scenario: Importing the same group from GLEIF's golden-copy CSV files, through the API
+    When I upload the golden-copy CSV files of Shell plc (LEI-CDF 3.1 and RR-CDF 2.1)
+    Then every LEI in the files is an entity of the tenant
+    And the structure chart of Shell plc shows its direct children from the relationship file
+    And importing the group's API JSON files afterwards creates no new entity, version or relationship
+    And uploading a golden-copy CSV file with a broken LEI refuses that row by its LEI and imports the others

@@ -13,8 +13,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use charter_domain::{
+    FieldError,
     entity::{Fact, Intent, parse_entity},
-    gleif::{LeiRecord, Record, Relationship, records},
+    gleif::{LeiRecord, Record, Relationship},
     ids::EntityId,
 };
 use charter_storage::data::{AuditRecord, ImportedEntity, ImportedVersion, RelationshipRecord, TenantTx};
@@ -58,27 +59,28 @@ type Checked = HashMap<(Option<String>, Option<String>), Result<(), String>>;
 /// Records written per statement when importing (and per audit event).
 const BATCH: usize = 1_000;
 
-/// Imports GLEIF API documents (named, for the report) in one transaction,
-/// in batches: new entities and relationships go in a few statements per
-/// thousand records, reference data is checked once per distinct
-/// jurisdiction and legal form, and each batch of new entities is one audit
-/// event naming them.
-pub async fn import(tx: &mut TenantTx, actor: &str, documents: &[(String, Value)]) -> Result<ImportReport, ApiError> {
+/// Reads a GLEIF file as uploaded: API JSON, or golden-copy CSV (LEI-CDF
+/// 3.1, RR-CDF 2.1), told apart by content. An error names the file.
+pub fn read_file(name: &str, bytes: &[u8]) -> Result<Vec<Record>, FieldError> {
+    charter_domain::gleif_csv::read_file(name, bytes)
+}
+
+/// Imports the records of GLEIF files (named, for the report) in one
+/// transaction, in batches: new entities and relationships go in a few
+/// statements per thousand records, reference data is checked once per
+/// distinct jurisdiction and legal form, and each batch of new entities is
+/// one audit event naming them.
+pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record>)]) -> Result<ImportReport, ApiError> {
     let mut report = ImportReport::default();
     let mut entities: Vec<(String, LeiRecord)> = Vec::new();
     let mut relationships: Vec<Relationship> = Vec::new();
-    for (file, document) in documents {
-        match records(document) {
-            Err(e) => report.refused.push(Refusal { file: file.clone(), record: "-".into(), reason: e.message }),
-            Ok(read) => {
-                for record in read {
-                    match record {
-                        Record::Entity(r) => entities.push((file.clone(), r)),
-                        Record::Relationship(r) => relationships.push(r),
-                        Record::Refused { id, reason } => {
-                            report.refused.push(Refusal { file: file.clone(), record: id, reason });
-                        }
-                    }
+    for (file, records) in files {
+        for record in records {
+            match record {
+                Record::Entity(r) => entities.push((file.clone(), r.clone())),
+                Record::Relationship(r) => relationships.push(r.clone()),
+                Record::Refused { id, reason } => {
+                    report.refused.push(Refusal { file: file.clone(), record: id.clone(), reason: reason.clone() });
                 }
             }
         }

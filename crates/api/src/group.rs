@@ -29,15 +29,18 @@ pub(crate) struct Group {
 }
 
 /// The holdings of each of `issuers` at the end of `at.date`, as the ledger
-/// stood at `at.known_at`: summed by the database, or replayed (the
-/// domain's `Ledger`) where a split scales them.
+/// stood at `at.known_at`: read from the positions kept with the ledger
+/// when the ledger as it stands now is wanted; otherwise summed by the
+/// database, or replayed (the domain's `Ledger`) where a split scales them.
 pub(crate) async fn holdings_of(
     tx: &mut TenantTx,
     issuers: &[EntityId],
     at: AsOf,
 ) -> Result<BTreeMap<EntityId, Holdings>, ApiError> {
-    let known_at = (!at.is_latest()).then_some(at.known_at);
-    let (mut holdings, to_replay) = tx.summed_holdings(issuers, at.date, known_at).await?;
+    if at.is_latest() {
+        return Ok(tx.holdings_at(issuers, at.date).await?);
+    }
+    let (mut holdings, to_replay) = tx.summed_holdings(issuers, at.date, Some(at.known_at)).await?;
     if !to_replay.is_empty() {
         holdings.extend(replayed_holdings(tx, &to_replay, at).await?);
     }
@@ -70,18 +73,30 @@ async fn stakes_in(tx: &mut TenantTx, issuers: &[EntityId], at: AsOf) -> Result<
     if issuers.is_empty() {
         return Ok(Vec::new());
     }
+    // As known at an earlier time, a walk reads many small ledgers:
+    // replaying them from one indexed read per level beat the database's
+    // sums (63 ms against 107 ms for 10,000 entities and 30,000 holdings).
+    let holdings = if at.is_latest() {
+        tx.holdings_at(issuers, at.date).await?
+    } else {
+        replayed_holdings(tx, issuers, at).await?
+    };
+    weighed_stakes(tx, holdings).await
+}
+
+/// The stakes of each holding, weighed by its class's terms, several
+/// classes of one holder summed.
+async fn weighed_stakes(tx: &mut TenantTx, holdings: BTreeMap<EntityId, Holdings>) -> Result<Vec<Stake>, ApiError> {
+    let issuers: Vec<EntityId> = holdings.keys().copied().collect();
     let mut terms: BTreeMap<EntityId, BTreeMap<ShareClassId, ClassTerms>> = BTreeMap::new();
-    for class in tx.share_classes_of(Some(issuers), None).await? {
+    for class in tx.share_classes_of(Some(&issuers), None).await? {
         terms.entry(class.entity).or_default().insert(
             class.id,
             ClassTerms { nominal_value: class.nominal_value, votes_per_share: class.votes_per_share },
         );
     }
-    // A walk reads many small ledgers: replaying them from one indexed read
-    // per level beat the database's sums (63 ms against 107 ms for 10,000
-    // entities and 30,000 holdings).
     let mut stakes = Vec::new();
-    for (issuer, holdings) in replayed_holdings(tx, issuers, at).await? {
+    for (issuer, holdings) in holdings {
         let mut by_holder: BTreeMap<Holder, (f64, f64)> = BTreeMap::new();
         for w in weigh(&holdings, terms.get(&issuer).unwrap_or(&BTreeMap::new())) {
             let entry = by_holder.entry(w.holder).or_default();
@@ -186,8 +201,38 @@ impl Group {
     }
 
     /// Every holder upstream of `target`, however far (for effective
-    /// ownership, which sums every chain).
+    /// ownership, which sums every chain). As the ledger stands now, the
+    /// whole upstream comes from one statement; as known at an earlier
+    /// time, from the walk level by level.
     pub(crate) async fn upstream(tx: &mut TenantTx, target: EntityId, at: AsOf) -> Result<Self, ApiError> {
-        Self::around(tx, target, at, (u32::MAX, 0), false).await
+        if !at.is_latest() {
+            return Self::around(tx, target, at, (u32::MAX, 0), false).await;
+        }
+        let holdings = tx.upstream_holdings_at(target, at.date).await?;
+        let stakes = weighed_stakes(tx, holdings).await?;
+        // Levels as the walk would number them: breadth first from the target.
+        let mut holders_of: BTreeMap<EntityId, Vec<Holder>> = BTreeMap::new();
+        for stake in &stakes {
+            holders_of.entry(stake.issuer).or_default().push(stake.holder);
+        }
+        let mut levels = BTreeMap::from([(Holder::Entity(target), 0)]);
+        let mut frontier = vec![target];
+        let mut level = 0;
+        while !frontier.is_empty() {
+            level -= 1;
+            let mut next = Vec::new();
+            for issuer in frontier {
+                for holder in holders_of.get(&issuer).into_iter().flatten() {
+                    if let std::collections::btree_map::Entry::Vacant(node) = levels.entry(*holder) {
+                        node.insert(level);
+                        if let Holder::Entity(e) = holder {
+                            next.push(*e);
+                        }
+                    }
+                }
+            }
+            frontier = next;
+        }
+        Ok(Group { stakes, consolidations: Vec::new(), levels })
     }
 }

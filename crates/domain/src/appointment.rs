@@ -33,6 +33,14 @@ impl Holder {
         }
     }
 
+    /// The person's or entity's id (the two never collide: both are UUIDs).
+    pub fn as_uuid(self) -> uuid::Uuid {
+        match self {
+            Self::Person(p) => p.as_uuid(),
+            Self::Entity(e) => e.as_uuid(),
+        }
+    }
+
     pub fn to_json(self) -> Value {
         match self {
             Self::Person(id) => serde_json::json!({ "person_id": id }),

@@ -24,7 +24,8 @@ pub struct LeiRecord {
 /// A consolidation relationship: `child` is consolidated by `parent`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relationship {
-    /// GLEIF's id of the relationship record.
+    /// The relationship's key, the same from the API and the golden copy:
+    /// `{child}|LEI|{type}|{parent}`.
     pub id: String,
     pub child: String,
     pub parent: String,
@@ -62,15 +63,33 @@ pub fn records(document: &Value) -> Result<Vec<Record>, FieldError> {
         .into_iter()
         .enumerate()
         .map(|(n, item)| {
-            let id = item["id"].as_str().map_or_else(|| format!("record {}", n + 1), str::to_owned);
-            let read = match item["type"].as_str() {
-                Some("lei-records") => lei_record(item).map(Record::Entity),
-                Some("relationship-records") => relationship(item).map(Record::Relationship),
-                other => Err(format!("unknown record type {other:?}")),
-            };
-            read.unwrap_or_else(|reason| Record::Refused { id, reason })
+            record(item).unwrap_or_else(|reason| {
+                let id = item["id"].as_str().map_or_else(|| format!("record {}", n + 1), str::to_owned);
+                Record::Refused { id, reason }
+            })
         })
         .collect())
+}
+
+/// One record in the API's shape (`{"type": "lei-records" | "relationship-records", "id", "attributes"}`),
+/// or why it cannot be read. The golden-copy CSV reader (`gleif_csv`) builds this shape
+/// too, so both sources go through the same mapping.
+pub(crate) fn record(item: &Value) -> Result<Record, String> {
+    match item["type"].as_str() {
+        Some("lei-records") => lei_record(item).map(Record::Entity),
+        Some("relationship-records") => relationship(item).map(Record::Relationship),
+        other => Err(format!("unknown record type {other:?}")),
+    }
+}
+
+/// What identifies a relationship across GLEIF's formats and publications:
+/// `{child}|LEI|{type}|{parent}`. GLEIF has one relationship of a type
+/// between two LEIs; the API's own record id goes on with a number and a
+/// digest that the golden copy does not carry (and that may change with a
+/// new revision of the record), so it cannot key a relationship that comes
+/// from either source.
+pub(crate) fn relationship_key(child: &str, kind: &str, parent: &str) -> String {
+    format!("{child}|LEI|{kind}|{parent}")
 }
 
 fn date(value: &Value) -> Option<NaiveDate> {
@@ -184,11 +203,13 @@ fn relationship(item: &Value) -> Result<Relationship, String> {
     };
     let period =
         r["periods"].as_array().into_iter().flatten().find(|p| p["type"].as_str() == Some("RELATIONSHIP_PERIOD"));
+    let (child, parent) = (node("startNode")?, node("endNode")?);
+    let kind = text(&r["type"]).ok_or("no relationship type")?.to_owned();
     Ok(Relationship {
-        id: text(&item["id"]).ok_or("no id")?.to_owned(),
-        child: node("startNode")?,
-        parent: node("endNode")?,
-        kind: text(&r["type"]).ok_or("no relationship type")?.to_owned(),
+        id: relationship_key(&child, &kind, &parent),
+        child,
+        parent,
+        kind,
         status: text(&r["status"]).unwrap_or("ACTIVE").to_owned(),
         from: period.and_then(|p| date(&p["startDate"])),
         to: period.and_then(|p| date(&p["endDate"])),

@@ -12,6 +12,7 @@ pub mod bods;
 pub mod custom_field;
 pub mod entity;
 pub mod gleif;
+pub mod gleif_csv;
 pub mod ids;
 pub mod lei;
 pub mod ownership;

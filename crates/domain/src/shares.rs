@@ -356,6 +356,10 @@ pub type Authorised = Vec<(NaiveDate, Option<NaiveDate>, Option<i64>)>;
 /// Holdings: (class, holder) → shares.
 pub type Holdings = BTreeMap<(ShareClassId, Holder), i64>;
 
+/// Holdings over time: for each class and holder, (date, shares at the end
+/// of that date) from each date the holding may have changed on.
+pub type Positions = BTreeMap<(ShareClassId, Holder), Vec<(NaiveDate, i64)>>;
+
 /// Why a ledger cannot stand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Breach {
@@ -435,6 +439,36 @@ impl Ledger {
         }
         holdings.retain(|_, shares| *shares != 0);
         holdings
+    }
+
+    /// Every holding over time: for each class and holder, the shares held
+    /// at the end of each date on which a transaction touched them (a split
+    /// touches every holder of its class), in date order. The same replay
+    /// as [`holdings`](Self::holdings), kept as a series.
+    pub fn positions(&self) -> Positions {
+        let mut holdings = Holdings::new();
+        let mut positions = Positions::new();
+        let mut touched: BTreeSet<(ShareClassId, Holder)> = BTreeSet::new();
+        for (n, t) in self.transactions.iter().enumerate() {
+            match t.kind {
+                TransactionKind::Split => {
+                    touched.extend(holdings.keys().filter(|(class, _)| *class == t.class).copied());
+                }
+                _ => {
+                    touched.extend(t.from.map(|from| (t.class, from)));
+                    touched.extend(t.to.map(|to| (t.to_class.unwrap_or(t.class), to)));
+                }
+            }
+            apply(&mut holdings, t);
+            let date_ends = self.transactions.get(n + 1).is_none_or(|next| next.effective_on != t.effective_on);
+            if date_ends {
+                for pair in std::mem::take(&mut touched) {
+                    let shares = holdings.get(&pair).copied().unwrap_or(0);
+                    positions.entry(pair).or_default().push((t.effective_on, shares));
+                }
+            }
+        }
+        positions
     }
 
     /// Replays the whole ledger and reports the first date on which it breaks
@@ -660,5 +694,41 @@ mod tests {
         assert_eq!(ledger.holdings(day("2023-01-01")).get(&(class, pat)), Some(&600));
         let odd = Ledger::new(vec![tx(TransactionKind::Issuance, class, "2022-01-01", None, Some(pat), 401), split]);
         assert!(matches!(odd.check(&authorised), Err(Breach::Fractional { .. })));
+    }
+
+    #[test]
+    fn positions_are_the_holdings_of_every_date() {
+        let (class, other) = (ShareClassId::generate(), ShareClassId::generate());
+        let (pat, lee) = (Holder::Person(PersonId::generate()), Holder::Person(PersonId::generate()));
+        let mut split = tx(TransactionKind::Split, class, "2023-01-01", None, None, 0);
+        split.ratio = Some((2, 1));
+        let mut conversion = tx(TransactionKind::Conversion, class, "2024-01-01", Some(lee), Some(lee), 100);
+        (conversion.to_class, conversion.to_shares) = (Some(other), Some(50));
+        let ledger = Ledger::new(vec![
+            tx(TransactionKind::Issuance, class, "2022-01-01", None, Some(pat), 400),
+            tx(TransactionKind::Transfer, class, "2022-06-01", Some(pat), Some(lee), 100),
+            tx(TransactionKind::Transfer, class, "2022-06-01", Some(lee), Some(pat), 40),
+            split,
+            conversion,
+            tx(TransactionKind::Cancellation, class, "2025-01-01", Some(pat), None, 680),
+        ]);
+        let positions = ledger.positions();
+        assert_eq!(
+            positions[&(class, lee)],
+            [(day("2022-06-01"), 60), (day("2023-01-01"), 120), (day("2024-01-01"), 20)]
+        );
+        assert_eq!(positions[&(other, lee)], [(day("2024-01-01"), 50)]);
+        assert_eq!(positions[&(class, pat)].last(), Some(&(day("2025-01-01"), 0)));
+        // At any date, the latest position on or before it is the replayed holding.
+        for date in ["2021-12-31", "2022-01-01", "2022-06-01", "2022-12-31", "2023-01-01", "2024-06-30", "2026-01-01"] {
+            let at: Holdings = positions
+                .iter()
+                .filter_map(|(pair, series)| {
+                    let shares = series.iter().take_while(|(on, _)| *on <= day(date)).last()?.1;
+                    (shares != 0).then_some((*pair, shares))
+                })
+                .collect();
+            assert_eq!(at, ledger.holdings(day(date)), "{date}");
+        }
     }
 }

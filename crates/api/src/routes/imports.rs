@@ -6,22 +6,22 @@ use axum::{
 };
 use charter_domain::{FieldError, access::Action};
 use charter_storage::data::TxMode;
-use serde_json::Value;
 
 use crate::{
     AppState,
     auth::Caller,
     error::ApiError,
     extract::PathParams,
-    gleif::{ImportReport, import},
+    gleif::{ImportReport, import, read_file},
     problems::WriteProblems,
 };
 
-/// The files of an upload: each part a GLEIF API JSON document.
+/// The files of an upload: each part a GLEIF file, API JSON or golden-copy CSV.
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)] // documents the multipart body
 pub(crate) struct GleifUpload {
-    /// One or more GLEIF API JSON files (`lei-records`, `relationship-records`).
+    /// One or more GLEIF files: API JSON (`lei-records`, `relationship-records`)
+    /// or golden-copy CSV (LEI-CDF 3.1, RR-CDF 2.1), told apart by content.
     #[schema(value_type = Vec<String>, format = Binary)]
     files: Vec<Vec<u8>>,
 }
@@ -46,21 +46,19 @@ pub(crate) async fn gleif(
     mut upload: Multipart,
 ) -> Result<Json<ImportReport>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
-    let mut documents = Vec::new();
+    let mut files = Vec::new();
     while let Some(part) = upload.next_field().await.map_err(|e| ApiError::InvalidJson(format!("multipart: {e}")))? {
         let name = part.file_name().or(part.name()).unwrap_or("upload").to_owned();
         let bytes = part.bytes().await.map_err(|e| ApiError::InvalidJson(format!("multipart: {e}")))?;
-        let document: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::Validation(vec![FieldError::new(name.clone(), "json", format!("is not JSON: {e}"))])
-        })?;
-        documents.push((name, document));
+        let records = read_file(&name, &bytes).map_err(|e| ApiError::Validation(vec![e]))?;
+        files.push((name, records));
     }
-    if documents.is_empty() {
+    if files.is_empty() {
         return Err(ApiError::Validation(vec![FieldError::new("files", "required", "upload at least one file")]));
     }
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     let actor = scope.grant.actor().to_string();
-    let report = import(&mut tx, &actor, &documents).await?;
+    let report = import(&mut tx, &actor, &files).await?;
     tx.commit().await?;
     Ok(Json(report))
 }

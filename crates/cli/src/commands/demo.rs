@@ -246,8 +246,11 @@ async fn seed_globex(s: &mut Seeder) -> Result<()> {
     // them (the repository's test fixtures, built into the binary).
     let documents = SHELL_FROM_GLEIF
         .iter()
-        .map(|(name, text)| Ok(((*name).to_owned(), serde_json::from_str(text)?)))
-        .collect::<Result<Vec<(String, Value)>>>()?;
+        .map(|(name, text)| {
+            let records = charter_api::gleif::read_file(name, text.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(((*name).to_owned(), records))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let report = charter_api::gleif::import(&mut s.tx, "system:demo seed", &documents)
         .await
         .map_err(|e| anyhow::anyhow!("importing the GLEIF sample: {e}"))?;

@@ -18,7 +18,8 @@ pub enum ImportCommand {
         /// The tenant's slug.
         #[arg(long)]
         tenant: String,
-        /// Files as the GLEIF API returns them.
+        /// GLEIF files: API JSON (`lei-records`, `relationship-records`) or
+        /// golden-copy CSV (LEI-CDF 3.1, RR-CDF 2.1), told apart by content.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[arg(long)]
@@ -30,9 +31,10 @@ pub async fn run(global: &GlobalArgs, command: ImportCommand) -> Result<()> {
     let ImportCommand::Gleif { tenant, files, json } = command;
     let mut documents = Vec::with_capacity(files.len());
     for file in &files {
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-        let document = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-        documents.push((file.display().to_string(), document));
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let name = file.display().to_string();
+        let records = charter_api::gleif::read_file(&name, &bytes).map_err(|e| anyhow!("{name}: {}", e.message))?;
+        documents.push((name, records));
     }
     let connected = environment::connect(global).await?;
     let result = async {

@@ -2,8 +2,6 @@
 //! replay, for ledgers of random valid transactions, as of every date and as
 //! known at earlier times; a split sends an issuer to the replay.
 
-use std::collections::BTreeMap;
-
 use charter_domain::{
     access::TenantGrant,
     appointment::Holder,
@@ -54,6 +52,7 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
     let deployment = runtime.block_on(crate::support::Deployment::start());
     let (tenant, database) = runtime.block_on(tenant(&deployment, "ledger"));
     let grant = TenantGrant::for_system(tenant, "test");
+    let (_, database_url) = runtime.block_on(deployment.tenant_database("ledger"));
     let data = deployment.fleet.data();
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(16);
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
@@ -126,8 +125,9 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
                     reason: None,
                 };
                 let next = ledger.with(t.clone());
-                if next.check(&authorised).is_ok() {
-                    tx.record_share_transaction(issuer, &t, "t").await.unwrap();
+                let recorded = tx.record_share_transaction_checked(issuer, &t, "t").await.unwrap();
+                assert_eq!(recorded.is_ok(), next.check(&authorised).is_ok());
+                if recorded.is_ok() {
                     ledger = next;
                 }
                 // Each transaction on record at its own moment.
@@ -149,10 +149,8 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
                     ratio: Some((2, 1)),
                     reason: None,
                 };
-                let unlimited = BTreeMap::new();
-                if ledger.with(t.clone()).check(&unlimited).is_ok() {
-                    t.id = ShareTransactionId::generate();
-                    tx.record_share_transaction(issuer, &t, "t").await.unwrap();
+                t.id = ShareTransactionId::generate();
+                if tx.record_share_transaction_checked(issuer, &t, "t").await.unwrap().is_ok() {
                     ledger = ledger.with(t);
                 }
             }
@@ -160,6 +158,33 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
             snapshots.push((Utc::now(), ledger.clone()));
 
             let mut tx = data.begin(database, &grant, TxOptions::snapshot()).await.unwrap();
+            // The positions, written transaction by transaction (back-dated
+            // ones rewriting what follows them), are the replay of the ledger.
+            for d in 0..70 {
+                let at = tx.holdings_at(&[issuer], day(d)).await.unwrap();
+                assert_eq!(at[&issuer], ledger.holdings(day(d)), "positions, day {d}");
+            }
+            // So are the positions the data migration builds for ledgers
+            // recorded before positions existed (dml 0003, the replay in SQL).
+            let app = crate::support::connect_as_app(&database_url, &deployment.fleet).await;
+            app.batch_execute(&format!(
+                "BEGIN;
+                 SELECT set_config('charter.tenant_id', '{tenant}', true);
+                 DELETE FROM charter.share_position p USING charter.share_holder h
+                  WHERE h.issuer_id = '{issuer}' AND p.share_class_id = h.share_class_id AND p.holder_id = h.holder_id;
+                 DELETE FROM charter.share_holder WHERE issuer_id = '{issuer}';
+                 {};
+                 COMMIT",
+                include_str!("../../../../migrations/dml/0003_share_positions.sql")
+            ))
+            .await
+            .unwrap();
+            let mut rebuilt = data.begin(database, &grant, TxOptions::snapshot()).await.unwrap();
+            for d in 0..70 {
+                let at = rebuilt.holdings_at(&[issuer], day(d)).await.unwrap();
+                assert_eq!(at[&issuer], ledger.holdings(day(d)), "positions from dml 0003, day {d}");
+            }
+            rebuilt.commit().await.unwrap();
             for (known_at, ledger) in snapshots.iter().rev().take(4) {
                 for d in (0..70).step_by(5) {
                     let expected = ledger.holdings(day(d));

@@ -4,7 +4,7 @@
 //! module loads what they need, under a lock on the issuer so that two
 //! transactions of one issuer are checked one after the other.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use charter_domain::{
     appointment::Holder,
@@ -61,6 +61,33 @@ fn holder(person: Option<uuid::Uuid>, entity: Option<uuid::Uuid>) -> Option<Hold
         (Some(p), _) => Some(Holder::Person(PersonId::from_uuid(p))),
         (None, Some(e)) => Some(Holder::Entity(EntityId::from_uuid(e))),
         (None, None) => None,
+    }
+}
+
+/// Position rows written per statement.
+const POSITIONS_PER_STATEMENT: usize = 10_000;
+
+/// Each holder of a class with its shares at the end of `$2` (the tenant is
+/// `$1`): the latest position when it is not after the date, else the last
+/// one on or before it (`NULL` before the first).
+const HOLDINGS_AT: &str = "SELECT h.issuer_id, h.share_class_id, h.person_id, h.entity_id,
+           CASE WHEN h.latest_on <= $2 THEN h.latest_shares
+                ELSE (SELECT p.shares FROM charter.share_position p
+                       WHERE p.tenant_id = $1 AND p.share_class_id = h.share_class_id AND p.holder_id = h.holder_id
+                         AND p.effective_on <= $2
+                       ORDER BY p.effective_on DESC LIMIT 1) END
+      FROM charter.share_holder h";
+
+/// Rows of [`HOLDINGS_AT`] into holdings by issuer (nothing held left out).
+fn collect_holdings(rows: &[Row], holdings: &mut BTreeMap<EntityId, Holdings>) {
+    for r in rows {
+        let shares: Option<i64> = r.get(4);
+        if let (Some(shares @ 1..), Some(h)) = (shares, holder(r.get(2), r.get(3))) {
+            holdings
+                .entry(EntityId::from_uuid(r.get(0)))
+                .or_default()
+                .insert((ShareClassId::from_uuid(r.get(1)), h), shares);
+        }
     }
 }
 
@@ -202,10 +229,21 @@ impl TenantTx {
         self.lock_share_ledger(issuer).await?;
         let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
         let authorised = self.authorised_capital(issuer).await?;
-        if let Err(breach) = ledger.with(t.clone()).check(&authorised) {
+        let ledger = ledger.with(t.clone());
+        if let Err(breach) = ledger.check(&authorised) {
             return Ok(Err(breach));
         }
-        self.record_share_transaction(issuer, t, actor).await?;
+        self.insert_share_transaction(issuer, t, actor).await?;
+        // A split scales every holder of its class; anything else moves the
+        // shares of the holders it names.
+        let touched: BTreeSet<(ShareClassId, Holder)> = t
+            .from
+            .map(|from| (t.class, from))
+            .into_iter()
+            .chain(t.to.map(|to| (t.to_class.unwrap_or(t.class), to)))
+            .collect();
+        let only = (t.kind != TransactionKind::Split).then_some(&touched);
+        self.write_share_positions(issuer, &ledger, t.effective_on, only).await?;
         Ok(Ok(()))
     }
 
@@ -321,8 +359,7 @@ impl TenantTx {
         let holders: Vec<uuid::Uuid> = holders.iter().map(|e| e.as_uuid()).collect();
         let rows = self
             .query_planned(
-                "SELECT DISTINCT issuer_id FROM charter.share_transaction
-                  WHERE tenant_id = $1 AND to_entity_id = ANY ($2)",
+                "SELECT DISTINCT issuer_id FROM charter.share_holder WHERE tenant_id = $1 AND entity_id = ANY ($2)",
                 &[&tenant, &holders],
             )
             .await?;
@@ -337,10 +374,135 @@ impl TenantTx {
         Ok(self.share_classes(Some(issuer), None).await?.into_iter().map(|c| (c.id, c.authorised)).collect())
     }
 
-    /// Records a transaction as it is: for bulk loads of ledgers known to be
-    /// valid; everything else goes through
+    /// Rewrites the positions (`share_position`, `share_holder`: ddl 0010)
+    /// of `issuer` from `since` on, replayed from its whole `ledger`: of the
+    /// class and holder pairs in `only`, or of every pair (after a split,
+    /// which scales a whole class, or a bulk load).
+    async fn write_share_positions(
+        &mut self,
+        issuer: EntityId,
+        ledger: &Ledger,
+        since: NaiveDate,
+        only: Option<&BTreeSet<(ShareClassId, Holder)>>,
+    ) -> Result<(), StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let positions: Vec<((ShareClassId, Holder), Vec<(NaiveDate, i64)>)> =
+            ledger.positions().into_iter().filter(|(pair, _)| only.is_none_or(|only| only.contains(pair))).collect();
+        let (classes, holders): (Vec<uuid::Uuid>, Vec<uuid::Uuid>) =
+            positions.iter().map(|((class, holder), _)| (class.as_uuid(), holder.as_uuid())).unzip();
+        self.execute(
+            "DELETE FROM charter.share_position p
+              USING unnest($2::uuid[], $3::uuid[]) AS pair (class_id, holder_id)
+              WHERE p.tenant_id = $1 AND p.share_class_id = pair.class_id AND p.holder_id = pair.holder_id
+                AND p.effective_on >= $4",
+            &[&tenant, &classes, &holders, &since],
+        )
+        .await?;
+        let (mut persons, mut entities, mut latest_on, mut latest_shares) = (vec![], vec![], vec![], vec![]);
+        for ((_, holder), series) in &positions {
+            let (person, entity) = holder_columns(Some(*holder));
+            persons.push(person);
+            entities.push(entity);
+            let (on, shares) = series.last().copied().unwrap_or((since, 0));
+            latest_on.push(on);
+            latest_shares.push(shares);
+        }
+        self.execute(
+            "INSERT INTO charter.share_holder
+                 (tenant_id, share_class_id, holder_id, issuer_id, person_id, entity_id, latest_on, latest_shares)
+             SELECT $1, class_id, holder_id, $2, person_id, entity_id, latest_on, latest_shares
+               FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::date[], $8::bigint[])
+                    AS h (class_id, holder_id, person_id, entity_id, latest_on, latest_shares)
+             ON CONFLICT (tenant_id, share_class_id, holder_id)
+             DO UPDATE SET latest_on = EXCLUDED.latest_on, latest_shares = EXCLUDED.latest_shares",
+            &[&tenant, &issuer.as_uuid(), &classes, &holders, &persons, &entities, &latest_on, &latest_shares],
+        )
+        .await?;
+        let rows = positions.iter().flat_map(|((class, holder), series)| {
+            series.iter().filter(|(on, _)| *on >= since).map(move |p| (class, holder, p))
+        });
+        let rows: Vec<_> = rows.collect();
+        for chunk in rows.chunks(POSITIONS_PER_STATEMENT) {
+            let classes: Vec<uuid::Uuid> = chunk.iter().map(|(c, _, _)| c.as_uuid()).collect();
+            let holders: Vec<uuid::Uuid> = chunk.iter().map(|(_, h, _)| h.as_uuid()).collect();
+            let dates: Vec<NaiveDate> = chunk.iter().map(|(_, _, p)| p.0).collect();
+            let shares: Vec<i64> = chunk.iter().map(|(_, _, p)| p.1).collect();
+            self.execute(
+                "INSERT INTO charter.share_position (tenant_id, share_class_id, holder_id, effective_on, shares)
+                 SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::date[], $5::bigint[])",
+                &[&tenant, &classes, &holders, &dates, &shares],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The holdings of each of `issuers` at the end of `on`, as the ledger
+    /// stands now: from the positions (one row per holder; a probe into its
+    /// series only for a date before its latest change).
+    pub async fn holdings_at(
+        &mut self,
+        issuers: &[EntityId],
+        on: NaiveDate,
+    ) -> Result<BTreeMap<EntityId, Holdings>, StoreError> {
+        let ids: Vec<uuid::Uuid> = issuers.iter().map(|e| e.as_uuid()).collect();
+        let rows = self
+            .query_planned(
+                &format!("{HOLDINGS_AT} WHERE h.tenant_id = $1 AND h.issuer_id = ANY ($3)"),
+                &[&self.tenant().as_uuid(), &on, &ids],
+            )
+            .await?;
+        let mut holdings: BTreeMap<EntityId, Holdings> = issuers.iter().map(|id| (*id, Holdings::new())).collect();
+        collect_holdings(&rows, &mut holdings);
+        Ok(holdings)
+    }
+
+    /// The holdings at the end of `on` of `target` and of every entity that
+    /// holds (or held) shares of it, directly or through other entities, as
+    /// the ledger stands now: the whole upstream of a group in one statement
+    /// (a recursive walk over the holders, which ends on cycles because it
+    /// visits each issuer once).
+    pub async fn upstream_holdings_at(
+        &mut self,
+        target: EntityId,
+        on: NaiveDate,
+    ) -> Result<BTreeMap<EntityId, Holdings>, StoreError> {
+        let rows = self
+            .query_planned(
+                &format!(
+                    "WITH RECURSIVE upstream (issuer_id) AS (
+                         SELECT $3::uuid
+                         UNION
+                         SELECT h.entity_id FROM upstream u
+                           JOIN charter.share_holder h ON h.tenant_id = $1 AND h.issuer_id = u.issuer_id
+                          WHERE h.entity_id IS NOT NULL)
+                     {HOLDINGS_AT} JOIN upstream u ON h.tenant_id = $1 AND h.issuer_id = u.issuer_id"
+                ),
+                &[&self.tenant().as_uuid(), &on, &target.as_uuid()],
+            )
+            .await?;
+        let mut holdings = BTreeMap::from([(target, Holdings::new())]);
+        collect_holdings(&rows, &mut holdings);
+        Ok(holdings)
+    }
+
+    /// Records transactions as they are, then the issuer's positions: for
+    /// bulk loads of ledgers known to be valid; everything else goes through
     /// [`record_share_transaction_checked`](Self::record_share_transaction_checked).
-    pub async fn record_share_transaction(
+    pub async fn record_share_transactions(
+        &mut self,
+        issuer: EntityId,
+        transactions: &[Transaction],
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        for t in transactions {
+            self.insert_share_transaction(issuer, t, actor).await?;
+        }
+        let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
+        self.write_share_positions(issuer, &ledger, NaiveDate::MIN, None).await
+    }
+
+    async fn insert_share_transaction(
         &mut self,
         issuer: EntityId,
         t: &Transaction,

@@ -139,6 +139,7 @@ async fn chart_shows_children(world: &mut CharterWorld) {
 }
 
 #[then("importing the same files again creates no new entity and no new version")]
+#[then("importing the group's API JSON files afterwards creates no new entity, version or relationship")]
 async fn reimport_changes_nothing(world: &mut CharterWorld) {
     let before = world.register_size().await;
     world.import_fixtures().await;
@@ -172,6 +173,66 @@ async fn upload_with_bad_record(world: &mut CharterWorld) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.expect("JSON");
     world.responses.push((status, body));
+}
+
+impl CharterWorld {
+    /// Uploads files through `POST …/imports/gleif`; the report is the latest response.
+    async fn upload_gleif(&mut self, files: Vec<(String, Vec<u8>)>) {
+        if !self.keys.contains_key(TENANT) {
+            self.onboard(TENANT, "shared").await;
+        }
+        let key = self.key_of(TENANT);
+        let base = self.deployment().await.url(&format!("/api/v1/tenants/{TENANT}/imports/gleif"));
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part("files", reqwest::multipart::Part::bytes(bytes).file_name(name));
+        }
+        let response = reqwest::Client::new().post(base).bearer_auth(key).multipart(form).send().await.expect("POST");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("JSON");
+        self.responses.push((status, body));
+    }
+}
+
+/// The golden-copy CSV fixtures (made from the JSON ones: see tests/fixtures/README.md).
+fn golden_copy_files() -> Vec<(String, Vec<u8>)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/gleif");
+    ["golden-copy-lei2_21380068P1DRHMJ8KU70.csv", "golden-copy-rr_21380068P1DRHMJ8KU70.csv"]
+        .into_iter()
+        .map(|name| (name.to_owned(), std::fs::read(format!("{dir}/{name}")).expect("golden-copy fixture")))
+        .collect()
+}
+
+#[when("I upload the golden-copy CSV files of Shell plc (LEI-CDF 3.1 and RR-CDF 2.1)")]
+async fn upload_golden_copy(world: &mut CharterWorld) {
+    world.upload_gleif(golden_copy_files()).await;
+    let (status, report) = world.responses.last().cloned().expect("a report");
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["refused"], json!([]), "{report}");
+    assert!(report["relationships_created"].as_u64().is_some_and(|n| n > 0), "{report}");
+}
+
+#[then("uploading a golden-copy CSV file with a broken LEI refuses that row by its LEI and imports the others")]
+async fn golden_copy_with_broken_row(world: &mut CharterWorld) {
+    let (_, lei_file) = golden_copy_files().into_iter().next().expect("the LEI-CDF file");
+    let text = String::from_utf8(lei_file).expect("UTF-8");
+    let mut lines = text.lines();
+    let header = lines.next().expect("a header");
+    let shell_row =
+        lines.find(|l| l.starts_with(&format!("\"{SHELL}\"")) || l.starts_with(SHELL)).expect("Shell's row");
+    // The same record under a new name and an LEI whose check digits fail,
+    // and one under a valid LEI not seen before.
+    let broken = shell_row.replacen(SHELL, "5493001KJTIIGC8Y1R13", 1);
+    let renamed = shell_row.replacen(SHELL, "5493001KJTIIGC8Y1R12", 1).replacen("SHELL PLC", "SHELL CSV TEST PLC", 1);
+    let upload = format!("{header}\n{broken}\n{renamed}\n");
+    world.upload_gleif(vec![("lei2.csv".into(), upload.into_bytes())]).await;
+    let (status, report) = world.responses.last().cloned().expect("a report");
+    assert_eq!(status, 200, "{report}");
+    let refused = report["refused"].as_array().expect("refused");
+    assert_eq!(refused.len(), 1, "{report}");
+    assert_eq!(refused[0]["record"], "5493001KJTIIGC8Y1R13", "{report}");
+    assert_eq!(report["entities_created"], 1, "{report}");
+    assert!(world.entity_with_lei("5493001KJTIIGC8Y1R12").await.is_some(), "the valid row was imported");
 }
 
 #[then("the import report refuses the broken record by its id")]
