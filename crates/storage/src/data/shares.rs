@@ -386,8 +386,8 @@ impl TenantTx {
         only: Option<&BTreeSet<(ShareClassId, Holder)>>,
     ) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
-        let positions: Vec<((ShareClassId, Holder), Vec<(NaiveDate, i64)>)> =
-            ledger.positions().into_iter().filter(|(pair, _)| only.is_none_or(|only| only.contains(pair))).collect();
+        let mut positions = ledger.positions();
+        positions.retain(|pair, _| only.is_none_or(|only| only.contains(pair)));
         let (classes, holders): (Vec<uuid::Uuid>, Vec<uuid::Uuid>) =
             positions.iter().map(|((class, holder), _)| (class.as_uuid(), holder.as_uuid())).unzip();
         self.execute(
