@@ -26,6 +26,8 @@ pub enum Missing {
     Person,
     Appointment,
     ShareTransaction,
+    ShareClass,
+    ShareCertificate,
 }
 
 #[derive(Debug)]
@@ -141,6 +143,10 @@ impl ApiError {
             Self::NotFound(Missing::ShareTransaction) => {
                 (S::NOT_FOUND, "share_transaction_not_found", "No such share transaction")
             }
+            Self::NotFound(Missing::ShareClass) => (S::NOT_FOUND, "share_class_not_found", "No such share class"),
+            Self::NotFound(Missing::ShareCertificate) => {
+                (S::NOT_FOUND, "share_certificate_not_found", "No such share certificate")
+            }
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
             Self::InvalidHeader(_) => (S::BAD_REQUEST, "invalid_header", "A request header is malformed"),
             Self::PreconditionRequired => (S::PRECONDITION_REQUIRED, "precondition_required", "Updates need If-Match"),
@@ -194,6 +200,8 @@ impl ApiError {
             Self::NotFound(Missing::Person) => "no person with this id in this tenant".into(),
             Self::NotFound(Missing::Appointment) => "no appointment with this id in this tenant".into(),
             Self::NotFound(Missing::ShareTransaction) => "no share transaction with this id in this tenant".into(),
+            Self::NotFound(Missing::ShareClass) => "no share class with this id in this tenant".into(),
+            Self::NotFound(Missing::ShareCertificate) => "no share certificate with this id in this tenant".into(),
             Self::MethodNotAllowed => "this resource does not support this method".into(),
             Self::TenantConflict(slug) => {
                 format!(

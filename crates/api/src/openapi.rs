@@ -32,7 +32,7 @@ use crate::error::{Problem, ProblemField};
         (name = "entities", description = "Legal entities of a tenant, every fact effective-dated"),
         (name = "persons", description = "Natural persons of a tenant"),
         (name = "appointments", description = "Officers and directors, with their terms"),
-        (name = "configuration", description = "A tenant's roles, custom fields and entity groups"),
+        (name = "configuration", description = "A tenant's roles, custom fields, entity groups and settings"),
         (name = "audit", description = "The tenant's tamper-evident audit trail"),
         (name = "share capital", description = "Share classes, the append-only share ledger and registers of members as of any date"),
         (name = "reference data", description = "ISO 3166 jurisdictions and ISO 20275 legal forms"),

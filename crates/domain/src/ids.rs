@@ -86,6 +86,10 @@ uuid_id!(
     /// A transaction of a share ledger.
     ShareTransactionId, "share transaction id"
 );
+uuid_id!(
+    /// A share certificate.
+    ShareCertificateId, "share certificate id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ pub mod access;
 pub mod api_key;
 pub mod appointment;
 pub mod bods;
+pub mod certificate;
 pub mod custom_field;
 pub mod entity;
 pub mod gleif;

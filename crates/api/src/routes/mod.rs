@@ -3,6 +3,7 @@
 pub(crate) mod api_keys;
 pub(crate) mod appointments;
 pub(crate) mod audit;
+pub(crate) mod certificates;
 pub(crate) mod configuration;
 pub(crate) mod entities;
 pub(crate) mod health;
@@ -11,6 +12,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod ownership;
 pub(crate) mod persons;
 pub(crate) mod reference;
+pub(crate) mod settings;
 pub(crate) mod shares;
 pub(crate) mod tenants;
 
@@ -40,6 +42,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(configuration::list_roles, configuration::add_role))
         .routes(routes!(configuration::list_custom_fields, configuration::add_custom_field))
         .routes(routes!(configuration::list_groups, configuration::add_group))
+        .routes(routes!(settings::get, settings::update))
         .routes(routes!(audit::list))
         .routes(routes!(shares::create_class, shares::list_classes))
         .routes(routes!(shares::record))
@@ -47,10 +50,17 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shares::ledger))
         .routes(routes!(shares::register))
         .routes(routes!(shares::register_csv))
+        .routes(routes!(certificates::update_class))
+        .routes(routes!(certificates::issue, certificates::list))
+        .routes(routes!(certificates::get))
+        .routes(routes!(certificates::cancel))
+        .routes(routes!(certificates::report_lost))
+        .routes(routes!(certificates::replace))
         .routes(routes!(ownership::structure))
         .routes(routes!(ownership::effective_ownership))
         .routes(routes!(ownership::beneficial))
         .routes(routes!(ownership::beneficial_bods))
+        .routes(routes!(ownership::ultimate))
         .routes(routes!(imports::gleif))
         .routes(routes!(reference::jurisdictions))
         .routes(routes!(reference::legal_forms))

@@ -1,14 +1,20 @@
-//! Group structure, effective ownership and beneficial owners, as of a date.
+//! Group structure, effective ownership, beneficial owners and ultimate
+//! parents, as of a date.
 
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::State,
+    http::HeaderValue,
+    response::{IntoResponse, Response},
+};
 use charter_domain::{
     FieldError,
     access::Action,
     appointment::Holder,
     bods::{Owner, Subject, statements},
-    ownership::{Basis, Graph, beneficial_owners},
+    ownership::{Basis, Graph, beneficial_owners, control_chain, ultimate_parents},
 };
-use charter_storage::data::TxMode;
+use charter_storage::data::{TenantTx, TxMode};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -224,13 +230,7 @@ pub(crate) async fn effective_ownership(
 ) -> Result<Json<EffectiveOwnership>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
     let entity = entity_id(&id)?;
-    let basis = match query.basis.as_deref() {
-        None | Some("capital") => Basis::Capital,
-        Some("votes") => Basis::Votes,
-        Some(_) => {
-            return Err(ApiError::InvalidQuery(vec![FieldError::new("basis", "one_of", "must be capital or votes")]));
-        }
-    };
+    let basis = basis(query.basis.as_deref(), Basis::Capital)?;
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     if !tx.entity_exists(entity).await? {
@@ -254,14 +254,165 @@ pub(crate) async fn effective_ownership(
         })
         .collect();
     items.sort_by(|a, b| b.effective.total_cmp(&a.effective));
-    let basis = if basis == Basis::Capital { "capital" } else { "votes" };
-    Ok(Json(EffectiveOwnership { entity_id: entity.as_uuid(), as_of: at.date, basis, items }))
+    Ok(Json(EffectiveOwnership { entity_id: entity.as_uuid(), as_of: at.date, basis: basis_name(basis), items }))
+}
+
+/// The `basis` parameter, `default` when not given.
+fn basis(raw: Option<&str>, default: Basis) -> Result<Basis, ApiError> {
+    match raw {
+        None => Ok(default),
+        Some("capital") => Ok(Basis::Capital),
+        Some("votes") => Ok(Basis::Votes),
+        Some(_) => Err(ApiError::InvalidQuery(vec![FieldError::new("basis", "one_of", "must be capital or votes")])),
+    }
+}
+
+fn basis_name(basis: Basis) -> &'static str {
+    match basis {
+        Basis::Capital => "capital",
+        Basis::Votes => "votes",
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UltimateParentsQuery {
+    /// `votes` (default) or `capital`: the stakes that link entities, the
+    /// effective ownership shown, and the majorities followed for control.
+    basis: Option<String>,
+    #[param(value_type = Option<String>, format = Date)]
+    as_of: Option<String>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    known_at: Option<String>,
+}
+
+/// An ultimate parent of an entity.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct UltimateParent {
+    entity_id: uuid::Uuid,
+    name: Option<String>,
+    /// `shareholding` (from the share ledgers) or `gleif` (an
+    /// `IS_ULTIMATELY_CONSOLIDATED_BY` relationship recorded from GLEIF).
+    /// An entity found both ways is listed once for each.
+    source: &'static str,
+    /// For a shareholding: its effective ownership of the entity on the
+    /// basis, a fraction (0–1) through every chain. Null for GLEIF.
+    effective: Option<f64>,
+    /// At the top of the chains above the entity: no entity holds it, or it
+    /// belongs to a cycle of cross-holdings that no entity outside holds.
+    /// Always true for GLEIF.
+    top: bool,
+    /// The ultimate controlling parent: reached from the entity by
+    /// following, at each step, the entity holding more than 50 % on the
+    /// basis, until none does (or a person does). At most one item; never a
+    /// GLEIF one.
+    controlling: bool,
+    /// For GLEIF: the relationship's period, as GLEIF gives it.
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct UltimateParents {
+    entity_id: uuid::Uuid,
+    as_of: NaiveDate,
+    /// `votes` or `capital`.
+    basis: &'static str,
+    /// The majority holders followed from the entity up, the ultimate
+    /// controlling parent last; empty when no entity holds a majority of it.
+    control_chain: Vec<uuid::Uuid>,
+    /// The controlling parent first, then by effective ownership; GLEIF's last.
+    items: Vec<UltimateParent>,
+}
+
+/// The ultimate parents of an entity as of a date: the entities at the top
+/// of the chains of shareholdings above it, its ultimate controlling parent
+/// (the end of the chain of majority holders), and the ultimate
+/// consolidating parent GLEIF names. A cycle of cross-holdings without an
+/// entity holder outside it is the top of its chains: each member is listed.
+/// GLEIF relationships are those on record now, whatever `known_at` says.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/ultimate-parents",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+        UltimateParentsQuery,
+    ),
+    responses((status = 200, description = "The ultimate parents", body = UltimateParents), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn ultimate(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+    QueryParams(query): QueryParams<UltimateParentsQuery>,
+) -> Result<Json<UltimateParents>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let entity = entity_id(&id)?;
+    let basis = basis(query.basis.as_deref(), Basis::Votes)?;
+    let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    if !tx.entity_exists(entity).await? {
+        return Err(ApiError::NotFound(Missing::Entity));
+    }
+    let group = Group::upstream(&mut tx, entity, at).await?;
+    let graph = Graph::new(group.stakes);
+    let parents = ultimate_parents(&graph, entity, basis);
+    let chain = control_chain(&graph, entity, basis);
+    let mut consolidating = Vec::new();
+    for link in tx.relationships_around(&[entity], at.date).await? {
+        if link.child == entity
+            && link.kind == "IS_ULTIMATELY_CONSOLIDATED_BY"
+            && !consolidating.iter().any(|(parent, _, _)| *parent == link.parent)
+        {
+            consolidating.push((link.parent, link.from, link.to));
+        }
+    }
+    let holders: Vec<Holder> = parents
+        .iter()
+        .map(|p| p.entity)
+        .chain(consolidating.iter().map(|(parent, _, _)| *parent))
+        .map(Holder::Entity)
+        .collect();
+    let names = tx.holder_names(&holders, at.date).await?;
+    tx.commit().await?;
+    let name = |e| names.get(&Holder::Entity(e)).cloned();
+    let shareholding = parents.iter().map(|p| UltimateParent {
+        entity_id: p.entity.as_uuid(),
+        name: name(p.entity),
+        source: "shareholding",
+        effective: Some(round(p.effective)),
+        top: p.top,
+        controlling: p.controlling,
+        valid_from: None,
+        valid_to: None,
+    });
+    let gleif = consolidating.iter().map(|(parent, from, to)| UltimateParent {
+        entity_id: parent.as_uuid(),
+        name: name(*parent),
+        source: "gleif",
+        effective: None,
+        top: true,
+        controlling: false,
+        valid_from: *from,
+        valid_to: *to,
+    });
+    Ok(Json(UltimateParents {
+        entity_id: entity.as_uuid(),
+        as_of: at.date,
+        basis: basis_name(basis),
+        control_chain: chain.iter().map(|e| e.as_uuid()).collect(),
+        items: shareholding.chain(gleif).collect(),
+    }))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct BeneficialOwnersQuery {
-    /// Percent of effective capital or votes that makes a beneficial owner (default 25).
+    /// Percent of effective capital or votes that makes a beneficial owner
+    /// (default: the tenant's setting, `beneficial_ownership_threshold_pct`, 25 unless changed).
     #[param(value_type = Option<f64>)]
     threshold: Option<String>,
     #[param(value_type = Option<String>, format = Date)]
@@ -286,6 +437,9 @@ pub(crate) struct BeneficialOwners {
     as_of: NaiveDate,
     /// The threshold applied, in percent.
     threshold: f64,
+    /// Where it comes from: `query` (the `threshold` parameter) or
+    /// `tenant_settings` (the tenant's `beneficial_ownership_threshold_pct`).
+    threshold_source: &'static str,
     items: Vec<BeneficialOwner>,
 }
 
@@ -311,12 +465,13 @@ pub(crate) async fn beneficial(
 ) -> Result<Json<BeneficialOwners>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
     let entity = entity_id(&id)?;
-    let threshold = threshold(query.threshold.as_deref())?;
+    let asked = threshold(query.threshold.as_deref())?;
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     if !tx.entity_exists(entity).await? {
         return Err(ApiError::NotFound(Missing::Entity));
     }
+    let (threshold, threshold_source) = applied_threshold(&mut tx, asked).await?;
     let group = Group::upstream(&mut tx, entity, at).await?;
     let owners = beneficial_owners(&Graph::new(group.stakes), entity, threshold / 100.0);
     let holders: Vec<Holder> = owners.iter().map(|o| o.0).collect();
@@ -334,12 +489,15 @@ pub(crate) async fn beneficial(
             Holder::Entity(_) => None,
         })
         .collect();
-    Ok(Json(BeneficialOwners { entity_id: entity.as_uuid(), as_of: at.date, threshold, items }))
+    Ok(Json(BeneficialOwners { entity_id: entity.as_uuid(), as_of: at.date, threshold, threshold_source, items }))
 }
 
 /// The beneficial owners of an entity as Beneficial Ownership Data Standard
 /// 0.4 statements: the entity, each owner, and each owner's interests
 /// (shareholding and voting rights, direct or indirect, exact percentages).
+/// The threshold applied and where it comes from are in the response
+/// headers `beneficial-ownership-threshold` and
+/// `beneficial-ownership-threshold-source` (`query` or `tenant_settings`).
 #[utoipa::path(
     get,
     path = "/api/v1/tenants/{slug}/entities/{id}/beneficial-owners/bods",
@@ -349,7 +507,13 @@ pub(crate) async fn beneficial(
         ("id" = uuid::Uuid, Path, description = "The entity's id"),
         BeneficialOwnersQuery,
     ),
-    responses((status = 200, description = "BODS 0.4 statements", body = Vec<Object>), ReadProblems),
+    responses(
+        (status = 200, description = "BODS 0.4 statements", body = Vec<Object>, headers(
+            ("beneficial-ownership-threshold" = f64, description = "The threshold applied, in percent"),
+            ("beneficial-ownership-threshold-source" = String, description = "`query` or `tenant_settings`"),
+        )),
+        ReadProblems
+    ),
     security(("api_key" = []))
 )]
 pub(crate) async fn beneficial_bods(
@@ -357,13 +521,14 @@ pub(crate) async fn beneficial_bods(
     caller: Caller,
     PathParams((slug, id)): PathParams<(String, String)>,
     QueryParams(query): QueryParams<BeneficialOwnersQuery>,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Response, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
     let entity = entity_id(&id)?;
-    let threshold = threshold(query.threshold.as_deref())?;
+    let asked = threshold(query.threshold.as_deref())?;
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     let state_of = tx.entity_as_of(entity, at).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
+    let (threshold, threshold_source) = applied_threshold(&mut tx, asked).await?;
     let group = Group::upstream(&mut tx, entity, at).await?;
     let graph = Graph::new(group.stakes);
     let mut owners = Vec::new();
@@ -392,13 +557,29 @@ pub(crate) async fn beneficial_bods(
         lei: fact("lei"),
         registration_number: fact("registration_number"),
     };
-    Ok(Json(statements(&subject, &owners, at.date, chrono::Utc::now().date_naive())))
+    let mut response = Json(statements(&subject, &owners, at.date, chrono::Utc::now().date_naive())).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&threshold.to_string()) {
+        headers.insert("beneficial-ownership-threshold", value);
+    }
+    headers.insert("beneficial-ownership-threshold-source", HeaderValue::from_static(threshold_source));
+    Ok(response)
 }
 
-fn threshold(raw: Option<&str>) -> Result<f64, ApiError> {
+/// The threshold (percent) asked for, else the tenant's setting, with where
+/// it comes from.
+async fn applied_threshold(tx: &mut TenantTx, asked: Option<f64>) -> Result<(f64, &'static str), ApiError> {
+    Ok(match asked {
+        Some(threshold) => (threshold, "query"),
+        None => (tx.settings().await?.beneficial_ownership_threshold.percent(), "tenant_settings"),
+    })
+}
+
+/// The `threshold` parameter, if given.
+fn threshold(raw: Option<&str>) -> Result<Option<f64>, ApiError> {
     match raw.map(str::parse::<f64>) {
-        None => Ok(25.0),
-        Some(Ok(t)) if t > 0.0 && t <= 100.0 => Ok(t),
+        None => Ok(None),
+        Some(Ok(t)) if t > 0.0 && t <= 100.0 => Ok(Some(t)),
         Some(_) => Err(ApiError::InvalidQuery(vec![FieldError::new(
             "threshold",
             "range",

@@ -5,6 +5,7 @@
 
 mod appointments;
 mod audit;
+mod certificates;
 mod config;
 mod entities;
 mod idempotency;
@@ -13,12 +14,14 @@ mod people;
 mod pools;
 mod relationships;
 mod rows;
+mod settings;
 mod shares;
 mod tenant_row;
 mod tenant_tx;
 
 pub use appointments::{AppointmentQuery, AppointmentRecord};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord, BrokenLink, ChainCheck};
+pub use certificates::{CertificateClass, CertificateRecord};
 pub use config::RoleRecord;
 pub use entities::{AsOf, EntityQuery, EntitySort, EntityState, FactVersion, ImportedEntity, ImportedVersion};
 pub use idempotency::Claim;
@@ -27,5 +30,6 @@ pub use people::PersonRecord;
 pub use pools::DataPlane;
 pub use relationships::RelationshipRecord;
 pub use rows::{TableDigest, TenantTable};
+pub use settings::TenantSettings;
 pub use shares::{ShareClassRecord, TransactionRecord};
 pub use tenant_tx::{TenantTx, TxMode, TxOptions};

@@ -2,12 +2,14 @@
 
 mod audit;
 mod bad_input;
+mod certificates;
 mod fleet;
 mod gleif;
 mod isolation;
 mod lifecycle;
 mod lint;
 mod onboarding;
+mod ownership;
 mod register;
 mod running;
 mod shares;
@@ -32,8 +34,10 @@ pub struct CharterWorld {
     audit: audit::State,
     lint: lint::State,
     bad_input: bad_input::State,
+    certificates: certificates::State,
     fleet: fleet::State,
     lifecycle: lifecycle::State,
+    ownership: ownership::State,
     register: register::State,
     running: running::State,
     shares: shares::State,
@@ -61,8 +65,10 @@ impl CharterWorld {
             audit: audit::State::default(),
             lint: lint::State::default(),
             bad_input: bad_input::State::default(),
+            certificates: certificates::State::default(),
             fleet: fleet::State::default(),
             lifecycle: lifecycle::State::default(),
+            ownership: ownership::State::default(),
             register: register::State::default(),
             running: running::State::default(),
             shares: shares::State::default(),
