@@ -164,6 +164,14 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
                 let at = tx.holdings_at(&[issuer], day(d)).await.unwrap();
                 assert_eq!(at[&issuer], ledger.holdings(day(d)), "positions, day {d}");
             }
+            // And so are those a bulk load rebuilds for the whole ledger.
+            let mut bulk = data.begin(database, &grant, TxOptions::maintenance()).await.unwrap();
+            bulk.record_share_transactions(issuer, &[], "t").await.unwrap();
+            for d in 0..70 {
+                let at = bulk.holdings_at(&[issuer], day(d)).await.unwrap();
+                assert_eq!(at[&issuer], ledger.holdings(day(d)), "rebuilt positions, day {d}");
+            }
+            bulk.rollback().await.unwrap();
             // So are the positions the data migration builds for ledgers
             // recorded before positions existed (dml 0003, the replay in SQL).
             let app = crate::support::connect_as_app(&database_url, &deployment.fleet).await;

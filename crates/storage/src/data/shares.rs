@@ -243,7 +243,7 @@ impl TenantTx {
             .chain(t.to.map(|to| (t.to_class.unwrap_or(t.class), to)))
             .collect();
         let only = (t.kind != TransactionKind::Split).then_some(&touched);
-        self.write_share_positions(issuer, &ledger, t.effective_on, only).await?;
+        self.write_share_positions(issuer, &ledger, Some(t.effective_on), only).await?;
         Ok(Ok(()))
     }
 
@@ -375,26 +375,27 @@ impl TenantTx {
     }
 
     /// Rewrites the positions (`share_position`, `share_holder`: ddl 0010)
-    /// of `issuer` from `since` on, replayed from its whole `ledger`: of the
+    /// of `issuer` from `since` on (all of them: `None`), replayed from its whole `ledger`: of the
     /// class and holder pairs in `only`, or of every pair (after a split,
     /// which scales a whole class, or a bulk load).
     async fn write_share_positions(
         &mut self,
         issuer: EntityId,
         ledger: &Ledger,
-        since: NaiveDate,
+        since: Option<NaiveDate>,
         only: Option<&BTreeSet<(ShareClassId, Holder)>>,
     ) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
         let mut positions = ledger.positions();
-        positions.retain(|pair, _| only.is_none_or(|only| only.contains(pair)));
+        // A series is never empty: a pair appears with its first position.
+        positions.retain(|pair, series| !series.is_empty() && only.is_none_or(|only| only.contains(pair)));
         let (classes, holders): (Vec<uuid::Uuid>, Vec<uuid::Uuid>) =
             positions.iter().map(|((class, holder), _)| (class.as_uuid(), holder.as_uuid())).unzip();
         self.execute(
             "DELETE FROM charter.share_position p
               USING unnest($2::uuid[], $3::uuid[]) AS pair (class_id, holder_id)
               WHERE p.tenant_id = $1 AND p.share_class_id = pair.class_id AND p.holder_id = pair.holder_id
-                AND p.effective_on >= $4",
+                AND ($4::date IS NULL OR p.effective_on >= $4)",
             &[&tenant, &classes, &holders, &since],
         )
         .await?;
@@ -403,7 +404,7 @@ impl TenantTx {
             let (person, entity) = holder_columns(Some(*holder));
             persons.push(person);
             entities.push(entity);
-            let (on, shares) = series.last().copied().unwrap_or((since, 0));
+            let (on, shares) = series.last().copied().unwrap_or_default();
             latest_on.push(on);
             latest_shares.push(shares);
         }
@@ -419,7 +420,7 @@ impl TenantTx {
         )
         .await?;
         let rows = positions.iter().flat_map(|((class, holder), series)| {
-            series.iter().filter(|(on, _)| *on >= since).map(move |p| (class, holder, p))
+            series.iter().filter(|(on, _)| since.is_none_or(|since| *on >= since)).map(move |p| (class, holder, p))
         });
         let rows: Vec<_> = rows.collect();
         for chunk in rows.chunks(POSITIONS_PER_STATEMENT) {
@@ -499,7 +500,7 @@ impl TenantTx {
             self.insert_share_transaction(issuer, t, actor).await?;
         }
         let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
-        self.write_share_positions(issuer, &ledger, NaiveDate::MIN, None).await
+        self.write_share_positions(issuer, &ledger, None, None).await
     }
 
     async fn insert_share_transaction(
