@@ -4,7 +4,7 @@
 # group of ENTITIES entities with 3 holdings each and a LEDGER-transaction
 # ledger into a new tenant, times the ownership endpoints one request at a
 # time, and times a GLEIF import of GLEIF_RECORDS records.
-# Usage: scripts/bench-ownership.sh   (ENTITIES, LEDGER, GLEIF_RECORDS, REQUESTS, PORT)
+# Usage: scripts/bench-ownership.sh   (ENTITIES, LEDGER, GLEIF_RECORDS, REQUESTS, PORT, JSON, KEEP)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,8 @@ psql "$server_url" -qc "CREATE DATABASE $control_db"
 export CHARTER_DATABASE_URL="${server_url%/*}/$control_db" CHARTER_LOG=warn
 cleanup() {
   [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  # KEEP=1 leaves the databases for a look at the plans (drop them by hand).
+  [ -n "${KEEP:-}" ] && { echo "kept: databases ${control_db}*" >&2; return; }
   for db in $(psql "$server_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE '${control_db}%'"); do
     psql "$server_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
   done

@@ -39,6 +39,14 @@ impl AdminConnection {
         Self::connect(&self.url.with_database(database)).await
     }
 
+    /// `VACUUM ANALYZE` of the whole database: what autovacuum does some
+    /// time after a bulk load, done at once (benchmarks measure the steady
+    /// state, not the minutes before the planner has statistics).
+    pub async fn vacuum_analyze(&self) -> Result<(), StoreError> {
+        self.client.batch_execute("VACUUM ANALYZE").await?;
+        Ok(())
+    }
+
     /// Whether a database of that name exists on this server.
     pub async fn database_exists(&self, name: &str) -> Result<bool, StoreError> {
         let row = self.client.query_opt("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", &[&name]).await?;

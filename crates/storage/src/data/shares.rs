@@ -12,7 +12,7 @@ use charter_domain::{
     shares::{Authorised, Breach, Decimal6, Holdings, Ledger, ShareClassInput, Transaction, TransactionKind},
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use tokio_postgres::Row;
+use tokio_postgres::{Row, types::ToSql};
 
 use super::TenantTx;
 use crate::StoreError;
@@ -67,18 +67,23 @@ fn holder(person: Option<uuid::Uuid>, entity: Option<uuid::Uuid>) -> Option<Hold
 /// Position rows written per statement.
 const POSITIONS_PER_STATEMENT: usize = 10_000;
 
-/// Each holder of a class with its shares at the end of `$2` (the tenant is
-/// `$1`): the latest position when it is not after the date, else the last
-/// one on or before it (`NULL` before the first).
-const HOLDINGS_AT: &str = "SELECT h.issuer_id, h.share_class_id, h.person_id, h.entity_id,
+/// Each holder `h` (a `share_holder` row) of a class with its shares at the
+/// end of `$2` (the tenant is `$1`): the latest position when it is not after
+/// the date, else the last one on or before it (`NULL` before the first).
+const HOLDING_COLUMNS: &str = "h.issuer_id, h.share_class_id, h.person_id, h.entity_id,
            CASE WHEN h.latest_on <= $2 THEN h.latest_shares
                 ELSE (SELECT p.shares FROM charter.share_position p
                        WHERE p.tenant_id = $1 AND p.share_class_id = h.share_class_id AND p.holder_id = h.holder_id
                          AND p.effective_on <= $2
-                       ORDER BY p.effective_on DESC LIMIT 1) END
-      FROM charter.share_holder h";
+                       ORDER BY p.effective_on DESC LIMIT 1) END";
 
-/// Rows of [`HOLDINGS_AT`] into holdings by issuer (nothing held left out).
+/// The holders of the issuer `i.id`, probed one issuer at a time (`OFFSET 0`
+/// keeps the probes apart; given a list, the planner read every holder of
+/// the tenant and hashed).
+const HOLDERS_OF_ISSUER: &str = "CROSS JOIN LATERAL (SELECT * FROM charter.share_holder h
+                                   WHERE h.tenant_id = $1 AND h.issuer_id = i.id OFFSET 0) h";
+
+/// Rows of [`HOLDING_COLUMNS`] into holdings by issuer (nothing held left out).
 fn collect_holdings(rows: &[Row], holdings: &mut BTreeMap<EntityId, Holdings>) {
     for r in rows {
         let shares: Option<i64> = r.get(4);
@@ -170,25 +175,35 @@ impl TenantTx {
     ) -> Result<Vec<ShareClassRecord>, StoreError> {
         let tenant = self.tenant().as_uuid();
         let entities: Option<Vec<uuid::Uuid>> = entities.map(|e| e.iter().map(|e| e.as_uuid()).collect());
+        // For a list of issuers, one index probe each (`OFFSET 0` keeps them
+        // apart): given the list as `= ANY`, the planner read every class
+        // of the tenant and filtered.
+        let class = class.map(|c| c.as_uuid());
+        let (from, params): (&str, Vec<&(dyn ToSql + Sync)>) = match &entities {
+            Some(entities) => (
+                "unnest($3::uuid[]) AS e (id)
+                 CROSS JOIN LATERAL (SELECT * FROM charter.share_class c
+                                      WHERE c.tenant_id = $1 AND c.entity_id = e.id OFFSET 0) c",
+                vec![&tenant, &class, entities],
+            ),
+            None => ("charter.share_class c", vec![&tenant, &class]),
+        };
         let rows = self
-            .query(
+            .query_planned(
                 &format!(
-                    "SELECT {CLASS_COLUMNS},
-                            ARRAY(SELECT lower(a.valid) FROM charter.share_class_authorised a
-                                   WHERE a.tenant_id = c.tenant_id AND a.share_class_id = c.id AND upper_inf(a.recorded)
-                                   ORDER BY lower(a.valid)),
-                            ARRAY(SELECT coalesce(upper(a.valid), DATE '9999-12-31') FROM charter.share_class_authorised a
-                                   WHERE a.tenant_id = c.tenant_id AND a.share_class_id = c.id AND upper_inf(a.recorded)
-                                   ORDER BY lower(a.valid)),
-                            ARRAY(SELECT coalesce(a.authorised, 0) FROM charter.share_class_authorised a
-                                   WHERE a.tenant_id = c.tenant_id AND a.share_class_id = c.id AND upper_inf(a.recorded)
-                                   ORDER BY lower(a.valid))
-                       FROM charter.share_class c
-                      WHERE c.tenant_id = $1 AND ($2::uuid[] IS NULL OR c.entity_id = ANY ($2))
-                        AND ($3::uuid IS NULL OR c.id = $3)
+                    "SELECT {CLASS_COLUMNS}, coalesce(a.froms, '{{}}'), coalesce(a.tos, '{{}}'), coalesce(a.limits, '{{}}')
+                       FROM {from}
+                       LEFT JOIN LATERAL (
+                            SELECT array_agg(lower(a.valid) ORDER BY lower(a.valid)) AS froms,
+                                   array_agg(coalesce(upper(a.valid), DATE '9999-12-31') ORDER BY lower(a.valid)) AS tos,
+                                   array_agg(coalesce(a.authorised, 0) ORDER BY lower(a.valid)) AS limits
+                              FROM charter.share_class_authorised a
+                             WHERE a.tenant_id = c.tenant_id AND a.share_class_id = c.id AND upper_inf(a.recorded)) a
+                         ON true
+                      WHERE c.tenant_id = $1 AND ($2::uuid IS NULL OR c.id = $2)
                       ORDER BY c.id"
                 ),
-                &[&tenant, &entities, &class.map(|c| c.as_uuid())],
+                &params,
             )
             .await?;
         rows.iter()
@@ -449,7 +464,7 @@ impl TenantTx {
         let ids: Vec<uuid::Uuid> = issuers.iter().map(|e| e.as_uuid()).collect();
         let rows = self
             .query_planned(
-                &format!("{HOLDINGS_AT} WHERE h.tenant_id = $1 AND h.issuer_id = ANY ($3)"),
+                &format!("SELECT {HOLDING_COLUMNS} FROM unnest($3::uuid[]) AS i (id) {HOLDERS_OF_ISSUER}"),
                 &[&self.tenant().as_uuid(), &on, &ids],
             )
             .await?;
@@ -477,7 +492,7 @@ impl TenantTx {
                          SELECT h.entity_id FROM upstream u
                            JOIN charter.share_holder h ON h.tenant_id = $1 AND h.issuer_id = u.issuer_id
                           WHERE h.entity_id IS NOT NULL)
-                     {HOLDINGS_AT} JOIN upstream u ON h.tenant_id = $1 AND h.issuer_id = u.issuer_id"
+                     SELECT {HOLDING_COLUMNS} FROM upstream AS i (id) {HOLDERS_OF_ISSUER}"
                 ),
                 &[&self.tenant().as_uuid(), &on, &target.as_uuid()],
             )
@@ -581,10 +596,15 @@ impl TenantTx {
             names.insert(Holder::Person(PersonId::from_uuid(r.get(0))), r.get(1));
         }
         for r in self
-            .query(
-                "SELECT entity_id, value #>> '{}' FROM charter.entity_fact
-                  WHERE tenant_id = $1 AND entity_id = ANY ($2) AND fact = 'legal_name'
-                    AND valid @> $3::date AND upper_inf(recorded)",
+            .query_planned(
+                // One index probe per entity (`OFFSET 0` keeps them apart):
+                // given the list as `= ANY`, the planner read every legal
+                // name of the tenant and filtered (14 ms for 338 of 10,000).
+                "SELECT e.id, f.name
+                   FROM unnest($2::uuid[]) AS e (id)
+                  CROSS JOIN LATERAL (SELECT value #>> '{}' AS name FROM charter.entity_fact
+                                       WHERE tenant_id = $1 AND entity_id = e.id AND fact = 'legal_name'
+                                         AND valid @> $3::date AND upper_inf(recorded) OFFSET 0) f",
                 &[&tenant, &entities, &on],
             )
             .await?
