@@ -220,7 +220,7 @@ fn refused(refusal: Refusal) -> ApiError {
 /// again after the lock; 404 if there is no such class.
 async fn open_register(tx: &mut TenantTx, class: ShareClassId) -> Result<CertificateClass, ApiError> {
     let found = tx.certificate_class(class).await?.ok_or_else(class_not_found)?;
-    tx.lock_certificate_register(found.issuer).await?;
+    tx.lock_share_capital(found.issuer).await?;
     tx.certificate_class(class).await?.ok_or_else(class_not_found)
 }
 
@@ -545,7 +545,7 @@ async fn change_status(
     let change = StatusChange::parse(action, body, today())?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     let found = tx.share_certificate(id).await?.ok_or_else(certificate_not_found)?;
-    tx.lock_certificate_register(found.issuer).await?;
+    tx.lock_share_capital(found.issuer).await?;
     // Read again under the lock: another change may have been committed meanwhile.
     let found = tx.share_certificate(id).await?.ok_or_else(certificate_not_found)?;
     let before = to_json(&ShareCertificate::from(found.clone()))?;

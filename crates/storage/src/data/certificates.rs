@@ -94,18 +94,6 @@ impl TenantTx {
         Ok(row.map(|r| CertificateClass { id: class, issuer: EntityId::from_uuid(r.get(0)), certificated: r.get(1) }))
     }
 
-    /// Serialises the writes to an issuer's certificates (and its share
-    /// ledger, which takes the same lock) until the transaction ends.
-    pub async fn lock_certificate_register(&mut self, issuer: EntityId) -> Result<(), StoreError> {
-        let tenant = self.tenant().as_uuid();
-        self.query(
-            "SELECT 1 FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE",
-            &[&tenant, &issuer.as_uuid()],
-        )
-        .await?;
-        Ok(())
-    }
-
     /// Sets whether a class issues certificates.
     pub async fn set_share_class_certificated(
         &mut self,

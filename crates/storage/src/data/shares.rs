@@ -241,7 +241,7 @@ impl TenantTx {
         t: &Transaction,
         actor: &str,
     ) -> Result<Result<(), Breach>, StoreError> {
-        self.lock_share_ledger(issuer).await?;
+        self.lock_share_capital(issuer).await?;
         let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
         let authorised = self.authorised_capital(issuer).await?;
         let ledger = ledger.with(t.clone());
@@ -262,8 +262,10 @@ impl TenantTx {
         Ok(Ok(()))
     }
 
-    /// Serialises the writes to one issuer's ledger until the transaction ends.
-    async fn lock_share_ledger(&mut self, issuer: EntityId) -> Result<(), StoreError> {
+    /// Serialises the writes to one issuer's share capital (its ledger and
+    /// its certificates, which are checked against the ledger) until the
+    /// transaction ends.
+    pub async fn lock_share_capital(&mut self, issuer: EntityId) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
         self.query(
             "SELECT 1 FROM charter.legal_entity WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE",
