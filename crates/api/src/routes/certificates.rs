@@ -21,7 +21,7 @@ use charter_domain::{
 };
 use charter_storage::{
     StoreError,
-    data::{AuditRecord, CertificateClass, CertificateRecord, TenantTx, TxMode},
+    data::{AuditRecord, CertificateClass, CertificateRecord, ShareClassRecord, TenantTx, TxMode},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -162,15 +162,6 @@ pub(crate) struct CertificateReplacementWrite {
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)] // documents the body; parsing goes through parse_certificated
 pub(crate) struct ShareClassUpdate {
-    certificated: bool,
-}
-
-/// A class of shares with its `certificated` flag.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct CertificatedShareClass {
-    #[serde(flatten)]
-    class: ShareClass,
-    /// Whether the class issues share certificates.
     certificated: bool,
 }
 
@@ -615,7 +606,7 @@ async fn change_status(
         ("class_id" = uuid::Uuid, Path, description = "The class of shares"),
     ),
     request_body = ShareClassUpdate,
-    responses((status = 200, description = "The class", body = CertificatedShareClass), WriteProblems),
+    responses((status = 200, description = "The class", body = ShareClass), WriteProblems),
     security(("api_key" = []))
 )]
 pub(crate) async fn update_class(
@@ -630,8 +621,7 @@ pub(crate) async fn update_class(
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     let register = open_register(&mut tx, class).await?;
     let record = tx.share_classes(None, Some(class)).await?.pop().ok_or_else(class_not_found)?;
-    let before =
-        to_json(&CertificatedShareClass { class: record.clone().into(), certificated: register.certificated })?;
+    let before = to_json(&ShareClass::from(record.clone()))?;
     if certificated == register.certificated {
         tx.commit().await?;
         return Ok(Json(before));
@@ -647,7 +637,7 @@ pub(crate) async fn update_class(
         }
     }
     tx.set_share_class_certificated(class, certificated).await?;
-    let after = to_json(&CertificatedShareClass { class: record.into(), certificated })?;
+    let after = to_json(&ShareClass::from(ShareClassRecord { certificated, ..record }))?;
     let actor = scope.grant.actor().to_string();
     tx.append_audit(&AuditRecord {
         actor: &actor,

@@ -48,6 +48,9 @@ pub(crate) struct ShareClass {
     authorised_shares: Option<i64>,
     /// The authorised capital over time.
     authorised_history: Vec<AuthorisedPeriod>,
+    /// Whether the class issues share certificates (set with
+    /// `PATCH …/share-classes/{class_id}`).
+    certificated: bool,
     created_at: DateTime<Utc>,
 }
 
@@ -84,6 +87,7 @@ impl From<ShareClassRecord> for ShareClass {
                     authorised_shares,
                 })
                 .collect(),
+            certificated: c.certificated,
             created_at: c.created_at,
         }
     }

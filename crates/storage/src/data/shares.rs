@@ -28,6 +28,8 @@ pub struct ShareClassRecord {
     pub votes_per_share: Decimal6,
     /// The authorised capital over time (`None`: unlimited).
     pub authorised: Authorised,
+    /// Whether the class issues share certificates.
+    pub certificated: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -191,7 +193,8 @@ impl TenantTx {
         let rows = self
             .query_planned(
                 &format!(
-                    "SELECT {CLASS_COLUMNS}, coalesce(a.froms, '{{}}'), coalesce(a.tos, '{{}}'), coalesce(a.limits, '{{}}')
+                    "SELECT {CLASS_COLUMNS}, coalesce(a.froms, '{{}}'), coalesce(a.tos, '{{}}'), coalesce(a.limits, '{{}}'),
+                            c.certificated
                        FROM {from}
                        LEFT JOIN LATERAL (
                             SELECT array_agg(lower(a.valid) ORDER BY lower(a.valid)) AS froms,
@@ -224,6 +227,7 @@ impl TenantTx {
                     nominal_value: millionths(r, 4)?,
                     votes_per_share: millionths(r, 5)?,
                     authorised,
+                    certificated: r.get(10),
                     created_at: r.get(6),
                 })
             })
