@@ -73,3 +73,12 @@ Feature: Share certificates
     Then the response status is 404
     When I ask for certificate "not-a-uuid"
     Then the response status is 400
+
+  Scenario: Certificated shares change hands only once their certificate is cancelled
+    Given class "Ordinary" of "HoldCo" issues certificates
+    And certificate "ORD-001" of "Ordinary" issued to "Pat Smith" for 600 shares on 2022-01-01
+    When I record a transfer of 100 shares from "Pat Smith" to "Lee Chan" dated 2024-01-01
+    Then the response status is 422 naming 2024-01-01
+    When I cancel certificate "ORD-001" of "Ordinary" on 2024-01-01
+    And I record a transfer of 100 shares from "Pat Smith" to "Lee Chan" dated 2024-01-01
+    Then the response status is 201

@@ -6,7 +6,7 @@
 //! outstanding certificates of a class may not cover more than the holding,
 //! both checked against the share ledger replayed by [`Ledger`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
@@ -15,7 +15,7 @@ use crate::{
     FieldError, Invalid,
     appointment::Holder,
     ids::{ShareCertificateId, ShareClassId, ShareTransactionId},
-    shares::{Ledger, parse_shares},
+    shares::{Breach, Ledger, parse_shares},
     temporal::parse_date,
     text::bounded_text,
     validation::Collector,
@@ -434,6 +434,38 @@ pub fn check_holding(ledger: &Ledger, candidate: &Certificate, others: &[Certifi
     Ok(())
 }
 
+/// Checks that `ledger` (with a new transaction in it) still carries the
+/// class's `certificates`: on every date from a holder's first outstanding
+/// certificate on, the certificates outstanding then cover no more shares
+/// than the holder holds. So certificated shares are transferred, cancelled
+/// or consolidated only once their certificates are cancelled or replaced.
+pub fn check_certificates_held(ledger: &Ledger, certificates: &[Certificate]) -> Result<(), Breach> {
+    let positions = ledger.positions();
+    let mut by_holding: BTreeMap<(ShareClassId, Holder), Vec<&Certificate>> = BTreeMap::new();
+    for c in certificates {
+        by_holding.entry((c.class, c.holder)).or_default().push(c);
+    }
+    for ((class, holder), mine) in by_holding {
+        let series = positions.get(&(class, holder)).map_or(&[][..], Vec::as_slice);
+        let held = |date: NaiveDate| series.iter().take_while(|(on, _)| *on <= date).last().map_or(0, |p| p.1);
+        let first = mine.iter().map(|c| c.issued_on).min().unwrap_or(NaiveDate::MAX);
+        let dates: BTreeSet<NaiveDate> = mine
+            .iter()
+            .flat_map(|c| std::iter::once(c.issued_on).chain(c.ended_on()))
+            .chain(series.iter().map(|p| p.0))
+            .filter(|d| *d >= first)
+            .collect();
+        for date in dates {
+            let covered: i64 = mine.iter().filter(|c| c.outstanding_on(date)).map(|c| c.shares).sum();
+            let held = held(date);
+            if covered > held {
+                return Err(Breach::UncoveredCertificates { date, class, holder, covered, held });
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -633,5 +665,23 @@ mod tests {
         assert!(check_holding(&ledger, &new, std::slice::from_ref(&first)).is_err());
         let replaced = first.with_event(first.change(&replace, Some(new.id)).unwrap());
         assert_eq!(check_holding(&ledger, &new, &[replaced]), Ok(()));
+    }
+
+    #[test]
+    fn a_ledger_must_keep_covering_outstanding_certificates() {
+        let class = ShareClassId::generate();
+        let (pat, lee) = (Holder::Person(PersonId::generate()), Holder::Person(PersonId::generate()));
+        let ledger = Ledger::new(vec![issuance(class, pat, 600, "2022-01-01")]);
+        let certificates = [certificate(class, pat, "ORD-001", 600, "2022-01-01")];
+        assert_eq!(check_certificates_held(&ledger, &certificates), Ok(()));
+        let mut transfer = issuance(class, lee, 100, "2024-01-01");
+        (transfer.kind, transfer.from) = (TransactionKind::Transfer, Some(pat));
+        let moved = ledger.with(transfer);
+        let breach = check_certificates_held(&moved, &certificates).unwrap_err();
+        assert_eq!(breach.date(), day("2024-01-01"));
+        assert!(matches!(breach, Breach::UncoveredCertificates { covered: 600, held: 500, .. }), "{breach:?}");
+        // Another holder's shares moving does not touch Pat's certificate.
+        let other = ledger.with(issuance(class, lee, 10, "2024-01-01"));
+        assert_eq!(check_certificates_held(&other, &certificates), Ok(()));
     }
 }

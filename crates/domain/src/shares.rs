@@ -369,12 +369,18 @@ pub enum Breach {
     OverAuthorised { date: NaiveDate, class: ShareClassId, issued: i64, authorised: i64 },
     /// A split would leave a holder with a fraction of a share on `date`.
     Fractional { date: NaiveDate, class: ShareClassId, holder: Holder },
+    /// A holder's outstanding share certificates would cover more shares
+    /// than they hold on `date` (see `certificate::check_certificates_held`).
+    UncoveredCertificates { date: NaiveDate, class: ShareClassId, holder: Holder, covered: i64, held: i64 },
 }
 
 impl Breach {
     pub fn date(&self) -> NaiveDate {
         match self {
-            Self::Negative { date, .. } | Self::OverAuthorised { date, .. } | Self::Fractional { date, .. } => *date,
+            Self::Negative { date, .. }
+            | Self::OverAuthorised { date, .. }
+            | Self::Fractional { date, .. }
+            | Self::UncoveredCertificates { date, .. } => *date,
         }
     }
 
@@ -395,6 +401,14 @@ impl Breach {
                 "ratio_numerator",
                 "whole_shares",
                 format!("the split would leave a holder with a fraction of a share on {date}"),
+            ),
+            Self::UncoveredCertificates { date, covered, held, .. } => FieldError::new(
+                "shares",
+                "certificates_outstanding",
+                format!(
+                    "on {date} the holder's outstanding share certificates would cover {covered} shares, more than \
+                     the {held} held: cancel or replace them first"
+                ),
             ),
         }
     }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use charter_domain::{
     appointment::Holder,
+    certificate::{Certificate, check_certificates_held},
     ids::{EntityId, PersonId, ShareClassId, ShareTransactionId},
     shares::{Authorised, Breach, Decimal6, Holdings, Ledger, ShareClassInput, Transaction, TransactionKind},
 };
@@ -235,8 +236,10 @@ impl TenantTx {
     }
 
     /// Records `t` if the issuer's whole ledger, replayed with it, keeps
-    /// every rule at every date (`charter_domain::shares::Ledger::check`);
-    /// otherwise writes nothing and returns the breach. The issuer stays
+    /// every rule at every date (`charter_domain::shares::Ledger::check`)
+    /// and still covers the class's outstanding share certificates
+    /// (`charter_domain::certificate::check_certificates_held`); otherwise
+    /// writes nothing and returns the breach. The issuer stays
     /// locked until the transaction ends, so two writers to one ledger are
     /// checked one after the other.
     pub async fn record_share_transaction_checked(
@@ -250,6 +253,13 @@ impl TenantTx {
         let authorised = self.authorised_capital(issuer).await?;
         let ledger = ledger.with(t.clone());
         if let Err(breach) = ledger.check(&authorised) {
+            return Ok(Err(breach));
+        }
+        // Shares leave holders only in the transaction's own class: its
+        // certificates must still be covered.
+        let certificates: Vec<Certificate> =
+            self.share_certificates(t.class).await?.into_iter().map(|r| r.certificate).collect();
+        if let Err(breach) = check_certificates_held(&ledger, &certificates) {
             return Ok(Err(breach));
         }
         self.insert_share_transaction(issuer, t, actor).await?;
