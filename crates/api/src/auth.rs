@@ -11,7 +11,7 @@ use axum::{
 use charter_domain::{
     access::{Action, Principal, TenantGrant, authorize},
     api_key::ApiKeySecret,
-    ids::DatabaseId,
+    ids::{DatabaseId, EntityId},
     tenant::{Slug, TenantStatus, Tier},
 };
 use charter_storage::data::{TenantTx, TxMode, TxOptions};
@@ -85,6 +85,15 @@ impl AppState {
     pub(crate) async fn begin(&self, scope: &TenantScope, mode: TxMode) -> Result<TenantTx, ApiError> {
         let options = TxOptions { mode, statement_timeout: self.config().limits.of(scope.tier).statement_timeout };
         Ok(self.fleet().data().begin(scope.database, &scope.grant, options).await?)
+    }
+
+    /// A read transaction about `entity`, which must exist in the tenant (404 otherwise).
+    pub(crate) async fn read_entity(&self, scope: &TenantScope, entity: EntityId) -> Result<TenantTx, ApiError> {
+        let mut tx = self.begin(scope, TxMode::Read).await?;
+        if !tx.entity_exists(entity).await? {
+            return Err(ApiError::NotFound(Missing::Entity));
+        }
+        Ok(tx)
     }
 
     async fn tenant_route(&self, slug: &Slug, caller: &Principal) -> Result<TenantRoute, ApiError> {

@@ -136,10 +136,7 @@ pub(crate) async fn structure(
         return Err(ApiError::InvalidQuery(errors));
     }
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
-    let mut tx = state.begin(&scope, TxMode::Read).await?;
-    if !tx.entity_exists(entity).await? {
-        return Err(ApiError::NotFound(Missing::Entity));
-    }
+    let mut tx = state.read_entity(&scope, entity).await?;
     let group = Group::around(&mut tx, entity, at, (up, down), true).await?;
     let holders: Vec<Holder> = group.levels.keys().copied().collect();
     let names = tx.holder_names(&holders, at.date).await?;
@@ -232,10 +229,7 @@ pub(crate) async fn effective_ownership(
     let entity = entity_id(&id)?;
     let basis = basis(query.basis.as_deref(), Basis::Capital)?;
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
-    let mut tx = state.begin(&scope, TxMode::Read).await?;
-    if !tx.entity_exists(entity).await? {
-        return Err(ApiError::NotFound(Missing::Entity));
-    }
+    let mut tx = state.read_entity(&scope, entity).await?;
     let group = Group::upstream(&mut tx, entity, at).await?;
     let graph = Graph::new(group.stakes);
     let (effective, _) = graph.effective(entity, basis);
@@ -353,10 +347,7 @@ pub(crate) async fn ultimate(
     let entity = entity_id(&id)?;
     let basis = basis(query.basis.as_deref(), Basis::Votes)?;
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
-    let mut tx = state.begin(&scope, TxMode::Read).await?;
-    if !tx.entity_exists(entity).await? {
-        return Err(ApiError::NotFound(Missing::Entity));
-    }
+    let mut tx = state.read_entity(&scope, entity).await?;
     let group = Group::upstream(&mut tx, entity, at).await?;
     let graph = Graph::new(group.stakes);
     let parents = ultimate_parents(&graph, entity, basis);
@@ -467,10 +458,7 @@ pub(crate) async fn beneficial(
     let entity = entity_id(&id)?;
     let asked = threshold(query.threshold.as_deref())?;
     let at = AsOfQuery { as_of: query.as_of, known_at: query.known_at }.parse()?;
-    let mut tx = state.begin(&scope, TxMode::Read).await?;
-    if !tx.entity_exists(entity).await? {
-        return Err(ApiError::NotFound(Missing::Entity));
-    }
+    let mut tx = state.read_entity(&scope, entity).await?;
     let (threshold, threshold_source) = applied_threshold(&mut tx, asked).await?;
     let group = Group::upstream(&mut tx, entity, at).await?;
     let owners = beneficial_owners(&Graph::new(group.stakes), entity, threshold / 100.0);

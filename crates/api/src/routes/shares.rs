@@ -285,10 +285,7 @@ pub(crate) async fn list_classes(
 ) -> Result<Json<Vec<ShareClass>>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
     let entity = entity_id(&id)?;
-    let mut tx = state.begin(&scope, TxMode::Read).await?;
-    if !tx.entity_exists(entity).await? {
-        return Err(ApiError::NotFound(Missing::Entity));
-    }
+    let mut tx = state.read_entity(&scope, entity).await?;
     let classes = tx.share_classes(Some(entity), None).await?;
     tx.commit().await?;
     Ok(Json(classes.into_iter().map(ShareClass::from).collect()))
@@ -447,10 +444,7 @@ pub(crate) async fn ledger(
 ) -> Result<Json<Vec<ShareTransaction>>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
     let entity = entity_id(&id)?;
-    let mut tx = state.begin(&scope, TxMode::Read).await?;
-    if !tx.entity_exists(entity).await? {
-        return Err(ApiError::NotFound(Missing::Entity));
-    }
+    let mut tx = state.read_entity(&scope, entity).await?;
     let mut records = tx.share_ledger(entity).await?;
     tx.commit().await?;
     // Stable: the recorded order within a date.
@@ -491,10 +485,7 @@ async fn register_of(
     let scope = state.tenant_scope(caller, slug, Action::Read).await?;
     let entity = entity_id(id)?;
     let at = when.parse()?;
-    let mut tx = state.begin(&scope, TxMode::Read).await?;
-    if !tx.entity_exists(entity).await? {
-        return Err(ApiError::NotFound(Missing::Entity));
-    }
+    let mut tx = state.read_entity(&scope, entity).await?;
     let classes: BTreeMap<ShareClassId, ShareClassRecord> =
         tx.share_classes(Some(entity), None).await?.into_iter().map(|c| (c.id, c)).collect();
     let holdings = holdings_of(&mut tx, &[entity], at).await?.remove(&entity).unwrap_or_default();

@@ -250,17 +250,21 @@ impl TenantTx {
     ) -> Result<Result<(), Breach>, StoreError> {
         self.lock_share_capital(issuer).await?;
         let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
-        let authorised = self.authorised_capital(issuer).await?;
+        let classes = self.share_classes(Some(issuer), None).await?;
+        let certificated = classes.iter().any(|c| c.id == t.class && c.certificated);
+        let authorised = classes.into_iter().map(|c| (c.id, c.authorised)).collect();
         let ledger = ledger.with(t.clone());
         if let Err(breach) = ledger.check(&authorised) {
             return Ok(Err(breach));
         }
-        // Shares leave holders only in the transaction's own class: its
-        // certificates must still be covered.
-        let certificates: Vec<Certificate> =
-            self.share_certificates(t.class).await?.into_iter().map(|r| r.certificate).collect();
-        if let Err(breach) = check_certificates_held(&ledger, &certificates) {
-            return Ok(Err(breach));
+        // Shares leave holders only in the transaction's own class: if it
+        // issues certificates, they must still be covered.
+        if certificated {
+            let certificates: Vec<Certificate> =
+                self.share_certificates(t.class).await?.into_iter().map(|r| r.certificate).collect();
+            if let Err(breach) = check_certificates_held(&ledger, &certificates) {
+                return Ok(Err(breach));
+            }
         }
         self.insert_share_transaction(issuer, t, actor).await?;
         // A split scales every holder of its class; anything else moves the
