@@ -17,3 +17,8 @@ Feature: Share capital refuses bad input
       | an unknown kind                        | kind              | one_of            |
       | a conversion into the same class       | to_share_class_id | different_class   |
       | more shares than authorised            | shares            | exceeds_authorised |
+      | joint holders that include an entity   | to_holder.joint_holders[1] | person   |
+      | a single joint holder                  | to_holder.joint_holders    | joint_holders |
+      | the same joint holder twice            | to_holder.joint_holders    | distinct |
+      | an unknown joint holder                | to_holder.joint_holders[1].person_id | exists |
+      | an unknown joint holding               | to_holder         | exists            |

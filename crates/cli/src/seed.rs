@@ -117,7 +117,8 @@ impl Seeder {
     /// the issuer's whole ledger as the API checks it.
     pub async fn share_transaction(&mut self, body: Value) -> Result<()> {
         let object = body.as_object().ok_or_else(|| anyhow!("a share transaction body is an object"))?;
-        let transaction = Transaction::parse(object, Utc::now().date_naive())?;
+        let (transaction, joint_holdings) = Transaction::parse(object, Utc::now().date_naive())?;
+        self.tx.record_joint_holdings(&joint_holdings, &self.actor).await?;
         let class = self.tx.share_classes(None, Some(transaction.class)).await?.pop();
         let issuer = class.ok_or_else(|| anyhow!("no share class {}", transaction.class))?.entity;
         self.tx

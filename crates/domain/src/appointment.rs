@@ -5,21 +5,44 @@ use serde_json::{Map, Value};
 
 use crate::{
     FieldError, Invalid,
-    ids::{EntityId, PersonId},
+    ids::{EntityId, JointHoldingId, PersonId},
     temporal::parse_date,
     text::bounded_text,
     validation::Collector,
 };
 
-/// Who holds an office: a natural person, or an entity acting as a corporate officer.
+/// Who holds an office (a natural person, or an entity acting as a
+/// corporate officer) or shares (either, or several persons jointly).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Holder {
     Person(PersonId),
     Entity(EntityId),
+    /// Shares registered in several persons' names together; never an officer.
+    Joint(JointHoldingId),
 }
 
 impl Holder {
-    /// `{"person_id": …}` or `{"entity_id": …}`.
+    /// A holder of shares: `{"person_id": …}`, `{"entity_id": …}` or
+    /// `{"joint_holding_id": …}`.
+    pub fn parse_shareholder(field: &str, value: &Value) -> Result<Self, FieldError> {
+        match value.as_object().and_then(|o| o.get("joint_holding_id").filter(|_| o.len() == 1)) {
+            Some(Value::String(id)) => JointHoldingId::parse(&format!("{field}.joint_holding_id"), id).map(Self::Joint),
+            Some(_) => Err(FieldError::new(format!("{field}.joint_holding_id"), "uuid", "must be a UUID")),
+            None => Self::parse(field, value).map_err(|e| {
+                if e.rule == "holder" {
+                    FieldError::new(
+                        field,
+                        "holder",
+                        "must be exactly one of {\"person_id\": …}, {\"entity_id\": …} or {\"joint_holding_id\": …}",
+                    )
+                } else {
+                    e
+                }
+            }),
+        }
+    }
+
+    /// An officer: `{"person_id": …}` or `{"entity_id": …}`.
     pub fn parse(field: &str, value: &Value) -> Result<Self, FieldError> {
         let object = value
             .as_object()
@@ -38,6 +61,7 @@ impl Holder {
         match self {
             Self::Person(p) => p.as_uuid(),
             Self::Entity(e) => e.as_uuid(),
+            Self::Joint(j) => j.as_uuid(),
         }
     }
 
@@ -45,6 +69,7 @@ impl Holder {
         match self {
             Self::Person(id) => serde_json::json!({ "person_id": id }),
             Self::Entity(id) => serde_json::json!({ "entity_id": id }),
+            Self::Joint(id) => serde_json::json!({ "joint_holding_id": id }),
         }
     }
 }

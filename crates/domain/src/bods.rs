@@ -28,6 +28,9 @@ pub struct Owner {
     pub votes: f64,
     /// Whether it holds shares of the subject itself (else only through others).
     pub direct: bool,
+    /// Whether some of it is held jointly with other persons (each joint
+    /// holder counts the joint holding in full).
+    pub jointly: bool,
 }
 
 /// The statements, in the order BODS wants them (records before the
@@ -95,18 +98,22 @@ pub fn statements(subject: &Subject, owners: &[Owner], as_of: NaiveDate, publish
         let relationship_record = format!("charter-relationship-{}-{}", subject.id, owner.id);
         let reach = if owner.direct { "direct" } else { "indirect" };
         let percent = |fraction: f64| (fraction * 100.0 * 1e6).round() / 1e6;
+        let interest = |kind: &str, fraction: f64| {
+            let mut interest = json!({
+                "type": kind, "directOrIndirect": reach, "beneficialOwnershipOrControl": true,
+                "share": { "exact": percent(fraction) },
+            });
+            if owner.jointly {
+                interest["details"] = json!("held in part or in whole jointly with other persons, counted in full");
+            }
+            interest
+        };
         let mut interests = Vec::new();
         if owner.capital > 0.0 {
-            interests.push(json!({
-                "type": "shareholding", "directOrIndirect": reach, "beneficialOwnershipOrControl": true,
-                "share": { "exact": percent(owner.capital) },
-            }));
+            interests.push(interest("shareholding", owner.capital));
         }
         if owner.votes > 0.0 {
-            interests.push(json!({
-                "type": "votingRights", "directOrIndirect": reach, "beneficialOwnershipOrControl": true,
-                "share": { "exact": percent(owner.votes) },
-            }));
+            interests.push(interest("votingRights", owner.votes));
         }
         out.push(json!({
             "statementId": statement_id(&relationship_record),
@@ -147,6 +154,7 @@ mod tests {
             capital: 0.58,
             votes: 0.58,
             direct: true,
+            jointly: false,
         };
         let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let out = statements(&subject, &[owner], day, day);
@@ -155,6 +163,7 @@ mod tests {
         assert_eq!(out[2]["recordDetails"]["subject"], out[0]["recordId"]);
         assert_eq!(out[2]["recordDetails"]["interestedParty"], out[1]["recordId"]);
         assert_eq!(out[2]["recordDetails"]["interests"][0]["share"]["exact"], 58.0);
+        assert!(out[2]["recordDetails"]["interests"][0].get("details").is_none());
         assert!(out.iter().all(|s| s["statementId"].as_str().is_some_and(|id| id.len() >= 32)));
         assert_eq!(statements(&subject, &[], day, day)[0]["statementId"], out[0]["statementId"]);
     }

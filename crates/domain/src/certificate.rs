@@ -134,7 +134,7 @@ impl NewCertificate {
             }
         };
         let holder = match present("holder") {
-            Some(value) => errors.take(Holder::parse("holder", value)),
+            Some(value) => errors.take(Holder::parse_shareholder("holder", value)),
             None => {
                 errors.push(FieldError::new("holder", "required", "is required"));
                 None

@@ -90,6 +90,16 @@ uuid_id!(
     /// A share certificate.
     ShareCertificateId, "share certificate id"
 );
+uuid_id!(
+    /// A person who signs in through an identity provider (staff of the
+    /// firm or of a client); one user may be a member of many tenants.
+    UserId, "user id"
+);
+uuid_id!(
+    /// Shares held by several persons together (derived from its members:
+    /// see `shares::JointHolding::of`).
+    JointHoldingId, "joint holding id"
+);
 
 #[cfg(test)]
 mod tests {

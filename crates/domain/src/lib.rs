@@ -15,6 +15,7 @@ pub mod entity;
 pub mod gleif;
 pub mod gleif_csv;
 pub mod ids;
+pub mod joint;
 pub mod lei;
 pub mod ownership;
 pub mod person;

@@ -17,7 +17,12 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::Value;
 
-use crate::{FieldError, appointment::Holder, ids::EntityId, shares::Decimal6};
+use crate::{
+    FieldError,
+    appointment::Holder,
+    ids::{EntityId, JointHoldingId, PersonId},
+    shares::Decimal6,
+};
 
 /// A direct stake: `holder` holds these fractions of `issuer`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -195,20 +200,60 @@ impl Graph {
     }
 }
 
+/// A natural person whose effective capital or votes reach the threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BeneficialOwner {
+    pub person: PersonId,
+    /// Effective fractions (0–1), joint holdings counted in full.
+    pub capital: f64,
+    pub votes: f64,
+    /// Whether any of it is held in the target itself (alone or jointly).
+    pub direct: bool,
+    /// The joint holdings the person's interest is partly or wholly held through.
+    pub jointly: Vec<JointHoldingId>,
+}
+
 /// Natural persons whose effective capital or votes reach `threshold` (a
-/// fraction), with both figures, largest first.
-pub fn beneficial_owners(graph: &Graph, target: EntityId, threshold: f64) -> Vec<(Holder, f64, f64)> {
+/// fraction), largest first. A joint holding counts in full for each of its
+/// holders (as the UK's PSC rules and the EU's AMLD count joint interests):
+/// two spouses jointly holding 30 % each hold 30 %.
+pub fn beneficial_owners(
+    graph: &Graph,
+    target: EntityId,
+    threshold: f64,
+    joint_members: &BTreeMap<JointHoldingId, Vec<PersonId>>,
+) -> Vec<BeneficialOwner> {
     let (capital, _) = graph.effective(target, Basis::Capital);
     let (votes, _) = graph.effective(target, Basis::Votes);
-    let persons: BTreeSet<Holder> =
-        capital.keys().chain(votes.keys()).filter(|h| matches!(h, Holder::Person(_))).copied().collect();
-    let mut owners: Vec<(Holder, f64, f64)> = persons
-        .into_iter()
-        .map(|h| (h, capital.get(&h).copied().unwrap_or(0.0), votes.get(&h).copied().unwrap_or(0.0)))
+    let direct: BTreeSet<Holder> = graph.holders_of(target).iter().map(|s| s.holder).collect();
+    let mut owners: BTreeMap<PersonId, BeneficialOwner> = BTreeMap::new();
+    for holder in capital.keys().chain(votes.keys()).collect::<BTreeSet<_>>() {
+        let (c, v) = (capital.get(holder).copied().unwrap_or(0.0), votes.get(holder).copied().unwrap_or(0.0));
+        let (persons, joint): (&[PersonId], _) = match holder {
+            Holder::Person(p) => (std::slice::from_ref(p), None),
+            Holder::Joint(j) => (joint_members.get(j).map_or(&[][..], Vec::as_slice), Some(*j)),
+            Holder::Entity(_) => continue,
+        };
+        for person in persons {
+            let owner = owners.entry(*person).or_insert_with(|| BeneficialOwner {
+                person: *person,
+                capital: 0.0,
+                votes: 0.0,
+                direct: false,
+                jointly: Vec::new(),
+            });
+            owner.capital += c;
+            owner.votes += v;
+            owner.direct |= direct.contains(holder);
+            owner.jointly.extend(joint);
+        }
+    }
+    let mut owners: Vec<BeneficialOwner> = owners
+        .into_values()
         // A hair of tolerance: 25 % reached through chains of fractions.
-        .filter(|(_, c, v)| c.max(*v) + 1e-9 >= threshold)
+        .filter(|o| o.capital.max(o.votes) + 1e-9 >= threshold)
         .collect();
-    owners.sort_by(|a, b| b.1.max(b.2).total_cmp(&a.1.max(a.2)));
+    owners.sort_by(|a, b| b.capital.max(b.votes).total_cmp(&a.capital.max(a.votes)));
     owners
 }
 
@@ -393,7 +438,35 @@ mod tests {
         let (effective, _) = graph.effective(b, Basis::Capital);
         assert!((effective[&pat] - 0.58).abs() < 1e-12, "{effective:?}");
         assert!((effective[&Holder::Entity(a)] - 0.8).abs() < 1e-12);
-        assert_eq!(beneficial_owners(&graph, b, 0.25).first().map(|o| o.0), Some(pat));
+        let owners = beneficial_owners(&graph, b, 0.25, &BTreeMap::new());
+        assert_eq!(owners.first().map(|o| Holder::Person(o.person)), Some(pat));
+        assert!(owners[0].direct && owners[0].jointly.is_empty());
+    }
+
+    #[test]
+    fn a_joint_holding_counts_in_full_for_each_of_its_holders() {
+        // Ann and Bo jointly hold 30 % of T; Bo also holds 10 % alone and,
+        // through H (which Ann and Bo jointly hold 50 % of), 0.5 × 40 %.
+        let (t, h) = (EntityId::generate(), EntityId::generate());
+        let (ann, bo, cy) = (PersonId::generate(), PersonId::generate(), PersonId::generate());
+        let couple = crate::joint::JointHolding::of(vec![ann, bo]).unwrap();
+        let graph = Graph::new([
+            stake(Holder::Joint(couple.id), t, 0.3),
+            stake(Holder::Person(bo), t, 0.1),
+            stake(Holder::Entity(h), t, 0.4),
+            stake(Holder::Joint(couple.id), h, 0.5),
+            stake(Holder::Person(cy), h, 0.5),
+        ]);
+        let members = BTreeMap::from([(couple.id, couple.members().to_vec())]);
+        let owners = beneficial_owners(&graph, t, 0.25, &members);
+        let find = |p: PersonId| owners.iter().find(|o| o.person == p).cloned();
+        let bo_owner = find(bo).unwrap();
+        assert!((bo_owner.capital - 0.6).abs() < 1e-12, "{owners:?}");
+        assert!(bo_owner.direct);
+        assert_eq!(bo_owner.jointly, [couple.id], "held jointly, directly and through H");
+        assert!((find(ann).unwrap().capital - 0.5).abs() < 1e-12);
+        assert!(find(cy).is_none(), "Cy holds 20 % through H, under the threshold");
+        assert_eq!(owners[0].person, bo, "largest first");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::{
     FieldError, Invalid,
     appointment::Holder,
     ids::{ShareClassId, ShareTransactionId},
+    joint::JointHolding,
     temporal::parse_date,
     text::bounded_text,
     validation::Collector,
@@ -228,8 +229,10 @@ impl Transaction {
         "reason",
     ];
 
-    /// Parses a new transaction; which holders and amounts it needs depends on its kind.
-    pub fn parse(body: &Map<String, Value>, today: NaiveDate) -> Result<Self, Invalid> {
+    /// Parses a new transaction; which holders and amounts it needs depends
+    /// on its kind. A holder named by its joint holders comes back as the
+    /// joint holding as well, to be recorded if it is new.
+    pub fn parse(body: &Map<String, Value>, today: NaiveDate) -> Result<(Self, Vec<JointHolding>), Invalid> {
         let mut errors = Collector::new();
         for key in body.keys().filter(|k| !Self::FIELDS.contains(&k.as_str())) {
             errors.push(FieldError::new(key.clone(), "unknown_field", "is not a field of a share transaction"));
@@ -255,8 +258,30 @@ impl Transaction {
                 None
             }
         };
-        let holder =
-            |errors: &mut Collector, field: &str| present(field).and_then(|v| errors.take(Holder::parse(field, v)));
+        let mut joint_holdings: Vec<JointHolding> = Vec::new();
+        let mut holder = |errors: &mut Collector, field: &str| {
+            let value = present(field)?;
+            match value.as_object().and_then(|o| o.get("joint_holders").filter(|_| o.len() == 1)) {
+                Some(members) => {
+                    errors.take(JointHolding::parse(&format!("{field}.joint_holders"), members)).map(|j| {
+                        let id = j.id;
+                        joint_holdings.push(j);
+                        Holder::Joint(id)
+                    })
+                }
+                None => errors.take(Holder::parse_shareholder(field, value).map_err(|e| {
+                    if e.rule == "holder" {
+                        FieldError::new(
+                            field,
+                            "holder",
+                            format!("{}, or {{\"joint_holders\": [{{\"person_id\": …}}, …]}}", e.message),
+                        )
+                    } else {
+                        e
+                    }
+                })),
+            }
+        };
         let from = holder(&mut errors, "from_holder");
         let to = holder(&mut errors, "to_holder");
         let count =
@@ -323,7 +348,7 @@ impl Transaction {
             TransactionKind::Conversion => to.or(from),
             _ => to,
         };
-        Ok(Self {
+        let transaction = Self {
             id: ShareTransactionId::generate(),
             kind,
             class,
@@ -335,7 +360,8 @@ impl Transaction {
             to_shares,
             ratio: numerator.zip(denominator),
             reason,
-        })
+        };
+        Ok((transaction, joint_holdings))
     }
 
     /// The classes this transaction touches.

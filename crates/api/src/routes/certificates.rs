@@ -270,9 +270,14 @@ async fn check_parties(tx: &mut TenantTx, class: &CertificateClass, new: &NewCer
     let exists = match new.holder {
         Holder::Person(p) => tx.person_exists(p).await?,
         Holder::Entity(e) => tx.entity_exists(e).await?,
+        Holder::Joint(j) => tx.joint_holding_exists(j).await?,
     };
     if !exists {
-        errors.push(FieldError::new("holder", "exists", "no person or entity with this id in this tenant"));
+        errors.push(FieldError::new(
+            "holder",
+            "exists",
+            "no person, entity or joint holding with this id in this tenant",
+        ));
     }
     if new.holder == Holder::Entity(class.issuer) {
         errors.push(FieldError::new("holder", "not_issuer", "an entity cannot hold its own shares here"));

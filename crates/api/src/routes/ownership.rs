@@ -28,14 +28,8 @@ use crate::{
     extract::{PathParams, QueryParams, entity_id},
     group::Group,
     problems::ReadProblems,
+    routes::shares::{holder_json, joint_members},
 };
-
-fn holder_id(holder: &Holder) -> uuid::Uuid {
-    match holder {
-        Holder::Person(p) => p.as_uuid(),
-        Holder::Entity(e) => e.as_uuid(),
-    }
-}
 
 /// Round a fraction or percentage for display (exact enough for any register).
 fn round(value: f64) -> f64 {
@@ -145,14 +139,18 @@ pub(crate) async fn structure(
         .levels
         .iter()
         .map(|(holder, level)| Node {
-            id: holder_id(holder),
-            kind: if matches!(holder, Holder::Person(_)) { "person" } else { "entity" },
+            id: holder.as_uuid(),
+            kind: match holder {
+                Holder::Person(_) => "person",
+                Holder::Entity(_) => "entity",
+                Holder::Joint(_) => "joint_holding",
+            },
             name: names.get(holder).cloned(),
             level: *level,
         })
         .collect();
     let shareholdings = group.stakes.iter().map(|s| Link {
-        from: holder_id(&s.holder),
+        from: s.holder.as_uuid(),
         to: s.issuer.as_uuid(),
         kind: "shareholding".into(),
         capital_pct: Some(round(s.capital * 100.0)),
@@ -235,13 +233,14 @@ pub(crate) async fn effective_ownership(
     let (effective, _) = graph.effective(entity, basis);
     let holders: Vec<Holder> = effective.keys().copied().collect();
     let names = tx.holder_names(&holders, at.date).await?;
+    let joint = joint_members(&mut tx, &holders).await?;
     tx.commit().await?;
     let direct =
         |holder: &Holder| graph.holders_of(entity).iter().find(|s| s.holder == *holder).map_or(0.0, |s| basis.of(s));
     let mut items: Vec<EffectiveStake> = effective
         .iter()
         .map(|(holder, fraction)| EffectiveStake {
-            holder: holder.to_json(),
+            holder: holder_json(*holder, &joint),
             holder_name: names.get(holder).cloned(),
             effective: round(*fraction),
             direct: round(direct(holder)),
@@ -420,6 +419,11 @@ pub(crate) struct BeneficialOwner {
     capital: f64,
     /// Effective fraction (0–1) of the votes.
     votes: f64,
+    /// Whether any of it is held in the entity itself (alone or jointly).
+    direct: bool,
+    /// Joint holdings the interest is held through in part or in whole;
+    /// each joint holder counts a joint holding in full.
+    joint_holding_ids: Vec<uuid::Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -461,20 +465,21 @@ pub(crate) async fn beneficial(
     let mut tx = state.read_entity(&scope, entity).await?;
     let (threshold, threshold_source) = applied_threshold(&mut tx, asked).await?;
     let group = Group::upstream(&mut tx, entity, at).await?;
-    let owners = beneficial_owners(&Graph::new(group.stakes), entity, threshold / 100.0);
-    let holders: Vec<Holder> = owners.iter().map(|o| o.0).collect();
+    let graph = Graph::new(group.stakes);
+    let joint = joint_members(&mut tx, &graph.stakes().map(|s| s.holder).collect::<Vec<_>>()).await?;
+    let owners = beneficial_owners(&graph, entity, threshold / 100.0, &joint);
+    let holders: Vec<Holder> = owners.iter().map(|o| Holder::Person(o.person)).collect();
     let names = tx.holder_names(&holders, at.date).await?;
     tx.commit().await?;
     let items = owners
         .into_iter()
-        .filter_map(|(holder, capital, votes)| match holder {
-            Holder::Person(p) => Some(BeneficialOwner {
-                person_id: p.as_uuid(),
-                name: names.get(&holder).cloned(),
-                capital: round(capital),
-                votes: round(votes),
-            }),
-            Holder::Entity(_) => None,
+        .map(|o| BeneficialOwner {
+            person_id: o.person.as_uuid(),
+            name: names.get(&Holder::Person(o.person)).cloned(),
+            capital: round(o.capital),
+            votes: round(o.votes),
+            direct: o.direct,
+            joint_holding_ids: o.jointly.iter().map(|j| j.as_uuid()).collect(),
         })
         .collect();
     Ok(Json(BeneficialOwners { entity_id: entity.as_uuid(), as_of: at.date, threshold, threshold_source, items }))
@@ -519,20 +524,19 @@ pub(crate) async fn beneficial_bods(
     let (threshold, threshold_source) = applied_threshold(&mut tx, asked).await?;
     let group = Group::upstream(&mut tx, entity, at).await?;
     let graph = Graph::new(group.stakes);
+    let joint = joint_members(&mut tx, &graph.stakes().map(|s| s.holder).collect::<Vec<_>>()).await?;
     let mut owners = Vec::new();
-    for (holder, capital, votes) in beneficial_owners(&graph, entity, threshold / 100.0) {
-        if let Holder::Person(person) = holder
-            && let Some(p) = tx.person(person).await?
-        {
-            let direct = graph.holders_of(entity).iter().any(|s| s.holder == holder);
+    for owner in beneficial_owners(&graph, entity, threshold / 100.0, &joint) {
+        if let Some(p) = tx.person(owner.person).await? {
             owners.push(Owner {
-                id: person.as_uuid(),
+                id: owner.person.as_uuid(),
                 given_name: p.given_name,
                 family_name: p.family_name,
                 nationality: p.nationality,
-                capital,
-                votes,
-                direct,
+                capital: owner.capital,
+                votes: owner.votes,
+                direct: owner.direct,
+                jointly: !owner.jointly.is_empty(),
             });
         }
     }

@@ -12,7 +12,8 @@ use charter_domain::{
     FieldError,
     access::Action,
     appointment::Holder,
-    ids::{EntityId, ShareClassId, ShareTransactionId},
+    ids::{EntityId, JointHoldingId, PersonId, ShareClassId, ShareTransactionId},
+    joint::JointHolding,
     shares::{ClassTerms, ShareClassInput, Transaction, weigh},
 };
 use charter_storage::data::{AuditRecord, ShareClassRecord, TenantTx, TransactionRecord, TxMode};
@@ -292,8 +293,9 @@ pub(crate) async fn list_classes(
 }
 
 /// Checks that a transaction's classes and holders belong to the tenant and
-/// one issuer; returns the issuer.
-async fn check_parties(tx: &mut TenantTx, t: &Transaction) -> Result<EntityId, ApiError> {
+/// one issuer (joint holders named by their persons: each person); returns
+/// the issuer.
+async fn check_parties(tx: &mut TenantTx, t: &Transaction, joint: &[JointHolding]) -> Result<EntityId, ApiError> {
     let mut errors = Vec::new();
     let class = tx.share_classes(None, Some(t.class)).await?.pop();
     if class.is_none() {
@@ -318,10 +320,29 @@ async fn check_parties(tx: &mut TenantTx, t: &Transaction) -> Result<EntityId, A
         let missing = match holder {
             Some(Holder::Person(p)) => !tx.person_exists(p).await?,
             Some(Holder::Entity(e)) => !tx.entity_exists(e).await?,
+            Some(Holder::Joint(j)) => match joint.iter().find(|named| named.id == j) {
+                Some(named) => {
+                    for (index, person) in named.members().iter().enumerate() {
+                        if !tx.person_exists(*person).await? {
+                            errors.push(FieldError::new(
+                                format!("{field}.joint_holders[{index}].person_id"),
+                                "exists",
+                                "no person with this id in this tenant",
+                            ));
+                        }
+                    }
+                    false
+                }
+                None => !tx.joint_holding_exists(j).await?,
+            },
             None => false,
         };
         if missing {
-            errors.push(FieldError::new(field, "exists", "no person or entity with this id in this tenant"));
+            errors.push(FieldError::new(
+                field,
+                "exists",
+                "no person, entity or joint holding with this id in this tenant",
+            ));
         }
         if let (Some(Holder::Entity(e)), Some(c)) = (holder, &class)
             && e == c.entity
@@ -363,15 +384,16 @@ pub(crate) async fn record(
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
     let idempotency =
         IdempotencyKey::from_request(&headers, &format!("/share-transactions {slug}"), &Value::Object(body.clone()))?;
-    let transaction = Transaction::parse(&body, Utc::now().date_naive())?;
+    let (transaction, joint_holdings) = Transaction::parse(&body, Utc::now().date_naive())?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     if let Some(key) = &idempotency
         && let Some(replay) = IdempotencyKey::replay(tx.claim_idempotency(&key.key, &key.request_hash).await?)?
     {
         return Ok(replay);
     }
-    let issuer = check_parties(&mut tx, &transaction).await?;
+    let issuer = check_parties(&mut tx, &transaction, &joint_holdings).await?;
     let actor = scope.grant.actor().to_string();
+    tx.record_joint_holdings(&joint_holdings, &actor).await?;
     tx.record_share_transaction_checked(issuer, &transaction, &actor)
         .await?
         .map_err(|breach| ApiError::Validation(vec![breach.to_field_error()]))?;
@@ -491,8 +513,35 @@ async fn register_of(
     let holdings = holdings_of(&mut tx, &[entity], at).await?.remove(&entity).unwrap_or_default();
     let holders: Vec<Holder> = holdings.keys().map(|(_, h)| *h).collect();
     let names = tx.holder_names(&holders, at.date).await?;
+    let joint = joint_members(&mut tx, &holders).await?;
     tx.commit().await?;
-    Ok(Register { entity_id: entity.as_uuid(), as_of: at.date, items: register_lines(&classes, &holdings, &names) })
+    Ok(Register {
+        entity_id: entity.as_uuid(),
+        as_of: at.date,
+        items: register_lines(&classes, &holdings, &names, &joint),
+    })
+}
+
+/// The persons of the joint holdings among `holders`, first-named first.
+pub(crate) async fn joint_members(
+    tx: &mut TenantTx,
+    holders: &[Holder],
+) -> Result<BTreeMap<JointHoldingId, Vec<PersonId>>, ApiError> {
+    let joint: Vec<JointHoldingId> =
+        holders.iter().filter_map(|h| if let Holder::Joint(j) = h { Some(*j) } else { None }).collect();
+    Ok(tx.joint_holding_members(&joint).await?)
+}
+
+/// A holder as JSON; a joint holding with its persons, first-named first
+/// (`{"joint_holding_id": …, "joint_holders": [{"person_id": …}, …]}`).
+pub(crate) fn holder_json(holder: Holder, joint: &BTreeMap<JointHoldingId, Vec<PersonId>>) -> Value {
+    let mut json = holder.to_json();
+    if let Holder::Joint(j) = holder
+        && let Some(members) = joint.get(&j)
+    {
+        json["joint_holders"] = members.iter().map(|p| serde_json::json!({ "person_id": p })).collect();
+    }
+    json
 }
 
 /// The register of members as CSV (one line per holder and class).
@@ -520,9 +569,11 @@ pub(crate) async fn register_csv(
     let register = register_of(&state, &caller, &slug, &id, &when).await?;
     let mut csv = String::from("holder_type,holder_id,holder_name,share_class,shares,capital_pct,votes_pct\n");
     for line in &register.items {
-        let (kind, holder) = match (line.holder["person_id"].as_str(), line.holder["entity_id"].as_str()) {
-            (Some(p), _) => ("person", p),
-            (None, Some(e)) => ("entity", e),
+        let id = |key: &str| line.holder[key].as_str();
+        let (kind, holder) = match (id("person_id"), id("entity_id"), id("joint_holding_id")) {
+            (Some(p), _, _) => ("person", p),
+            (None, Some(e), _) => ("entity", e),
+            (None, None, Some(j)) => ("joint_holding", j),
             _ => ("", ""),
         };
         let fields = [
@@ -564,6 +615,7 @@ fn register_lines(
     classes: &BTreeMap<ShareClassId, ShareClassRecord>,
     holdings: &charter_domain::shares::Holdings,
     names: &std::collections::HashMap<Holder, String>,
+    joint: &BTreeMap<JointHoldingId, Vec<PersonId>>,
 ) -> Vec<RegisterLine> {
     let terms: BTreeMap<ShareClassId, ClassTerms> = classes
         .iter()
@@ -573,7 +625,7 @@ fn register_lines(
     let mut lines: Vec<RegisterLine> = weigh(holdings, &terms)
         .into_iter()
         .map(|w| RegisterLine {
-            holder: w.holder.to_json(),
+            holder: holder_json(w.holder, joint),
             holder_name: names.get(&w.holder).cloned(),
             share_class_id: w.class.as_uuid(),
             share_class: classes.get(&w.class).map(|c| c.name.clone()).unwrap_or_default(),

@@ -187,9 +187,10 @@ async fn seed_acme(s: &mut Seeder) -> Result<()> {
     seed_acme_shares(s, [holdings, corporation, europe, asia], [jane, john, maria]).await
 }
 
-/// Acme's share capital: the founders hold the parent, which holds the
-/// subsidiaries (Europe partly through the US corporation), with a later
-/// transfer, so registers, charts and effective ownership differ by date.
+/// Acme's share capital: the founders hold the parent (some preference
+/// shares jointly), which holds the subsidiaries (Europe partly through the
+/// US corporation), with a later transfer, so registers, charts and
+/// effective ownership differ by date.
 async fn seed_acme_shares(s: &mut Seeder, entities: [EntityId; 4], persons: [PersonId; 3]) -> Result<()> {
     let [holdings, corporation, europe, asia] = entities;
     let [jane, john, maria] = persons;
@@ -214,6 +215,8 @@ async fn seed_acme_shares(s: &mut Seeder, entities: [EntityId; 4], persons: [Per
     for body in [
         issue(ordinary, person(jane), 600_000, "2010-03-01"),
         issue(ordinary, person(john), 400_000, "2012-07-01"),
+        // Preference shares registered to John and Maria jointly, John named first.
+        issue(preference, json!({"joint_holders": [person(john), person(maria)]}), 5_000, "2014-01-01"),
         issue(preference, person(maria), 20_000, "2015-01-01"),
         json!({"kind": "transfer", "share_class_id": ordinary, "from_holder": person(jane), "to_holder": person(maria),
                "shares": 150_000, "effective_from": "2023-06-30"}),

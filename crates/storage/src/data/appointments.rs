@@ -74,10 +74,11 @@ impl TenantTx {
         actor: &str,
     ) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
-        let (person, entity) = match input.holder {
-            Holder::Person(p) => (Some(p.as_uuid()), None),
-            Holder::Entity(e) => (None, Some(e.as_uuid())),
-        };
+        let [person, entity, joint] = super::shares::holder_columns(Some(input.holder));
+        if joint.is_some() {
+            // `Holder::parse` (officers) never yields one.
+            return Err(StoreError::Internal("an office is held by a person or an entity, never jointly".into()));
+        }
         self.execute(
             "INSERT INTO charter.appointment (tenant_id, id, entity_id, holder_person_id, holder_entity_id, role)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -123,10 +124,7 @@ impl TenantTx {
         except: Option<AppointmentId>,
     ) -> Result<Option<AppointmentId>, StoreError> {
         let tenant = self.tenant().as_uuid();
-        let holder = match holder {
-            Holder::Person(p) => p.as_uuid(),
-            Holder::Entity(e) => e.as_uuid(),
-        };
+        let holder = holder.as_uuid();
         let except = except.map(|a| a.as_uuid());
         let row = self
             .query_opt(

@@ -7,14 +7,16 @@
 //! checked against a ledger and a register nobody changes meanwhile.
 
 use charter_domain::{
-    appointment::Holder,
     certificate::{Certificate, CertificateStatus, StatusEvent},
-    ids::{EntityId, PersonId, ShareCertificateId, ShareClassId, ShareTransactionId},
+    ids::{EntityId, ShareCertificateId, ShareClassId, ShareTransactionId},
 };
 use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
-use super::TenantTx;
+use super::{
+    TenantTx,
+    shares::{holder, holder_columns},
+};
 use crate::StoreError;
 
 /// What the certificate register needs to know of a class of shares.
@@ -44,22 +46,7 @@ pub struct CertificateRecord {
 const CERTIFICATE_COLUMNS: &str = "c.id, c.share_class_id, s.entity_id, c.number, c.person_id, c.entity_id, c.shares,
     c.issued_on, c.share_transaction_id, c.recorded_at, c.recorded_by,
     (SELECT e.certificate_id FROM charter.share_certificate_event e
-      WHERE e.tenant_id = c.tenant_id AND e.replacement_id = c.id)";
-
-fn holder(person: Option<uuid::Uuid>, entity: Option<uuid::Uuid>) -> Result<Holder, StoreError> {
-    match (person, entity) {
-        (Some(p), None) => Ok(Holder::Person(PersonId::from_uuid(p))),
-        (None, Some(e)) => Ok(Holder::Entity(EntityId::from_uuid(e))),
-        _ => Err(StoreError::Internal("a share certificate without exactly one holder".into())),
-    }
-}
-
-fn holder_columns(holder: Holder) -> (Option<uuid::Uuid>, Option<uuid::Uuid>) {
-    match holder {
-        Holder::Person(p) => (Some(p.as_uuid()), None),
-        Holder::Entity(e) => (None, Some(e.as_uuid())),
-    }
-}
+      WHERE e.tenant_id = c.tenant_id AND e.replacement_id = c.id), c.joint_holding_id";
 
 fn certificate_record(row: &Row) -> Result<CertificateRecord, StoreError> {
     Ok(CertificateRecord {
@@ -68,7 +55,8 @@ fn certificate_record(row: &Row) -> Result<CertificateRecord, StoreError> {
             id: ShareCertificateId::from_uuid(row.get(0)),
             class: ShareClassId::from_uuid(row.get(1)),
             number: row.get(3),
-            holder: holder(row.get(4), row.get(5))?,
+            holder: holder(row.get(4), row.get(5), row.get(12))
+                .ok_or_else(|| StoreError::Internal("a share certificate without a holder".into()))?,
             shares: row.get(6),
             issued_on: row.get(7),
             share_transaction: row.get::<_, Option<uuid::Uuid>>(8).map(ShareTransactionId::from_uuid),
@@ -200,12 +188,12 @@ impl TenantTx {
     /// [`StoreError::Conflict`] on `share_certificate_number`.
     pub async fn record_share_certificate(&mut self, certificate: &Certificate, actor: &str) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
-        let (person, entity) = holder_columns(certificate.holder);
+        let [person, entity, joint] = holder_columns(Some(certificate.holder));
         self.execute(
             "INSERT INTO charter.share_certificate
                  (tenant_id, id, share_class_id, number, person_id, entity_id, shares, issued_on,
-                  share_transaction_id, recorded_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                  share_transaction_id, recorded_by, joint_holding_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 &tenant,
                 &certificate.id.as_uuid(),
@@ -217,6 +205,7 @@ impl TenantTx {
                 &certificate.issued_on,
                 &certificate.share_transaction.map(|t| t.as_uuid()),
                 &actor,
+                &joint,
             ],
         )
         .await?;

@@ -9,6 +9,7 @@ mod certificates;
 mod config;
 mod entities;
 mod idempotency;
+mod joint;
 mod migrations;
 mod people;
 mod pools;

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use charter_domain::{
     appointment::Holder,
     certificate::{Certificate, check_certificates_held},
-    ids::{EntityId, PersonId, ShareClassId, ShareTransactionId},
+    ids::{EntityId, JointHoldingId, PersonId, ShareClassId, ShareTransactionId},
+    joint::JointHolding,
     shares::{Authorised, Breach, Decimal6, Holdings, Ledger, ShareClassInput, Transaction, TransactionKind},
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -48,7 +49,8 @@ const CLASS_COLUMNS: &str = "c.id, c.entity_id, c.name, c.currency, (c.nominal_v
 
 const TRANSACTION_COLUMNS: &str = "t.id, t.issuer_id, t.kind, t.share_class_id, t.effective_on, t.from_person_id,
     t.from_entity_id, t.to_person_id, t.to_entity_id, t.shares, t.to_share_class_id, t.to_shares,
-    t.ratio_numerator, t.ratio_denominator, t.reason, t.recorded_at, t.recorded_by";
+    t.ratio_numerator, t.ratio_denominator, t.reason, t.recorded_at, t.recorded_by, t.from_joint_holding_id,
+    t.to_joint_holding_id";
 
 fn millionths(row: &Row, index: usize) -> Result<Decimal6, StoreError> {
     let raw: String = row.get(index);
@@ -59,11 +61,17 @@ fn millionths(row: &Row, index: usize) -> Result<Decimal6, StoreError> {
         .map_err(|e| StoreError::Internal(format!("numeric {raw} out of range: {e}")))
 }
 
-fn holder(person: Option<uuid::Uuid>, entity: Option<uuid::Uuid>) -> Option<Holder> {
-    match (person, entity) {
-        (Some(p), _) => Some(Holder::Person(PersonId::from_uuid(p))),
-        (None, Some(e)) => Some(Holder::Entity(EntityId::from_uuid(e))),
-        (None, None) => None,
+/// A holder from its columns (a CHECK keeps at most one of them set).
+pub(super) fn holder(
+    person: Option<uuid::Uuid>,
+    entity: Option<uuid::Uuid>,
+    joint: Option<uuid::Uuid>,
+) -> Option<Holder> {
+    match (person, entity, joint) {
+        (Some(p), _, _) => Some(Holder::Person(PersonId::from_uuid(p))),
+        (None, Some(e), _) => Some(Holder::Entity(EntityId::from_uuid(e))),
+        (None, None, Some(j)) => Some(Holder::Joint(JointHoldingId::from_uuid(j))),
+        (None, None, None) => None,
     }
 }
 
@@ -73,7 +81,7 @@ const POSITIONS_PER_STATEMENT: usize = 10_000;
 /// Each holder `h` (a `share_holder` row) of a class with its shares at the
 /// end of `$2` (the tenant is `$1`): the latest position when it is not after
 /// the date, else the last one on or before it (`NULL` before the first).
-const HOLDING_COLUMNS: &str = "h.issuer_id, h.share_class_id, h.person_id, h.entity_id,
+const HOLDING_COLUMNS: &str = "h.issuer_id, h.share_class_id, h.person_id, h.entity_id, h.joint_holding_id,
            CASE WHEN h.latest_on <= $2 THEN h.latest_shares
                 ELSE (SELECT p.shares FROM charter.share_position p
                        WHERE p.tenant_id = $1 AND p.share_class_id = h.share_class_id AND p.holder_id = h.holder_id
@@ -89,8 +97,8 @@ const HOLDERS_OF_ISSUER: &str = "CROSS JOIN LATERAL (SELECT * FROM charter.share
 /// Rows of [`HOLDING_COLUMNS`] into holdings by issuer (nothing held left out).
 fn collect_holdings(rows: &[Row], holdings: &mut BTreeMap<EntityId, Holdings>) {
     for r in rows {
-        let shares: Option<i64> = r.get(4);
-        if let (Some(shares @ 1..), Some(h)) = (shares, holder(r.get(2), r.get(3))) {
+        let shares: Option<i64> = r.get(5);
+        if let (Some(shares @ 1..), Some(h)) = (shares, holder(r.get(2), r.get(3), r.get(4))) {
             holdings
                 .entry(EntityId::from_uuid(r.get(0)))
                 .or_default()
@@ -99,11 +107,13 @@ fn collect_holdings(rows: &[Row], holdings: &mut BTreeMap<EntityId, Holdings>) {
     }
 }
 
-fn holder_columns(holder: Option<Holder>) -> (Option<uuid::Uuid>, Option<uuid::Uuid>) {
+/// A holder's columns: person, entity, joint holding (at most one set).
+pub(super) fn holder_columns(holder: Option<Holder>) -> [Option<uuid::Uuid>; 3] {
     match holder {
-        Some(Holder::Person(p)) => (Some(p.as_uuid()), None),
-        Some(Holder::Entity(e)) => (None, Some(e.as_uuid())),
-        None => (None, None),
+        Some(Holder::Person(p)) => [Some(p.as_uuid()), None, None],
+        Some(Holder::Entity(e)) => [None, Some(e.as_uuid()), None],
+        Some(Holder::Joint(j)) => [None, None, Some(j.as_uuid())],
+        None => [None, None, None],
     }
 }
 
@@ -117,8 +127,8 @@ fn transaction_record(row: &Row) -> Result<TransactionRecord, StoreError> {
             kind,
             class: ShareClassId::from_uuid(row.get(3)),
             effective_on: row.get(4),
-            from: holder(row.get(5), row.get(6)),
-            to: holder(row.get(7), row.get(8)),
+            from: holder(row.get(5), row.get(6), row.get(17)),
+            to: holder(row.get(7), row.get(8), row.get(18)),
             shares: row.get(9),
             to_class: row.get::<_, Option<uuid::Uuid>>(10).map(ShareClassId::from_uuid),
             to_shares: row.get(11),
@@ -354,23 +364,24 @@ impl TenantTx {
                 // What leaves holders and what reaches them, each summed straight
                 // from the scan (twice as fast as unnesting each row into its two
                 // moves), then netted.
-                "SELECT issuer_id, class_id, person_id, entity_id, sum(delta)::bigint
+                "SELECT issuer_id, class_id, person_id, entity_id, joint_holding_id, sum(delta)::bigint
                    FROM (SELECT issuer_id, share_class_id AS class_id, from_person_id AS person_id,
-                                from_entity_id AS entity_id, -sum(shares) AS delta
+                                from_entity_id AS entity_id, from_joint_holding_id AS joint_holding_id,
+                                -sum(shares) AS delta
                            FROM charter.share_transaction
                           WHERE tenant_id = $1 AND issuer_id = ANY ($2) AND effective_on <= $3
                             AND ($4::timestamptz IS NULL OR recorded_at <= $4)
-                            AND (from_person_id IS NOT NULL OR from_entity_id IS NOT NULL)
-                          GROUP BY 1, 2, 3, 4
+                            AND num_nonnulls(from_person_id, from_entity_id, from_joint_holding_id) = 1
+                          GROUP BY 1, 2, 3, 4, 5
                          UNION ALL
                          SELECT issuer_id, coalesce(to_share_class_id, share_class_id), to_person_id, to_entity_id,
-                                sum(coalesce(to_shares, shares))
+                                to_joint_holding_id, sum(coalesce(to_shares, shares))
                            FROM charter.share_transaction
                           WHERE tenant_id = $1 AND issuer_id = ANY ($2) AND effective_on <= $3
                             AND ($4::timestamptz IS NULL OR recorded_at <= $4)
-                            AND (to_person_id IS NOT NULL OR to_entity_id IS NOT NULL)
-                          GROUP BY 1, 2, 3, 4) moves
-                  GROUP BY 1, 2, 3, 4
+                            AND num_nonnulls(to_person_id, to_entity_id, to_joint_holding_id) = 1
+                          GROUP BY 1, 2, 3, 4, 5) moves
+                  GROUP BY 1, 2, 3, 4, 5
                  HAVING sum(delta) <> 0",
                 &[&tenant, &summed, &on, &known_at],
             )
@@ -378,11 +389,11 @@ impl TenantTx {
         let mut holdings: BTreeMap<EntityId, Holdings> =
             summed.iter().map(|id| (EntityId::from_uuid(*id), Holdings::new())).collect();
         for r in rows {
-            if let Some(h) = holder(r.get(2), r.get(3)) {
+            if let Some(h) = holder(r.get(2), r.get(3), r.get(4)) {
                 holdings
                     .entry(EntityId::from_uuid(r.get(0)))
                     .or_default()
-                    .insert((ShareClassId::from_uuid(r.get(1)), h), r.get(4));
+                    .insert((ShareClassId::from_uuid(r.get(1)), h), r.get(5));
             }
         }
         Ok((holdings, split))
@@ -434,24 +445,27 @@ impl TenantTx {
             &[&tenant, &classes, &holders, &since],
         )
         .await?;
-        let (mut persons, mut entities, mut latest_on, mut latest_shares) = (vec![], vec![], vec![], vec![]);
+        let (mut persons, mut entities, mut joints, mut latest_on, mut latest_shares) =
+            (vec![], vec![], vec![], vec![], vec![]);
         for ((_, holder), series) in &positions {
-            let (person, entity) = holder_columns(Some(*holder));
+            let [person, entity, joint] = holder_columns(Some(*holder));
             persons.push(person);
             entities.push(entity);
+            joints.push(joint);
             let (on, shares) = series.last().copied().unwrap_or_default();
             latest_on.push(on);
             latest_shares.push(shares);
         }
         self.execute(
             "INSERT INTO charter.share_holder
-                 (tenant_id, share_class_id, holder_id, issuer_id, person_id, entity_id, latest_on, latest_shares)
-             SELECT $1, class_id, holder_id, $2, person_id, entity_id, latest_on, latest_shares
-               FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::date[], $8::bigint[])
-                    AS h (class_id, holder_id, person_id, entity_id, latest_on, latest_shares)
+                 (tenant_id, share_class_id, holder_id, issuer_id, person_id, entity_id, joint_holding_id,
+                  latest_on, latest_shares)
+             SELECT $1, class_id, holder_id, $2, person_id, entity_id, joint_holding_id, latest_on, latest_shares
+               FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::uuid[], $8::date[], $9::bigint[])
+                    AS h (class_id, holder_id, person_id, entity_id, joint_holding_id, latest_on, latest_shares)
              ON CONFLICT (tenant_id, share_class_id, holder_id)
              DO UPDATE SET latest_on = EXCLUDED.latest_on, latest_shares = EXCLUDED.latest_shares",
-            &[&tenant, &issuer.as_uuid(), &classes, &holders, &persons, &entities, &latest_on, &latest_shares],
+            &[&tenant, &issuer.as_uuid(), &classes, &holders, &persons, &entities, &joints, &latest_on, &latest_shares],
         )
         .await?;
         let rows = positions.iter().flat_map(|((class, holder), series)| {
@@ -545,14 +559,14 @@ impl TenantTx {
         actor: &str,
     ) -> Result<(), StoreError> {
         let tenant = self.tenant().as_uuid();
-        let (from_person, from_entity) = holder_columns(t.from);
-        let (to_person, to_entity) = holder_columns(t.to);
+        let [from_person, from_entity, from_joint] = holder_columns(t.from);
+        let [to_person, to_entity, to_joint] = holder_columns(t.to);
         self.execute(
             "INSERT INTO charter.share_transaction
                  (tenant_id, id, issuer_id, kind, share_class_id, effective_on, from_person_id, from_entity_id,
                   to_person_id, to_entity_id, shares, to_share_class_id, to_shares, ratio_numerator,
-                  ratio_denominator, reason, recorded_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                  ratio_denominator, reason, recorded_by, from_joint_holding_id, to_joint_holding_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
             &[
                 &tenant,
                 &t.id.as_uuid(),
@@ -571,6 +585,8 @@ impl TenantTx {
                 &t.ratio.map(|r| r.1),
                 &t.reason,
                 &actor,
+                &from_joint,
+                &to_joint,
             ],
         )
         .await?;
@@ -598,14 +614,18 @@ impl TenantTx {
         on: NaiveDate,
     ) -> Result<HashMap<Holder, String>, StoreError> {
         let tenant = self.tenant().as_uuid();
-        let (mut persons, mut entities) = (Vec::new(), Vec::new());
+        let (mut persons, mut entities, mut joints) = (Vec::new(), Vec::new(), Vec::new());
         for h in holders {
             match h {
                 Holder::Person(p) => persons.push(p.as_uuid()),
                 Holder::Entity(e) => entities.push(e.as_uuid()),
+                Holder::Joint(j) => joints.push(*j),
             }
         }
         let mut names = HashMap::new();
+        for (joint, members) in self.joint_holding_member_names(&joints).await? {
+            names.insert(Holder::Joint(joint), JointHolding::display_name(&members));
+        }
         for r in self
             .query(
                 "SELECT id, given_name || ' ' || family_name FROM charter.person WHERE tenant_id = $1 AND id = ANY ($2)",

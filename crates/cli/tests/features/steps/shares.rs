@@ -18,6 +18,8 @@ pub struct State {
     issuer: Option<String>,
     /// The ledger's size before a refused request.
     ledger_before: Option<usize>,
+    /// "Ann Lee|Bo Lee" → the joint holding's id.
+    joint: HashMap<String, String>,
 }
 
 /// `"Pat Smith" 600 (60 %)` → (name, shares, percent).
@@ -464,6 +466,19 @@ async fn record_faulty(world: &mut CharterWorld, fault: String) {
             });
         }
         "more shares than authorised" => body["shares"] = json!(1001),
+        "joint holders that include an entity" => {
+            let issuer = world.shares.issuer.clone().expect("an issuer");
+            body["to_holder"] = json!({ "joint_holders": [holder, { "entity_id": issuer }] });
+        }
+        "a single joint holder" => body["to_holder"] = json!({ "joint_holders": [holder] }),
+        "the same joint holder twice" => body["to_holder"] = json!({ "joint_holders": [holder, holder] }),
+        "an unknown joint holder" => {
+            body["to_holder"] =
+                json!({ "joint_holders": [holder, { "person_id": "01a22700-0000-7000-8000-000000000003" }] });
+        }
+        "an unknown joint holding" => {
+            body["to_holder"] = json!({ "joint_holding_id": "01a22700-0000-7000-8000-000000000004" });
+        }
         other => panic!("unknown fault {other}"),
     }
     let before = world.ledger_size().await;
@@ -480,4 +495,176 @@ async fn refused_with_rule(world: &mut CharterWorld, field: String, rule: String
     assert!(errors.iter().any(|e| e["field"] == field.as_str() && e["rule"] == rule.as_str()), "{body}");
     let before = world.shares.ledger_before.expect("the ledger's size before");
     assert_eq!(world.ledger_size().await, before, "the ledger changed");
+}
+
+// ---- Feature: Joint holdings ----
+
+impl CharterWorld {
+    /// `{"joint_holders": [{"person_id": …}, …]}` of the persons named, in order.
+    async fn joint_holders(&mut self, names: &[&str]) -> Value {
+        let mut members = Vec::new();
+        for name in names {
+            members.push(self.shareholder(name).await);
+        }
+        json!({ "joint_holders": members })
+    }
+
+    /// The register as of `date`, by the API.
+    async fn register_as_of(&mut self, date: &str) -> Value {
+        let issuer = self.shares.issuer.clone().expect("an issuer");
+        let (status, register) =
+            self.in_register(Method::GET, &format!("/entities/{issuer}/register?as_of={date}"), None).await;
+        assert_eq!(status, 200, "{register}");
+        register
+    }
+
+    async fn beneficial_owners_of(&mut self, entity: &str, threshold: u32) -> Value {
+        let id = self.entity_named(entity).await;
+        let (status, body) = self
+            .in_register(Method::GET, &format!("/entities/{id}/beneficial-owners?threshold={threshold}"), None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
+#[given(regex = r#"^([\d,]+) shares issued to "([^"]+)" on (\d{4}-\d{2}-\d{2})$"#)]
+async fn one_issuance(world: &mut CharterWorld, shares: String, to: String, on: String) {
+    world.issue(count(&shares), &to, &on).await;
+}
+
+#[given(regex = r#"^([\d,]+) shares are issued jointly to "([^"]+)" and "([^"]+)" on (\d{4}-\d{2}-\d{2})$"#)]
+#[when(regex = r#"^([\d,]+) shares are issued jointly to "([^"]+)" and "([^"]+)" on (\d{4}-\d{2}-\d{2})$"#)]
+async fn issued_jointly(world: &mut CharterWorld, shares: String, first: String, second: String, on: String) {
+    let holders = world.joint_holders(&[&first, &second]).await;
+    let (status, body) = world
+        .share_transaction(json!({
+            "kind": "issuance", "to_holder": holders, "shares": count(&shares), "effective_from": on,
+        }))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["to_holder"]["joint_holding_id"].as_str().expect("the joint holding's id").to_owned();
+    world.shares.joint.insert(format!("{first}|{second}"), id);
+}
+
+#[then(
+    regex = r#"^the register as of (\d{4}-\d{2}-\d{2}) lists the joint holding of "([^"]+)" and "([^"]+)" with ([\d,]+) shares \(([\d.]+) %\)$"#
+)]
+async fn register_shows_joint(
+    world: &mut CharterWorld,
+    date: String,
+    first: String,
+    second: String,
+    shares: String,
+    percent: f64,
+) {
+    let register = world.register_as_of(&date).await;
+    let id = world.shares.joint.get(&format!("{first}|{second}")).cloned().expect("a joint holding of the scenario");
+    let line = register["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["holder"]["joint_holding_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the joint holding of {first} and {second} is not on the register: {register}"))
+        .clone();
+    let persons = [world.shareholder(&first).await, world.shareholder(&second).await];
+    assert_eq!(line["holder"]["joint_holders"], json!(persons), "first-named first: {line}");
+    assert_eq!(line["holder_name"], format!("{first} and {second}"), "{line}");
+    assert_eq!(line["shares"], count(&shares), "{line}");
+    assert!((line["capital_pct"].as_f64().expect("a percentage") - percent).abs() < 1e-9, "{line}");
+}
+
+#[then(regex = r#"^the register exported as CSV lists the joint holding "([^"]+)" with ([\d,]+) shares$"#)]
+async fn csv_lists_joint(world: &mut CharterWorld, name: String, shares: String) {
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let key = world.key_of("acme");
+    let url = world.deployment().await.url(&format!("/api/v1/tenants/acme/entities/{issuer}/register.csv"));
+    let response = reqwest::Client::new().get(url).bearer_auth(key).send().await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200);
+    let csv = response.text().await.expect("text");
+    let row: Vec<&str> = csv
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|r| r[2] == name)
+        .unwrap_or_else(|| panic!("{name} missing: {csv}"));
+    assert_eq!(row[0], "joint_holding", "{csv}");
+    let (first, second) = name.split_once(" and ").expect("two names");
+    assert_eq!(Some(row[1]), world.shares.joint.get(&format!("{first}|{second}")).map(String::as_str), "{csv}");
+    assert_eq!(row[4].parse::<i64>().expect("shares"), count(&shares), "{csv}");
+}
+
+#[then(regex = r#"^"([^"]+)" and "([^"]+)" each own (\d+) % of "([^"]+)" jointly$"#)]
+async fn each_owns_jointly(world: &mut CharterWorld, first: String, second: String, percent: f64, entity: String) {
+    let body = world.beneficial_owners_of(&entity, 25).await;
+    let joint = world.shares.joint.get(&format!("{first}|{second}")).cloned().expect("a joint holding");
+    for name in [first, second] {
+        let person = world.shareholder(&name).await["person_id"].clone();
+        let owner = body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|o| o["person_id"] == person)
+            .unwrap_or_else(|| panic!("{name} is not a beneficial owner: {body}"));
+        assert!((owner["capital"].as_f64().expect("a fraction") * 100.0 - percent).abs() < 1e-6, "{owner}");
+        assert_eq!(owner["direct"], true, "{owner}");
+        assert_eq!(owner["joint_holding_ids"], json!([joint]), "{owner}");
+    }
+}
+
+#[then(regex = r#"^the BODS statements say the interests of "([^"]+)" and "([^"]+)" are held jointly$"#)]
+async fn bods_jointly(world: &mut CharterWorld, first: String, second: String) {
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let (status, statements) =
+        world.in_register(Method::GET, &format!("/entities/{issuer}/beneficial-owners/bods"), None).await;
+    assert_eq!(status, 200, "{statements}");
+    let statements = statements.as_array().expect("statements");
+    let interests_of = |name: &str| {
+        let person = statements
+            .iter()
+            .find(|s| s["recordType"] == "person" && s["recordDetails"]["names"][0]["fullName"] == name)
+            .unwrap_or_else(|| panic!("no person statement for {name}: {statements:?}"));
+        statements
+            .iter()
+            .find(|s| s["recordType"] == "relationship" && s["recordDetails"]["interestedParty"] == person["recordId"])
+            .map(|r| r["recordDetails"]["interests"].clone())
+            .unwrap_or_else(|| panic!("no relationship for {name}"))
+    };
+    for name in [first.as_str(), second.as_str()] {
+        let interests = interests_of(name);
+        let share = interests.as_array().expect("interests").iter().find(|i| i["type"] == "shareholding").cloned();
+        let share = share.expect("a shareholding");
+        assert!(share["details"].as_str().is_some_and(|d| d.contains("jointly")), "{share}");
+        assert!((share["share"]["exact"].as_f64().expect("exact") - 30.0).abs() < 1e-9, "{share}");
+    }
+    let alone = interests_of("Kim Park");
+    assert!(alone[0].get("details").is_none(), "Kim Park holds alone: {alone}");
+}
+
+#[when(
+    regex = r#"^the joint holding of "([^"]+)" and "([^"]+)" transfers ([\d,]+) shares to "([^"]+)" on (\d{4}-\d{2}-\d{2})$"#
+)]
+async fn joint_transfers(
+    world: &mut CharterWorld,
+    first: String,
+    second: String,
+    shares: String,
+    to: String,
+    on: String,
+) {
+    let joint = world.shares.joint.get(&format!("{first}|{second}")).cloned().expect("a joint holding");
+    let to = world.shareholder(&to).await;
+    let (status, body) = world
+        .share_transaction(json!({
+            "kind": "transfer", "from_holder": { "joint_holding_id": joint }, "to_holder": to,
+            "shares": count(&shares), "effective_from": on,
+        }))
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[then(regex = r#"^"([^"]+)" is not a beneficial owner of "([^"]+)" at the (\d+) % threshold$"#)]
+async fn not_beneficial_owner(world: &mut CharterWorld, name: String, entity: String, threshold: u32) {
+    let body = world.beneficial_owners_of(&entity, threshold).await;
+    let person = world.shareholder(&name).await["person_id"].clone();
+    assert!(body["items"].as_array().expect("items").iter().all(|o| o["person_id"] != person), "{body}");
 }
