@@ -160,9 +160,13 @@ function configuration() {
     responseTypes: ['code'],
     pkce: { required: () => true },
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // Like Keycloak's default access tokens: who, whether the email is
+    // verified, and the groups, so an API can act on the token alone.
     async extraTokenClaims(ctx, token) {
       const account = token.accountId && accountBySub(token.accountId);
-      return account ? { email: account.email, groups: account.groups } : undefined;
+      return account
+        ? { email: account.email, email_verified: account.email_verified, groups: account.groups }
+        : undefined;
     },
     cookies: { keys: COOKIE_KEYS },
     interactions: { policy, url: (ctx, interaction) => `/interaction/${interaction.uid}` },

@@ -4,53 +4,210 @@
 //! credential and the slug in the path together: [`AppState::tenant_scope`]
 //! is the only place a `TenantGrant` is made for a request.
 
+use std::collections::BTreeSet;
+
 use axum::{
     extract::FromRequestParts,
-    http::{header, request::Parts},
+    http::{Method, header, request::Parts},
 };
 use charter_domain::{
-    access::{Action, Principal, TenantGrant, authorize},
+    access::{Action, PlatformRole, Principal, TenantGrant, authorize},
     api_key::ApiKeySecret,
-    ids::{DatabaseId, EntityId},
+    ids::{DatabaseId, EntityId, TenantId, UserId},
     tenant::{Slug, TenantStatus, Tier},
 };
 use charter_storage::data::{TenantTx, TxMode, TxOptions};
+use serde_json::{Value, json};
 
 use crate::{
     AppState,
     cache::TenantRoute,
     error::{ApiError, Missing},
+    middleware::current_request_id,
+    oidc::Provider,
 };
 
-/// The authenticated caller of a request.
-pub(crate) struct Caller(pub Principal);
+/// The authenticated caller of a request, and how it authenticated.
+pub(crate) struct Caller(pub Principal, pub Credential);
+
+/// What a request presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Credential {
+    ApiKey,
+    /// The identity provider's access token, forwarded by a host platform.
+    BearerToken,
+    /// A browser session (cookie), with its CSRF token.
+    Session {
+        csrf_token: String,
+    },
+}
+
+/// The browser session's cookie.
+pub(crate) const SESSION_COOKIE: &str = "charter_session";
+
+/// The header that carries a session's CSRF token on writes.
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(header::AUTHORIZATION).ok_or(ApiError::Unauthenticated)?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or(ApiError::InvalidCredentials)?;
-        let secret = ApiKeySecret::parse(token).ok_or(ApiError::InvalidCredentials)?;
-        let hash = secret.hash();
-        if let Some(principal) = state.caches().keys.get(hash.as_bytes()) {
-            return Ok(Self(principal));
+        if let Some(header) = parts.headers.get(header::AUTHORIZATION) {
+            let token = header
+                .to_str()
+                .ok()
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim())
+                .ok_or(ApiError::InvalidCredentials)?;
+            if let Some(secret) = ApiKeySecret::parse(token) {
+                return Ok(Self(api_key(state, &secret).await?, Credential::ApiKey));
+            }
+            return match state.oidc() {
+                Some(provider) => Ok(Self(bearer_user(state, provider, token).await?, Credential::BearerToken)),
+                None => Err(ApiError::InvalidCredentials),
+            };
         }
-        let principal = state.fleet().control().authenticate_key(&hash).await?.ok_or(ApiError::InvalidCredentials)?;
-        state.caches().keys.insert(*hash.as_bytes(), principal.clone());
-        Ok(Self(principal))
+        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(ApiError::Unauthenticated);
+        };
+        let session = state.fleet().control().session(secret).await?.ok_or(ApiError::Unauthenticated)?;
+        // A browser sends cookies with requests other sites make it send:
+        // writes must also prove they come from a page that read the token.
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+                security_event(state, "csrf_rejected", Some(format!("user:{}", session.user)), None, json!({})).await;
+                return Err(ApiError::CsrfRejected);
+            }
+        }
+        let principal = user_principal(state, session.user, None).await?;
+        Ok(Self(principal, Credential::Session { csrf_token: session.csrf_token }))
+    }
+}
+
+async fn api_key(state: &AppState, secret: &ApiKeySecret) -> Result<Principal, ApiError> {
+    let hash = secret.hash();
+    if let Some(principal) = state.caches().keys.get(hash.as_bytes()) {
+        return Ok(principal);
+    }
+    let principal = state.fleet().control().authenticate_key(&hash).await?.ok_or(ApiError::InvalidCredentials)?;
+    state.caches().keys.insert(*hash.as_bytes(), principal.clone());
+    Ok(principal)
+}
+
+/// A user by the identity provider's access token: verified, then known by
+/// its subject (created just in time on first sight). The platform roles
+/// are the token's own; the memberships Charter's.
+async fn bearer_user(state: &AppState, provider: &Provider, token: &str) -> Result<Principal, ApiError> {
+    let config = &provider.config;
+    let claims = match provider.verify(token, &config.audience, None).await {
+        Ok(claims) => claims,
+        Err(rejection) => {
+            security_event(state, "token_refused", None, None, json!({ "reason": rejection.as_str() })).await;
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+    let identity = match config.identity(&claims) {
+        Ok(identity) => identity,
+        Err(e) => {
+            let detail = json!({ "reason": "bad_claims", "detail": e.to_string() });
+            security_event(state, "token_refused", None, None, detail).await;
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+    let key = format!("{}\n{}", identity.issuer, identity.subject);
+    let user = match state.caches().subjects.get(&key) {
+        Some(user) => user,
+        None => {
+            let control = state.fleet().control();
+            let user = match control.user_by_subject(&identity.issuer, &identity.subject).await? {
+                Some(user) => user,
+                None => {
+                    let user = control.sign_in(&identity).await?;
+                    let actor = Some(format!("user:{}", user.id));
+                    security_event(state, "user.create", actor, None, json!({ "via": "bearer_token" })).await;
+                    user.id
+                }
+            };
+            state.caches().subjects.insert(key, user);
+            user
+        }
+    };
+    user_principal(state, user, Some(identity.platform_roles)).await
+}
+
+/// A user's principal: their memberships (cached until changed), with the
+/// platform roles of the token when one was presented.
+async fn user_principal(
+    state: &AppState,
+    user: UserId,
+    platform_roles: Option<BTreeSet<PlatformRole>>,
+) -> Result<Principal, ApiError> {
+    let principal = match state.caches().users.get(&user) {
+        Some(principal) => principal,
+        None => {
+            let found = state.fleet().control().user(user).await?.ok_or(ApiError::Unauthenticated)?;
+            let principal = Principal::User(Box::new(found));
+            state.caches().users.insert(user, principal.clone());
+            principal
+        }
+    };
+    Ok(match (principal, platform_roles) {
+        (Principal::User(mut found), Some(roles)) => {
+            found.platform_roles = roles;
+            Principal::User(found)
+        }
+        (principal, _) => principal,
+    })
+}
+
+/// A cookie's value from the request's `Cookie` headers.
+pub(crate) fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+        .filter(|v| !v.is_empty())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Appends to the security trail; a failure to record is logged, never
+/// turned into the caller's error (the refusal stands either way).
+pub(crate) async fn security_event(
+    state: &AppState,
+    kind: &str,
+    actor: Option<String>,
+    tenant: Option<TenantId>,
+    detail: Value,
+) {
+    let request_id = current_request_id();
+    if let Err(e) = state
+        .fleet()
+        .control()
+        .record_security_event(kind, actor.as_deref(), tenant, &detail, request_id.as_deref())
+        .await
+    {
+        tracing::error!(error = %e, kind, "cannot record a security event");
     }
 }
 
 impl Caller {
     pub fn require_platform_admin(&self) -> Result<(), ApiError> {
         if self.0.is_platform_admin() { Ok(()) } else { Err(ApiError::Forbidden) }
+    }
+
+    /// Platform admins and business development may onboard tenants.
+    pub fn require_onboarding(&self) -> Result<(), ApiError> {
+        if self.0.may_onboard() { Ok(()) } else { Err(ApiError::Forbidden) }
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use charter_domain::{
     access::Principal,
-    ids::{ApiKeyId, DatabaseId, TenantId},
+    ids::{ApiKeyId, DatabaseId, TenantId, UserId},
     tenant::{Slug, Tier},
 };
 use charter_storage::control::Invalidation;
@@ -25,6 +25,10 @@ pub(crate) struct Caches {
     /// Slug → placement of an active tenant. Unknown slugs are not
     /// remembered, so a tenant onboarded a moment ago is found at once.
     pub tenants: Cache<Slug, TenantRoute>,
+    /// A signed-in user → their roles and memberships.
+    pub users: Cache<UserId, Principal>,
+    /// An identity provider's issuer and subject → the user (never changes).
+    pub subjects: Cache<String, UserId>,
 }
 
 impl Caches {
@@ -32,6 +36,8 @@ impl Caches {
         Self {
             keys: Cache::builder().max_capacity(100_000).time_to_live(ttl).support_invalidation_closures().build(),
             tenants: Cache::builder().max_capacity(100_000).time_to_live(ttl).support_invalidation_closures().build(),
+            users: Cache::builder().max_capacity(100_000).time_to_live(ttl).build(),
+            subjects: Cache::builder().max_capacity(100_000).build(),
         }
     }
 
@@ -39,6 +45,7 @@ impl Caches {
     pub fn forget(&self, change: Invalidation) {
         match change {
             Invalidation::Key(key) => self.forget_key(key),
+            Invalidation::User(user) => self.users.invalidate(&user),
             Invalidation::Tenant(tenant) => {
                 let _ = self.tenants.invalidate_entries_if(move |_, route| route.id == tenant);
                 // Its keys too: offboarding revokes them all at once.
@@ -53,6 +60,7 @@ impl Caches {
     pub fn forget_all(&self) {
         self.keys.invalidate_all();
         self.tenants.invalidate_all();
+        self.users.invalidate_all();
     }
 
     /// Forgets a key at once (after revocation).

@@ -28,6 +28,7 @@ pub enum Missing {
     ShareTransaction,
     ShareClass,
     ShareCertificate,
+    Membership,
 }
 
 #[derive(Debug)]
@@ -46,6 +47,13 @@ pub enum ApiError {
     InvalidCredentials,
     /// Authenticated, but the role does not allow this.
     Forbidden,
+    /// A write authenticated by a session cookie came without its CSRF token.
+    CsrfRejected,
+    /// A sign-in through the identity provider did not complete (refused,
+    /// replayed `state`, a token that does not verify).
+    SignInFailed,
+    /// The identity provider did not answer.
+    ProviderUnavailable,
     NotFound(Missing),
     MethodNotAllowed,
     /// A request header is malformed.
@@ -134,6 +142,11 @@ impl ApiError {
             Self::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated", "Credentials are required"),
             Self::InvalidCredentials => (S::UNAUTHORIZED, "invalid_credentials", "The credentials are not valid"),
             Self::Forbidden => (S::FORBIDDEN, "forbidden", "Not allowed"),
+            Self::CsrfRejected => (S::FORBIDDEN, "csrf_token_invalid", "The CSRF token is missing or wrong"),
+            Self::SignInFailed => (S::UNAUTHORIZED, "sign_in_failed", "The sign-in did not complete"),
+            Self::ProviderUnavailable => {
+                (S::SERVICE_UNAVAILABLE, "identity_provider_unavailable", "The identity provider cannot be reached")
+            }
             Self::NotFound(Missing::Route) => (S::NOT_FOUND, "not_found", "No such resource"),
             Self::NotFound(Missing::Tenant) => (S::NOT_FOUND, "tenant_not_found", "No such tenant"),
             Self::NotFound(Missing::Entity) => (S::NOT_FOUND, "entity_not_found", "No such entity"),
@@ -147,6 +160,7 @@ impl ApiError {
             Self::NotFound(Missing::ShareCertificate) => {
                 (S::NOT_FOUND, "share_certificate_not_found", "No such share certificate")
             }
+            Self::NotFound(Missing::Membership) => (S::NOT_FOUND, "membership_not_found", "No such membership"),
             Self::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
             Self::InvalidHeader(_) => (S::BAD_REQUEST, "invalid_header", "A request header is malformed"),
             Self::PreconditionRequired => (S::PRECONDITION_REQUIRED, "precondition_required", "Updates need If-Match"),
@@ -190,9 +204,16 @@ impl ApiError {
             Self::IdempotencyKeyReused => {
                 "this Idempotency-Key was used with a different request; use a new key".into()
             }
-            Self::Unauthenticated => "send an API key as `Authorization: Bearer <key>`".into(),
-            Self::InvalidCredentials => "the key is unknown, revoked or expired".into(),
+            Self::Unauthenticated => {
+                "send an API key or the identity provider's access token as `Authorization: Bearer …`, or sign in at /auth/login".into()
+            }
+            Self::InvalidCredentials => "the credentials are unknown, revoked, expired or not valid here".into(),
             Self::Forbidden => "your role does not allow this action".into(),
+            Self::CsrfRejected => {
+                "a write with a session cookie needs the session's CSRF token in `X-CSRF-Token` (see GET /api/v1/me)".into()
+            }
+            Self::SignInFailed => "start again at /auth/login".into(),
+            Self::ProviderUnavailable => "the identity provider did not answer; retry shortly".into(),
             Self::NotFound(Missing::Route) => "no resource at this path".into(),
             Self::NotFound(Missing::Tenant) => "no tenant with this slug is accessible to you".into(),
             Self::NotFound(Missing::Entity) => "no entity with this id in this tenant (as of the date asked)".into(),
@@ -202,6 +223,7 @@ impl ApiError {
             Self::NotFound(Missing::ShareTransaction) => "no share transaction with this id in this tenant".into(),
             Self::NotFound(Missing::ShareClass) => "no share class with this id in this tenant".into(),
             Self::NotFound(Missing::ShareCertificate) => "no share certificate with this id in this tenant".into(),
+            Self::NotFound(Missing::Membership) => "no membership with this id in this tenant".into(),
             Self::MethodNotAllowed => "this resource does not support this method".into(),
             Self::TenantConflict(slug) => {
                 format!(

@@ -16,6 +16,7 @@ pub mod gleif;
 mod group;
 mod limits;
 mod middleware;
+pub mod oidc;
 mod openapi;
 mod pagination;
 mod problems;

@@ -11,6 +11,7 @@ use charter_fleet::Fleet;
 use crate::{
     cache::Caches,
     limits::{Limits, RateLimiters},
+    oidc::{OidcConfig, Provider},
 };
 
 /// Settings of the HTTP layer.
@@ -31,6 +32,8 @@ pub struct ApiConfig {
     /// How long a moved tenant's source keeps its rows after the switch;
     /// longer than `cache_ttl`, so that no process reads a purged source.
     pub move_grace: Duration,
+    /// The firm's identity provider; without it only API keys authenticate.
+    pub oidc: Option<OidcConfig>,
 }
 
 impl Default for ApiConfig {
@@ -42,6 +45,7 @@ impl Default for ApiConfig {
             export_dir: PathBuf::from("exports"),
             max_import_bytes: 512 * 1024 * 1024,
             move_grace: Duration::from_secs(10),
+            oidc: None,
         }
     }
 }
@@ -56,13 +60,15 @@ struct Inner {
     caches: Caches,
     rate_limiters: RateLimiters,
     config: ApiConfig,
+    oidc: Option<Provider>,
 }
 
 impl AppState {
     pub fn new(fleet: Fleet, config: ApiConfig) -> Self {
         let caches = Caches::new(config.cache_ttl);
         let rate_limiters = RateLimiters::new(&config.limits);
-        let inner = Arc::new(Inner { fleet, caches, rate_limiters, config });
+        let oidc = config.oidc.clone().map(Provider::new);
+        let inner = Arc::new(Inner { fleet, caches, rate_limiters, config, oidc });
         // Forget idle tenants' rate buckets and idle connections now and then, and what other
         // processes announce changed; the tasks end with the state.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -99,6 +105,11 @@ impl AppState {
 
     pub fn config(&self) -> &ApiConfig {
         &self.inner.config
+    }
+
+    /// The identity provider, if single sign-on is configured.
+    pub(crate) fn oidc(&self) -> Option<&Provider> {
+        self.inner.oidc.as_ref()
     }
 }
 

@@ -72,6 +72,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    charter_api::oidc::install_tls_provider();
     let cli = Cli::parse();
     environment::init_tracing(&cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

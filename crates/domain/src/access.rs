@@ -6,11 +6,14 @@
 //! alone. Background work that acts for the platform itself (onboarding,
 //! migrations) uses [`TenantGrant::for_system`], which names its reason.
 
-use std::fmt;
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fmt,
+};
 
 use crate::{
     FieldError,
-    ids::{ApiKeyId, TenantId},
+    ids::{ApiKeyId, TenantId, UserId},
 };
 
 /// A role inside one tenant, from most to least powerful.
@@ -68,6 +71,54 @@ pub enum Action {
     Administer,
 }
 
+/// A role across the platform, granted by the identity provider (its roles
+/// claim, `groups` unless configured otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlatformRole {
+    /// Operates the platform; acts as a tenant admin everywhere.
+    PlatformAdmin,
+    /// Onboards and configures tenants, but reads no tenant's data unless
+    /// also a member of it.
+    BusinessDevelopment,
+}
+
+impl PlatformRole {
+    /// The claim values that grant platform roles.
+    pub const CLAIM_VALUES: [(&'static str, Self); 2] =
+        [("charter:platform-admin", Self::PlatformAdmin), ("charter:business-development", Self::BusinessDevelopment)];
+
+    /// The platform roles among an identity provider's group names (others ignored).
+    pub fn from_claim_values<'a>(values: impl IntoIterator<Item = &'a str>) -> BTreeSet<Self> {
+        values
+            .into_iter()
+            .filter_map(|v| Self::CLAIM_VALUES.iter().find(|(name, _)| *name == v).map(|(_, role)| *role))
+            .collect()
+    }
+
+    /// `platform-admin` or `business-development`.
+    pub fn from_name(raw: &str) -> Option<Self> {
+        [Self::PlatformAdmin, Self::BusinessDevelopment].into_iter().find(|r| r.as_str() == raw)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PlatformAdmin => "platform-admin",
+            Self::BusinessDevelopment => "business-development",
+        }
+    }
+}
+
+/// A person signed in through the identity provider, with what they may
+/// open: their platform roles and their memberships.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub platform_roles: BTreeSet<PlatformRole>,
+    /// The tenants they are a member of, with their role in each.
+    pub memberships: BTreeMap<TenantId, TenantRole>,
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -75,16 +126,31 @@ pub enum Principal {
     PlatformAdmin { key_id: ApiKeyId },
     /// An integration key of exactly one tenant.
     TenantKey { key_id: ApiKeyId, tenant: TenantId, role: TenantRole },
+    /// A person signed in through the identity provider (a session, or a
+    /// bearer token the host platform forwards).
+    User(Box<User>),
 }
 
 impl Principal {
     pub fn is_platform_admin(&self) -> bool {
-        matches!(self, Self::PlatformAdmin { .. })
+        match self {
+            Self::PlatformAdmin { .. } => true,
+            Self::TenantKey { .. } => false,
+            Self::User(user) => user.platform_roles.contains(&PlatformRole::PlatformAdmin),
+        }
+    }
+
+    /// Whether the caller may onboard new tenants (and configure them while
+    /// doing so): platform admins and business development.
+    pub fn may_onboard(&self) -> bool {
+        self.is_platform_admin()
+            || matches!(self, Self::User(user) if user.platform_roles.contains(&PlatformRole::BusinessDevelopment))
     }
 
     pub fn actor(&self) -> Actor {
         match self {
             Self::PlatformAdmin { key_id } | Self::TenantKey { key_id, .. } => Actor::ApiKey(*key_id),
+            Self::User(user) => Actor::User(user.id),
         }
     }
 
@@ -94,6 +160,9 @@ impl Principal {
             // Platform operators act as tenant admins everywhere.
             Self::PlatformAdmin { .. } => Some(TenantRole::Admin),
             Self::TenantKey { tenant: own, role, .. } => (*own == tenant).then_some(*role),
+            Self::User(user) if user.platform_roles.contains(&PlatformRole::PlatformAdmin) => Some(TenantRole::Admin),
+            // Business development reads nothing of a tenant it is not a member of.
+            Self::User(user) => user.memberships.get(&tenant).copied(),
         }
     }
 }
@@ -102,6 +171,8 @@ impl Principal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
     ApiKey(ApiKeyId),
+    /// A person signed in through the identity provider.
+    User(UserId),
     /// The platform itself, with the job that acted.
     System(&'static str),
 }
@@ -111,6 +182,7 @@ impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ApiKey(id) => write!(f, "api_key:{id}"),
+            Self::User(id) => write!(f, "user:{id}"),
             Self::System(job) => write!(f, "system:{job}"),
         }
     }
@@ -199,6 +271,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn users_reach_the_tenants_they_are_members_of_and_business_development_reads_none() {
+        let (acme, globex, initech) = (TenantId::generate(), TenantId::generate(), TenantId::generate());
+        let user = |roles: &[&str], memberships: &[(TenantId, TenantRole)]| {
+            Principal::User(Box::new(User {
+                id: UserId::generate(),
+                platform_roles: PlatformRole::from_claim_values(roles.iter().copied()),
+                memberships: memberships.iter().copied().collect(),
+            }))
+        };
+        let sam = user(&["staff"], &[(acme, TenantRole::Editor), (globex, TenantRole::Viewer)]);
+        assert!(authorize(&sam, acme, Action::Write).is_ok());
+        assert_eq!(authorize(&sam, globex, Action::Write), Err(Denied::RoleTooWeak));
+        assert_eq!(authorize(&sam, initech, Action::Read), Err(Denied::NoAccess));
+        assert!(!sam.may_onboard());
+        let bd = user(&["charter:business-development"], &[]);
+        assert!(bd.may_onboard() && !bd.is_platform_admin());
+        assert_eq!(authorize(&bd, acme, Action::Read), Err(Denied::NoAccess));
+        let operator = user(&["charter:platform-admin"], &[]);
+        assert_eq!(authorize(&operator, acme, Action::Administer).map(|g| g.role()), Ok(TenantRole::Admin));
+        assert!(operator.actor().to_string().starts_with("user:"));
     }
 
     #[test]

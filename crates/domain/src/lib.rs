@@ -14,6 +14,7 @@ pub mod custom_field;
 pub mod entity;
 pub mod gleif;
 pub mod gleif_csv;
+pub mod identity;
 pub mod ids;
 pub mod joint;
 pub mod lei;

@@ -11,12 +11,13 @@ use charter_domain::{
 use charter_storage::control::{ApiKeyRecord, KeyRole};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 use super::tenants::required;
 use crate::{
     AppState,
-    auth::Caller,
+    auth::{Caller, security_event},
     error::{ApiError, Missing},
     extract::{JsonBody, PathParams},
     problems::{ReadProblems, WriteProblems},
@@ -146,6 +147,9 @@ pub(crate) async fn create(
         .create_key(Some(scope.grant.tenant()), KeyRole::Tenant(role), &name, body.expires_at)
         .await?;
     tracing::info!(tenant = %scope.slug, key = %record.id, role = %role, "created API key");
+    let detail = json!({ "api_key_id": record.id, "role": role.as_str(), "expires_at": record.expires_at });
+    let actor = Some(scope.grant.actor().to_string());
+    security_event(&state, "api_key.create", actor, Some(scope.grant.tenant()), detail).await;
     let key = ApiKey::from_record(record)
         .ok_or_else(|| ApiError::Internal("created a tenant key without a tenant role".into()))?;
     Ok((StatusCode::CREATED, Json(CreatedApiKey { api_key: key, key: secret.expose().to_owned() })))
@@ -201,5 +205,7 @@ pub(crate) async fn revoke(
     }
     state.caches().forget_key(id);
     tracing::info!(tenant = %scope.slug, key = %id, "revoked API key");
+    let actor = Some(scope.grant.actor().to_string());
+    security_event(&state, "api_key.revoke", actor, Some(scope.grant.tenant()), json!({ "api_key_id": id })).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,11 +9,14 @@ pub(crate) mod entities;
 pub(crate) mod health;
 pub(crate) mod imports;
 pub(crate) mod lifecycle;
+pub(crate) mod me;
+pub(crate) mod members;
 pub(crate) mod ownership;
 pub(crate) mod persons;
 pub(crate) mod reference;
 pub(crate) mod settings;
 pub(crate) mod shares;
+pub(crate) mod sso;
 pub(crate) mod tenants;
 
 use utoipa::OpenApi;
@@ -32,6 +35,13 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::import))
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))
+        .routes(routes!(members::create, members::list))
+        .routes(routes!(members::get, members::update, members::delete))
+        .routes(routes!(me::me))
+        .routes(routes!(me::security_events))
+        .routes(routes!(sso::login))
+        .routes(routes!(sso::callback))
+        .routes(routes!(sso::logout))
         .routes(routes!(entities::create, entities::list))
         .routes(routes!(entities::get, entities::update))
         .routes(routes!(entities::history))

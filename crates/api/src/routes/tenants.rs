@@ -9,6 +9,7 @@ use axum::{
 use charter_domain::{
     FieldError, Invalid,
     access::Principal,
+    ids::TenantId,
     tenant::{Placement, Slug, TenantName, Tier},
     validation::Collector,
 };
@@ -180,7 +181,7 @@ pub(crate) async fn onboard(
     caller: Caller,
     JsonBody(body): JsonBody<OnboardTenant>,
 ) -> Result<Response, ApiError> {
-    caller.require_platform_admin()?;
+    caller.require_onboarding()?;
     let request = body.parse()?;
     let outcome = state.fleet().onboard(&request).await?;
     let created = matches!(outcome, Onboarded::Created(_));
@@ -199,7 +200,8 @@ pub(crate) async fn onboard(
 
 /// List the tenants the caller may open.
 ///
-/// Platform administrators see every tenant; a tenant key sees its own.
+/// Platform administrators and business development see every tenant; a
+/// tenant key sees its own, a signed-in user the tenants they are a member of.
 #[utoipa::path(
     get,
     path = "/api/v1/tenants",
@@ -223,11 +225,15 @@ pub(crate) async fn list(
         .map(|raw| Slug::parse("cursor", raw))
         .transpose()
         .map_err(|e| ApiError::InvalidQuery(vec![e]))?;
-    let only = match &caller.0 {
+    // Business development sees every tenant's name and status (it onboards
+    // and configures them), but none of their data.
+    let only: Option<Vec<TenantId>> = match &caller.0 {
+        principal if principal.may_onboard() => None,
         Principal::PlatformAdmin { .. } => None,
-        Principal::TenantKey { tenant, .. } => Some(*tenant),
+        Principal::TenantKey { tenant, .. } => Some(vec![*tenant]),
+        Principal::User(user) => Some(user.memberships.keys().copied().collect()),
     };
-    let rows = state.fleet().control().list_tenants(after.as_ref(), page.limit + 1, only).await?;
+    let rows = state.fleet().control().list_tenants(after.as_ref(), page.limit + 1, only.as_deref()).await?;
     Ok(Json(Paged::from_rows(rows, page.limit, |t| t.slug.to_string(), Tenant::from)))
 }
 

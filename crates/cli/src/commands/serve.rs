@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, num::NonZeroU32, time::Duration};
 
 use anyhow::{Context, Result, bail};
-use charter_api::{ApiConfig, AppState, Limits, TierLimits};
+use charter_api::{ApiConfig, AppState, Limits, TierLimits, oidc::OidcConfig};
 use charter_fleet::{
     Fleet,
     migrate::{ApplyOptions, Silent},
@@ -90,7 +90,37 @@ fn api_config() -> Result<ApiConfig> {
         move_grace: environment::env_parse("CHARTER_MOVE_GRACE_MS")?
             .map(Duration::from_millis)
             .unwrap_or(defaults.move_grace),
+        oidc: oidc_config()?,
     })
+}
+
+/// Single sign-on, when `CHARTER_OIDC_ISSUER` is set (docs/sso.md).
+fn oidc_config() -> Result<Option<OidcConfig>> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let Some(issuer) = var("CHARTER_OIDC_ISSUER") else {
+        return Ok(None);
+    };
+    let client_id =
+        var("CHARTER_OIDC_CLIENT_ID").context("CHARTER_OIDC_ISSUER is set, so CHARTER_OIDC_CLIENT_ID is needed")?;
+    let public_url = var("CHARTER_PUBLIC_URL")
+        .context("CHARTER_OIDC_ISSUER is set, so CHARTER_PUBLIC_URL is needed (the redirect URI is {CHARTER_PUBLIC_URL}/auth/callback)")?;
+    url::Url::parse(&public_url).context("CHARTER_PUBLIC_URL")?;
+    Ok(Some(OidcConfig {
+        issuer,
+        audience: var("CHARTER_OIDC_AUDIENCE").unwrap_or_else(|| client_id.clone()),
+        client_secret: var("CHARTER_OIDC_CLIENT_SECRET"),
+        client_id,
+        public_url: public_url.trim_end_matches('/').to_owned(),
+        roles_claim: var("CHARTER_OIDC_ROLES_CLAIM").unwrap_or_else(|| "groups".to_owned()),
+        scopes: var("CHARTER_OIDC_SCOPES").unwrap_or_else(|| "openid email profile".to_owned()),
+        session_lifetime: Duration::from_secs(
+            environment::env_parse("CHARTER_SESSION_LIFETIME_SECS")?.unwrap_or(8 * 3600),
+        ),
+        jwks_refetch_interval: Duration::from_secs(
+            environment::env_parse("CHARTER_OIDC_JWKS_REFETCH_SECS")?.unwrap_or(10),
+        ),
+        trust_email: environment::env_parse("CHARTER_OIDC_TRUST_EMAIL")?.unwrap_or(false),
+    }))
 }
 
 /// `CHARTER_TIER_<TIER>_RPS`, `_BURST` and `_STATEMENT_TIMEOUT_MS` (0: no limit).

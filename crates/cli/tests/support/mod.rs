@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use std::{
     sync::atomic::{AtomicU32, Ordering},
     time::Duration,
@@ -78,9 +80,15 @@ impl Server {
     }
 
     pub async fn start_with(fleet: Fleet, config: ApiConfig) -> Self {
-        let state = AppState::new(fleet, config);
+        Self::start_configured(fleet, |_| config).await
+    }
+
+    /// Binds a port first, so that the configuration can name the server's
+    /// own URL (single sign-on's redirect URI).
+    pub async fn start_configured(fleet: Fleet, config: impl FnOnce(&str) -> ApiConfig) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
+        let state = AppState::new(fleet, config(&base));
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
             axum::serve(listener, charter_api::router(state))
@@ -108,7 +116,36 @@ impl Deployment {
         Self::start_with_pool(4).await
     }
 
+    /// A deployment whose users sign in through `provider`.
+    pub async fn start_with_sso(provider: &oidc::OidcProvider) -> Self {
+        let mut deployment = Self::start().await;
+        let fleet = deployment.fleet.clone();
+        let issuer = provider.issuer.clone();
+        let server = Server::start_configured(fleet, |base| ApiConfig {
+            max_body_bytes: 64 * 1024,
+            oidc: Some(charter_api::oidc::OidcConfig {
+                issuer,
+                client_id: oidc::CLIENT_ID.into(),
+                client_secret: Some(oidc::CLIENT_SECRET.into()),
+                audience: oidc::AUDIENCE.into(),
+                public_url: base.to_owned(),
+                roles_claim: "groups".into(),
+                scopes: "openid email profile".into(),
+                session_lifetime: Duration::from_secs(3600),
+                jwks_refetch_interval: Duration::from_secs(10),
+                trust_email: false,
+            }),
+            ..ApiConfig::default()
+        })
+        .await;
+        provider.register_charter(&server.base).await;
+        let plain = std::mem::replace(&mut deployment.server, server);
+        plain.stop().await;
+        deployment
+    }
+
     pub async fn start_with_pool(pool_size: usize) -> Self {
+        charter_api::oidc::install_tls_provider();
         sweep_leftovers().await;
         let server_url = server_url();
         let name = unique_database_name();

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod databases;
+mod identity;
 mod moves;
 mod notify;
 mod settings;
@@ -10,6 +11,9 @@ mod tenants;
 
 pub use api_keys::{ApiKeyRecord, KeyRole};
 pub use databases::{DatabaseRecord, NewDatabase};
+pub use identity::{
+    MembershipRecord, PendingLogin, SecurityEvent, SessionRecord, UserRecord, random_secret, secret_hash,
+};
 pub use moves::{FinishedMove, MovePhase, TenantMove};
 pub use notify::Invalidation;
 pub use tenants::{PlacedIn, TenantRecord};
@@ -23,6 +27,7 @@ use crate::{DbUrl, PoolSettings, StoreError, pool::build_pool};
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../../../migrations/control/0001_control_plane.sql")),
     (2, include_str!("../../../../migrations/control/0002_lifecycle.sql")),
+    (3, include_str!("../../../../migrations/control/0003_identity.sql")),
 ];
 
 /// Advisory-lock key that serialises control-plane migrations.

@@ -2,7 +2,7 @@
 //! with PostgreSQL `NOTIFY`; every API process listens and forgets what it
 //! cached about the tenant or key.
 
-use charter_domain::ids::{ApiKeyId, TenantId};
+use charter_domain::ids::{ApiKeyId, TenantId, UserId};
 use deadpool_postgres::GenericClient;
 use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
@@ -20,6 +20,8 @@ pub enum Invalidation {
     Tenant(TenantId),
     /// A key was revoked.
     Key(ApiKeyId),
+    /// A user's memberships or platform roles changed.
+    User(UserId),
 }
 
 impl Invalidation {
@@ -27,6 +29,7 @@ impl Invalidation {
         match self {
             Self::Tenant(id) => format!("tenant:{id}"),
             Self::Key(id) => format!("key:{id}"),
+            Self::User(id) => format!("user:{id}"),
         }
     }
 
@@ -35,6 +38,7 @@ impl Invalidation {
         match kind {
             "tenant" => TenantId::parse("id", id).ok().map(Self::Tenant),
             "key" => ApiKeyId::parse("id", id).ok().map(Self::Key),
+            "user" => UserId::parse("id", id).ok().map(Self::User),
             _ => None,
         }
     }

@@ -107,17 +107,18 @@ impl ControlPlane {
         &self,
         after: Option<&Slug>,
         limit: i64,
-        only: Option<TenantId>,
+        only: Option<&[TenantId]>,
     ) -> Result<Vec<TenantRecord>, StoreError> {
         let conn = self.conn().await?;
+        let only: Option<Vec<uuid::Uuid>> = only.map(|ids| ids.iter().map(|t| t.as_uuid()).collect());
         let rows = conn
             .query(
                 &format!(
                     "{SELECT_TENANT}
-                      WHERE ($1::text IS NULL OR t.slug > $1) AND ($2::uuid IS NULL OR t.id = $2)
+                      WHERE ($1::text IS NULL OR t.slug > $1) AND ($2::uuid[] IS NULL OR t.id = ANY ($2))
                       ORDER BY t.slug LIMIT $3"
                 ),
-                &[&after.map(Slug::as_str), &only.map(|t| t.as_uuid()), &limit],
+                &[&after.map(Slug::as_str), &only, &limit],
             )
             .await?;
         rows.iter().map(TenantRecord::from_row).collect()

@@ -13,6 +13,7 @@ mod ownership;
 mod register;
 mod running;
 mod shares;
+mod sso;
 
 use std::collections::HashMap;
 
@@ -41,6 +42,7 @@ pub struct CharterWorld {
     register: register::State,
     running: running::State,
     shares: shares::State,
+    sso: sso::State,
 }
 
 impl std::fmt::Debug for CharterWorld {
@@ -56,6 +58,7 @@ impl std::fmt::Debug for CharterWorld {
 
 impl CharterWorld {
     fn new() -> Self {
+        charter_api::oidc::install_tls_provider();
         Self {
             deployment: None,
             keys: HashMap::new(),
@@ -72,6 +75,7 @@ impl CharterWorld {
             register: register::State::default(),
             running: running::State::default(),
             shares: shares::State::default(),
+            sso: sso::State::default(),
         }
     }
 

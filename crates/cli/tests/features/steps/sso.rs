@@ -1,0 +1,500 @@
+//! Feature: Single sign-on, against the real `oidc-provider` on loopback.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use cucumber::{given, then, when};
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::CharterWorld;
+use crate::support::{
+    Deployment,
+    oidc::{AUDIENCE, Browser, OidcProvider},
+};
+
+#[derive(Default)]
+pub struct State {
+    provider: Option<OidcProvider>,
+    /// Person ("Sam", "BD") → their browser, signed in.
+    browsers: HashMap<String, Browser>,
+    /// Person → the session's CSRF token.
+    csrf: HashMap<String, String>,
+    /// The integration key of the scenario.
+    key: Option<String>,
+    /// The host platform's tokens for Sam.
+    host_tokens: Option<Value>,
+    /// Where the latest redirect chain ended.
+    landed: Option<String>,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn email_of(person: &str) -> String {
+    match person {
+        "Sam" => "sam@firm.example".into(),
+        "BD" => "bd@firm.example".into(),
+        other => format!("{}@firm.example", other.to_lowercase()),
+    }
+}
+
+impl CharterWorld {
+    fn provider(&self) -> &OidcProvider {
+        self.sso.provider.as_ref().expect("the identity provider is running")
+    }
+
+    fn base(&self) -> String {
+        self.deployment.as_ref().expect("a deployment").server.base.clone()
+    }
+
+    /// The browser code flow: `/auth/login` → provider → `/auth/callback` →
+    /// session cookie; then the CSRF token from `/api/v1/me`.
+    async fn sign_in(&mut self, person: &str) {
+        let browser = Browser::new();
+        let url = format!("{}/auth/login?login_hint={}&return_to=/api/v1/me", self.base(), email_of(person));
+        let (status, landed, body) = browser.follow(&url).await;
+        assert_eq!(status, 200, "signing in ended at {landed}: {body}");
+        assert!(landed.ends_with("/api/v1/me"), "landed at {landed}");
+        let me: Value = serde_json::from_str(&body).expect("the caller as JSON");
+        let csrf = me["csrf_token"].as_str().expect("a CSRF token with a session").to_owned();
+        self.sso.csrf.insert(person.to_owned(), csrf);
+        self.sso.browsers.insert(person.to_owned(), browser);
+    }
+
+    /// A request from a person's signed-in browser; writes carry the CSRF token unless `csrf` is false.
+    async fn as_person(
+        &mut self,
+        person: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        csrf: bool,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base());
+        let browser = self.sso.browsers.get(person).expect("signed in");
+        let mut request = browser.http.request(method, url);
+        if csrf {
+            request = request.header("x-csrf-token", self.sso.csrf[person].as_str());
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    async fn with_token(&mut self, token: &str) -> (u16, Value) {
+        let url = format!("{}/api/v1/me", self.base());
+        let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    async fn security_events(&mut self, kind: &str) -> Vec<Value> {
+        let deployment = self.deployment().await;
+        let (status, body) = deployment
+            .send(Method::GET, &format!("/api/v1/security-events?kind={kind}"), &deployment.admin_key, None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["items"].as_array().expect("items").clone()
+    }
+
+    /// The provider's valid claims for Sam, over which tokens are minted.
+    fn sam_claims(&self) -> Value {
+        json!({ "sub": "user-sam", "email": "sam@firm.example", "groups": [] })
+    }
+}
+
+#[given("the firm's identity provider and Charter connected to it")]
+async fn provider_and_charter(world: &mut CharterWorld) {
+    let provider = OidcProvider::start().await;
+    world.deployment = Some(Deployment::start_with_sso(&provider).await);
+    world.sso.provider = Some(provider);
+}
+
+#[given(expr = "tenants {string} and {string}")]
+async fn two_tenants(world: &mut CharterWorld, a: String, b: String) {
+    world.onboard(&a, "shared").await;
+    world.onboard(&b, "shared").await;
+}
+
+#[given(regex = r#"^"([^"]+)" is an? (\w+) of "([^"]+)" and an? (\w+) of "([^"]+)" at the identity provider's firm$"#)]
+async fn memberships(world: &mut CharterWorld, email: String, role: String, a: String, other: String, b: String) {
+    for (slug, role) in [(a, role), (b, other)] {
+        let key = world.key_of(&slug);
+        let deployment = world.deployment().await;
+        let (status, body) = deployment
+            .send(
+                Method::POST,
+                &format!("/api/v1/tenants/{slug}/members"),
+                &key,
+                Some(json!({ "email": email, "role": role })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["status"], "invited", "{body}");
+    }
+}
+
+#[when("Sam signs in through the identity provider")]
+async fn sam_signs_in(world: &mut CharterWorld) {
+    world.sign_in("Sam").await;
+}
+
+#[then(regex = r#"^"GET /api/v1/me" lists exactly "([^"]+)" as (\w+) and "([^"]+)" as (\w+)$"#)]
+async fn me_lists(world: &mut CharterWorld, a: String, role_a: String, b: String, role_b: String) {
+    let (status, me) = world.as_person("Sam", Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["kind"], "user");
+    assert_eq!(me["email"], "sam@firm.example");
+    let mut tenants: Vec<(String, String)> = me["tenants"]
+        .as_array()
+        .expect("tenants")
+        .iter()
+        .map(|t| (t["slug"].as_str().unwrap_or_default().to_owned(), t["role"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    tenants.sort();
+    assert_eq!(tenants, vec![(a, role_a), (b, role_b)], "{me}");
+}
+
+#[then(regex = r#"^Sam can create an entity in "([^"]+)" but gets 403 creating one in "([^"]+)"$"#)]
+async fn sam_writes(world: &mut CharterWorld, allowed: String, refused: String) {
+    let body = json!({ "legal_name": "Sam's Holdings Ltd", "jurisdiction": "GB" });
+    let (status, created) = world
+        .as_person("Sam", Method::POST, &format!("/api/v1/tenants/{allowed}/entities"), Some(body.clone()), true)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let (status, problem) =
+        world.as_person("Sam", Method::POST, &format!("/api/v1/tenants/{refused}/entities"), Some(body), true).await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["code"], "forbidden", "{problem}");
+    // The audit trail names Sam as the author.
+    let key = world.key_of(&allowed);
+    let deployment = world.deployment().await;
+    let (_, events) =
+        deployment.send(Method::GET, &format!("/api/v1/tenants/{allowed}/audit-events"), &key, None).await;
+    let actors: Vec<&str> =
+        events["items"].as_array().expect("items").iter().filter_map(|e| e["actor"].as_str()).collect();
+    assert!(actors.iter().any(|a| a.starts_with("user:")), "{events}");
+}
+
+#[then("Sam gets 403 or 404 for any tenant not listed")]
+async fn sam_elsewhere(world: &mut CharterWorld) {
+    world.onboard("umbrella", "shared").await;
+    for path in
+        ["/api/v1/tenants/umbrella/entities", "/api/v1/tenants/umbrella", "/api/v1/tenants/no-such-tenant/entities"]
+    {
+        let (status, body) = world.as_person("Sam", Method::GET, path, None, false).await;
+        assert!(status == 403 || status == 404, "{path}: {status} {body}");
+    }
+}
+
+#[given(regex = r#"^"([^"]+)" has the platform role "([^"]+)"$"#)]
+async fn platform_role(world: &mut CharterWorld, email: String, role: String) {
+    world.provider().set_groups(&email, &["staff", &format!("charter:{role}")]).await;
+}
+
+#[when(regex = r#"^BD onboards tenant "([^"]+)"$"#)]
+async fn bd_onboards(world: &mut CharterWorld, slug: String) {
+    world.sign_in("BD").await;
+    let body = json!({ "slug": slug, "name": "Initech LLP", "placement": "shared" });
+    let response = world.as_person("BD", Method::POST, "/api/v1/tenants", Some(body), true).await;
+    world.responses.push(response);
+}
+
+#[then(regex = r#"^BD gets 403 or 404 listing the entities of "([^"]+)"$"#)]
+async fn bd_reads_nothing(world: &mut CharterWorld, slug: String) {
+    let (status, body) =
+        world.as_person("BD", Method::GET, &format!("/api/v1/tenants/{slug}/entities"), None, false).await;
+    assert!(status == 403 || status == 404, "{status} {body}");
+    let (_, me) = world.as_person("BD", Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(me["platform_roles"], json!(["business-development"]), "{me}");
+}
+
+#[when(regex = r"^a request carries a token that is (.+)$")]
+async fn bad_token(world: &mut CharterWorld, defect: String) {
+    let provider = world.provider();
+    let now = chrono::Utc::now().timestamp();
+    let claims = world.sam_claims();
+    let token = match defect.as_str() {
+        "signed by an unknown key" => {
+            // A key the provider no longer publishes.
+            let old = provider.signing_key().await["kid"].as_str().expect("kid").to_owned();
+            provider.rotate(true).await;
+            provider.mint(claims, Some(&old)).await
+        }
+        "expired" => provider.mint(json!({ "sub": "user-sam", "iat": now - 7200, "exp": now - 3600 }), None).await,
+        "not yet valid" => provider.mint(json!({ "sub": "user-sam", "nbf": now + 3600 }), None).await,
+        "issued for another audience" => provider.mint(json!({ "sub": "user-sam", "aud": "another-api" }), None).await,
+        "issued by another issuer" => {
+            provider.mint(json!({ "sub": "user-sam", "iss": "https://login.other.example" }), None).await
+        }
+        "unsigned with alg none" => {
+            let kid = provider.signing_key().await["kid"].clone();
+            let header = json!({ "alg": "none", "typ": "JWT", "kid": kid });
+            let body = json!({ "iss": provider.issuer, "aud": AUDIENCE, "sub": "user-sam", "exp": now + 300,
+                               "groups": ["charter:platform-admin"] });
+            format!("{}.{}.", b64(header.to_string().as_bytes()), b64(body.to_string().as_bytes()))
+        }
+        "HMAC-signed with the provider's public key" => {
+            let jwk = provider.signing_key().await;
+            let public = json!({ "kty": jwk["kty"], "n": jwk["n"], "e": jwk["e"], "kid": jwk["kid"] });
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+            header.kid = jwk["kid"].as_str().map(str::to_owned);
+            let body = json!({ "iss": provider.issuer, "aud": AUDIENCE, "sub": "user-sam", "exp": now + 300 });
+            let secret = jsonwebtoken::EncodingKey::from_secret(public.to_string().as_bytes()).expect("a secret");
+            jsonwebtoken::encode(&header, &body, &secret).expect("an HMAC token")
+        }
+        "altered after signing" => {
+            let token = provider.mint(claims, None).await;
+            let parts: Vec<&str> = token.split('.').collect();
+            let mut payload: Value = serde_json::from_slice(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).expect("base64"),
+            )
+            .expect("claims");
+            payload["groups"] = json!(["charter:platform-admin"]);
+            format!("{}.{}.{}", parts[0], b64(payload.to_string().as_bytes()), parts[2])
+        }
+        other => panic!("unknown defect {other}"),
+    };
+    let before = world.security_events("token_refused").await.len();
+    let response = world.with_token(&token).await;
+    world.sso.landed = Some(before.to_string());
+    world.responses.push(response);
+}
+
+#[then("the response status is 401 and an audit event records the failure")]
+async fn refused_and_recorded(world: &mut CharterWorld) {
+    let (status, body) = world.last().clone();
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], "invalid_credentials", "{body}");
+    let before: usize = world.sso.landed.as_deref().and_then(|n| n.parse().ok()).expect("events counted before");
+    let events = world.security_events("token_refused").await;
+    assert_eq!(events.len(), before + 1, "{events:?}");
+    assert!(events[0]["detail"]["reason"].is_string(), "{:?}", events[0]);
+    // The control: a good token of the same provider is accepted.
+    let good = world.provider().mint(world.sam_claims(), None).await;
+    let (status, me) = world.with_token(&good).await;
+    assert_eq!(status, 200, "a valid token: {me}");
+}
+
+#[given("a token signed with the provider's current key is accepted")]
+async fn current_key_accepted(world: &mut CharterWorld) {
+    let token = world.provider().mint(world.sam_claims(), None).await;
+    let (status, body) = world.with_token(&token).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[when("the identity provider starts signing with a new key")]
+async fn provider_rotates(world: &mut CharterWorld) {
+    let kid = world.provider().rotate(false).await;
+    world.sso.landed = Some(kid);
+}
+
+#[then("tokens signed with the new key are accepted without a restart")]
+async fn new_key_accepted(world: &mut CharterWorld) {
+    let kid = world.sso.landed.clone().expect("the new key");
+    let token = world.provider().mint(world.sam_claims(), None).await;
+    let header = jsonwebtoken::decode_header(&token).expect("a JWT");
+    assert_eq!(header.kid.as_deref(), Some(kid.as_str()), "minted with the new key");
+    let (status, body) = world.with_token(&token).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[given(regex = r#"^an integration key of "([^"]+)"$"#)]
+async fn integration_key(world: &mut CharterWorld, slug: String) {
+    let key = world.deployment().await.tenant_key(&slug, "editor").await;
+    let (status, body) =
+        world.deployment().await.send(Method::GET, &format!("/api/v1/tenants/{slug}/entities"), &key, None).await;
+    assert_eq!(status, 200, "{body}");
+    world.sso.key = Some(key);
+}
+
+#[when("a tenant admin revokes it")]
+async fn admin_revokes(world: &mut CharterWorld) {
+    let admin = world.key_of("acme");
+    let deployment = world.deployment().await;
+    let (_, keys) = deployment.send(Method::GET, "/api/v1/tenants/acme/api-keys", &admin, None).await;
+    let id = keys["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|k| k["role"] == "editor")
+        .and_then(|k| k["id"].as_str())
+        .expect("the editor key")
+        .to_owned();
+    let (status, body) =
+        deployment.send(Method::DELETE, &format!("/api/v1/tenants/acme/api-keys/{id}"), &admin, None).await;
+    assert_eq!(status, 204, "{body}");
+}
+
+#[then("the next request with it gets 401")]
+async fn revoked_key_refused(world: &mut CharterWorld) {
+    let key = world.sso.key.clone().expect("a key");
+    let (status, body) = world.deployment().await.send(Method::GET, "/api/v1/tenants/acme/entities", &key, None).await;
+    assert_eq!(status, 401, "{body}");
+    let revoked = world.security_events("api_key.revoke").await;
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+}
+
+#[when("the host platform signs Sam in with its own client and calls Charter with the access token")]
+async fn host_signs_in(world: &mut CharterWorld) {
+    let provider = world.provider();
+    let redirect = "http://127.0.0.1:9/host/callback";
+    provider
+        .register_client(json!({ "client_id": "host-platform", "redirect_uris": [redirect],
+                                 "grant_types": ["authorization_code", "refresh_token"] }))
+        .await;
+    let verifier = "host-verifier-0123456789-0123456789-0123456789";
+    let challenge = b64(&Sha256::digest(verifier.as_bytes()));
+    let authorize = format!(
+        "{}/auth?response_type=code&client_id=host-platform&redirect_uri={redirect}&scope=openid%20email%20profile\
+         &state=s1&nonce=n1&code_challenge={challenge}&code_challenge_method=S256&login_hint=sam@firm.example",
+        provider.issuer
+    );
+    // Follow the provider's redirects up to the host's redirect URI.
+    let browser = Browser::new();
+    let mut url = authorize;
+    let code = loop {
+        let response = browser.http.get(&url).send().await.expect("GET");
+        let location = response.headers()[reqwest::header::LOCATION].to_str().expect("a redirect").to_owned();
+        let next = reqwest::Url::parse(&url).expect("url").join(&location).expect("location");
+        if next.as_str().starts_with(redirect) {
+            break next.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("a code");
+        }
+        url = next.to_string();
+    };
+    let tokens: Value = reqwest::Client::new()
+        .post(format!("{}/token", provider.issuer))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect),
+            ("code_verifier", verifier),
+            ("client_id", "host-platform"),
+        ])
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("tokens");
+    world.sso.host_tokens = Some(tokens);
+}
+
+#[then(regex = r#"^Charter answers as Sam with "([^"]+)" as (\w+)$"#)]
+async fn answers_as_sam(world: &mut CharterWorld, slug: String, role: String) {
+    let token =
+        world.sso.host_tokens.as_ref().and_then(|t| t["access_token"].as_str()).expect("an access token").to_owned();
+    let (status, me) = world.with_token(&token).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["email"], "sam@firm.example", "{me}");
+    assert!(me["csrf_token"].is_null(), "no session with a bearer token: {me}");
+    let tenants = me["tenants"].as_array().expect("tenants");
+    assert!(tenants.iter().any(|t| t["slug"] == slug.as_str() && t["role"] == role.as_str()), "{me}");
+}
+
+#[then("after the host refreshes the token Charter still answers as Sam")]
+async fn refreshed_token(world: &mut CharterWorld) {
+    let refresh =
+        world.sso.host_tokens.as_ref().and_then(|t| t["refresh_token"].as_str()).expect("a refresh token").to_owned();
+    let issuer = world.provider().issuer.clone();
+    let tokens: Value = reqwest::Client::new()
+        .post(format!("{issuer}/token"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str()), ("client_id", "host-platform")])
+        .send()
+        .await
+        .expect("refresh")
+        .json()
+        .await
+        .expect("tokens");
+    let old = world.sso.host_tokens.as_ref().and_then(|t| t["access_token"].as_str()).unwrap_or_default().to_owned();
+    let token = tokens["access_token"].as_str().expect("a new access token").to_owned();
+    assert_ne!(token, old);
+    let (status, me) = world.with_token(&token).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["email"], "sam@firm.example");
+}
+
+#[when("Sam signs in through the identity provider and the provider's answer is replayed")]
+async fn replayed_answer(world: &mut CharterWorld) {
+    let browser = Browser::new();
+    let base = world.base();
+    let mut url = format!("{base}/auth/login?login_hint=sam@firm.example");
+    // Follow up to (not into) Charter's callback, then call it twice.
+    let callback = loop {
+        let response = browser.http.get(&url).send().await.expect("GET");
+        let location = response.headers()[reqwest::header::LOCATION].to_str().expect("a redirect").to_owned();
+        let next = reqwest::Url::parse(&url).expect("url").join(&location).expect("location").to_string();
+        if next.starts_with(&format!("{base}/auth/callback")) {
+            break next;
+        }
+        url = next;
+    };
+    let first = browser.http.get(&callback).send().await.expect("callback");
+    assert_eq!(first.status().as_u16(), 303, "the first answer signs in");
+    let replay = Browser::new().http.get(&callback).send().await.expect("replay");
+    let status = replay.status().as_u16();
+    let body = replay.json().await.unwrap_or(Value::Null);
+    world.responses.push((status, body));
+}
+
+#[then("the replay gets 401 and an audit event records the failed sign-in")]
+async fn replay_refused(world: &mut CharterWorld) {
+    let (status, body) = world.last().clone();
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], "sign_in_failed", "{body}");
+    let failed = world.security_events("sign_in_failed").await;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["detail"]["reason"], "unknown_or_replayed_state");
+    assert_eq!(world.security_events("sign_in").await.len(), 1, "the first answer signed in");
+}
+
+#[then(regex = r#"^creating an entity in "([^"]+)" without the CSRF token gets 403 and writes nothing$"#)]
+async fn csrf_refused(world: &mut CharterWorld, slug: String) {
+    let body = json!({ "legal_name": "Forged Ltd", "jurisdiction": "GB" });
+    let (status, problem) =
+        world.as_person("Sam", Method::POST, &format!("/api/v1/tenants/{slug}/entities"), Some(body), false).await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["code"], "csrf_token_invalid", "{problem}");
+    let (_, list) = world.as_person("Sam", Method::GET, &format!("/api/v1/tenants/{slug}/entities"), None, false).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
+    assert_eq!(world.security_events("csrf_rejected").await.len(), 1);
+}
+
+#[when("Sam signs out")]
+async fn sam_signs_out(world: &mut CharterWorld) {
+    let base = world.base();
+    let browser = world.sso.browsers.get("Sam").expect("signed in");
+    let response = browser
+        .http
+        .post(format!("{base}/auth/logout"))
+        .header("x-csrf-token", world.sso.csrf["Sam"].as_str())
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()[reqwest::header::LOCATION].to_str().expect("Location").to_owned();
+    assert!(location.starts_with(&world.provider().issuer), "RP-initiated logout at the provider: {location}");
+    let (status, landed, _) = browser.follow(&location).await;
+    world.sso.landed = Some(format!("{status} {landed}"));
+}
+
+#[then("the browser is sent to the provider's logout and back to Charter")]
+async fn back_at_charter(world: &mut CharterWorld) {
+    let landed = world.sso.landed.clone().expect("where logout ended");
+    assert!(landed.contains(&format!("{}/", world.base())), "{landed}");
+    assert_eq!(world.security_events("logout").await.len(), 1);
+}
+
+#[then(regex = r#"^the session cookie no longer opens "GET /api/v1/me"$"#)]
+async fn session_ended(world: &mut CharterWorld) {
+    let (status, body) = world.as_person("Sam", Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(status, 401, "{body}");
+}
