@@ -67,3 +67,16 @@ Feature: Single sign-on
     And Sam signs out
     Then the browser is sent to the provider's logout and back to Charter
     And the session cookie no longer opens "GET /api/v1/me"
+
+  Scenario: A membership limited to an entity group reaches only that group's entities
+    Given entity group "Europe" of "acme" holds "Acme Europe SAS" and not "Acme Holdings Ltd"
+    And "sam@firm.example" is an editor of "acme" limited to entity group "Europe"
+    When Sam signs in through the identity provider
+    Then Sam's list of the entities of "acme" shows exactly "Acme Europe SAS"
+    And Sam gets 404 reading "Acme Holdings Ltd" and 403 listing the persons of "acme"
+    And Sam can rename "Acme Europe SAS" but not move it out of "Europe"
+
+  Scenario: An integration key limited to an entity group
+    Given entity group "Europe" of "acme" holds "Acme Europe SAS" and not "Acme Holdings Ltd"
+    And an integration key of "acme" limited to entity group "Europe"
+    Then the key lists exactly "Acme Europe SAS" of "acme" and gets 404 reading "Acme Holdings Ltd"

@@ -4,19 +4,19 @@
 //! credential and the slug in the path together: [`AppState::tenant_scope`]
 //! is the only place a `TenantGrant` is made for a request.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 
 use axum::{
     extract::FromRequestParts,
     http::{Method, header, request::Parts},
 };
 use charter_domain::{
-    access::{Action, PlatformRole, Principal, TenantGrant, authorize},
+    access::{Action, EntityScope, PlatformRole, Principal, TenantGrant, authorize},
     api_key::ApiKeySecret,
     ids::{DatabaseId, EntityId, TenantId, UserId},
     tenant::{Slug, TenantStatus, Tier},
 };
-use charter_storage::data::{TenantTx, TxMode, TxOptions};
+use charter_storage::data::{AsOf, TenantTx, TxMode, TxOptions};
 use serde_json::{Value, json};
 
 use crate::{
@@ -24,7 +24,7 @@ use crate::{
     cache::TenantRoute,
     error::{ApiError, Missing},
     middleware::current_request_id,
-    oidc::Provider,
+    oidc::{Provider, Rejection, claimed_issuer},
 };
 
 /// The authenticated caller of a request, and how it authenticated.
@@ -64,7 +64,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Ok(Self(api_key(state, &secret).await?, Credential::ApiKey));
             }
             return match state.oidc() {
-                Some(provider) => Ok(Self(bearer_user(state, provider, token).await?, Credential::BearerToken)),
+                Some(_) => Ok(Self(bearer_user(state, token).await?, Credential::BearerToken)),
                 None => Err(ApiError::InvalidCredentials),
             };
         }
@@ -97,10 +97,40 @@ async fn api_key(state: &AppState, secret: &ApiKeySecret) -> Result<Principal, A
     Ok(principal)
 }
 
-/// A user by the identity provider's access token: verified, then known by
+/// The provider that verifies a bearer token: the firm's, or the client's
+/// own provider that issues as the token claims (its users belong to that
+/// tenant). A token of any other issuer is refused.
+async fn bearer_provider(state: &AppState, token: &str) -> Result<(Arc<Provider>, Option<TenantId>), ApiError> {
+    let firm = state.oidc().ok_or(ApiError::InvalidCredentials)?;
+    let issuer = claimed_issuer(token);
+    if issuer.as_deref().is_none_or(|iss| iss == firm.config.issuer) {
+        return Ok((state.firm_provider().ok_or(ApiError::InvalidCredentials)?, None));
+    }
+    let issuer = issuer.unwrap_or_default();
+    let record = match state.caches().client_issuers.get(&issuer) {
+        Some(record) => record,
+        None => {
+            let record = state.fleet().control().tenant_identity_provider_by_issuer(&issuer).await?;
+            state.caches().client_issuers.insert(issuer.clone(), record.clone());
+            record
+        }
+    };
+    match record.and_then(|r| state.client_provider(&r).map(|p| (p, Some(r.tenant)))) {
+        Some(found) => Ok(found),
+        None => {
+            let detail = json!({ "reason": Rejection::Issuer.as_str() });
+            security_event(state, "token_refused", None, None, detail).await;
+            Err(ApiError::InvalidCredentials)
+        }
+    }
+}
+
+/// A user by an identity provider's access token: verified, then known by
 /// its subject (created just in time on first sight). The platform roles
-/// are the token's own; the memberships Charter's.
-async fn bearer_user(state: &AppState, provider: &Provider, token: &str) -> Result<Principal, ApiError> {
+/// are the token's own (none for a client provider's users); the
+/// memberships Charter's.
+async fn bearer_user(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    let (provider, tenant) = bearer_provider(state, token).await?;
     let config = &provider.config;
     let claims = match provider.verify(token, &config.audience, None).await {
         Ok(claims) => claims,
@@ -125,7 +155,7 @@ async fn bearer_user(state: &AppState, provider: &Provider, token: &str) -> Resu
             let user = match control.user_by_subject(&identity.issuer, &identity.subject).await? {
                 Some(user) => user,
                 None => {
-                    let user = control.sign_in(&identity).await?;
+                    let user = control.sign_in(&identity, tenant).await?;
                     let actor = Some(format!("user:{}", user.id));
                     security_event(state, "user.create", actor, None, json!({ "via": "bearer_token" })).await;
                     user.id
@@ -135,7 +165,8 @@ async fn bearer_user(state: &AppState, provider: &Provider, token: &str) -> Resu
             user
         }
     };
-    user_principal(state, user, Some(identity.platform_roles)).await
+    let roles = if tenant.is_none() { identity.platform_roles } else { BTreeSet::new() };
+    user_principal(state, user, Some(roles)).await
 }
 
 /// A user's principal: their memberships (cached until changed), with the
@@ -229,6 +260,24 @@ impl AppState {
         raw_slug: &str,
         action: Action,
     ) -> Result<TenantScope, ApiError> {
+        let scope = self.tenant_scope_limited(caller, raw_slug, action).await?;
+        // A grant limited to entity groups reaches only the routes that
+        // check each entity against it (`tenant_scope_limited`).
+        if *scope.grant.scope() != EntityScope::All {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(scope)
+    }
+
+    /// Like [`tenant_scope`](Self::tenant_scope), also for callers limited
+    /// to entity groups: the caller must check every entity it touches
+    /// against `scope.grant.scope()`.
+    pub(crate) async fn tenant_scope_limited(
+        &self,
+        caller: &Caller,
+        raw_slug: &str,
+        action: Action,
+    ) -> Result<TenantScope, ApiError> {
         let slug = Slug::parse("slug", raw_slug).map_err(|e| ApiError::InvalidPath(vec![e]))?;
         let route = self.tenant_route(&slug, &caller.0).await?;
         let grant = authorize(&caller.0, route.id, action)?;
@@ -242,6 +291,22 @@ impl AppState {
     pub(crate) async fn begin(&self, scope: &TenantScope, mode: TxMode) -> Result<TenantTx, ApiError> {
         let options = TxOptions { mode, statement_timeout: self.config().limits.of(scope.tier).statement_timeout };
         Ok(self.fleet().data().begin(scope.database, &scope.grant, options).await?)
+    }
+
+    /// Whether the grant reaches `entity` as of `at` (404 otherwise, as if it
+    /// did not exist).
+    pub(crate) async fn check_entity_scope(
+        tx: &mut TenantTx,
+        scope: &TenantScope,
+        entity: EntityId,
+        at: AsOf,
+    ) -> Result<(), ApiError> {
+        match scope.grant.scope().groups() {
+            Some(groups) if !tx.entity_in_groups(entity, at, &groups).await? => {
+                Err(ApiError::NotFound(Missing::Entity))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// A read transaction about `entity`, which must exist in the tenant (404 otherwise).

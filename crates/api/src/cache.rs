@@ -8,7 +8,7 @@ use charter_domain::{
     ids::{ApiKeyId, DatabaseId, TenantId, UserId},
     tenant::{Slug, Tier},
 };
-use charter_storage::control::Invalidation;
+use charter_storage::control::{Invalidation, TenantIdentityProvider};
 use moka::sync::Cache;
 
 /// Where an active tenant lives.
@@ -29,6 +29,9 @@ pub(crate) struct Caches {
     pub users: Cache<UserId, Principal>,
     /// An identity provider's issuer and subject → the user (never changes).
     pub subjects: Cache<String, UserId>,
+    /// An issuer other than the firm's → the client provider that issues as
+    /// it, or none (remembered too, so unknown issuers cost no query).
+    pub client_issuers: Cache<String, Option<TenantIdentityProvider>>,
 }
 
 impl Caches {
@@ -38,6 +41,7 @@ impl Caches {
             tenants: Cache::builder().max_capacity(100_000).time_to_live(ttl).support_invalidation_closures().build(),
             users: Cache::builder().max_capacity(100_000).time_to_live(ttl).build(),
             subjects: Cache::builder().max_capacity(100_000).build(),
+            client_issuers: Cache::builder().max_capacity(10_000).time_to_live(ttl).build(),
         }
     }
 

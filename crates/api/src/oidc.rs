@@ -81,6 +81,34 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The settings of a client's own provider: the firm's, with the client's
+/// issuer and client (its ID tokens and access tokens name that client as
+/// `aud`), no platform roles and no trusted emails.
+pub(crate) fn client_provider_config(
+    firm: &OidcConfig,
+    issuer: &str,
+    client_id: &str,
+    secret: Option<&str>,
+) -> OidcConfig {
+    OidcConfig {
+        issuer: issuer.to_owned(),
+        client_id: client_id.to_owned(),
+        client_secret: secret.map(str::to_owned),
+        audience: client_id.to_owned(),
+        trust_email: false,
+        ..firm.clone()
+    }
+}
+
+/// The `iss` a JWT claims, unverified: only to pick which provider verifies it.
+pub(crate) fn claimed_issuer(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("iss").and_then(Value::as_str).map(str::to_owned)
+}
+
 /// The endpoints discovery names.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Metadata {

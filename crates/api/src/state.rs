@@ -11,8 +11,9 @@ use charter_fleet::Fleet;
 use crate::{
     cache::Caches,
     limits::{Limits, RateLimiters},
-    oidc::{OidcConfig, Provider},
+    oidc::{OidcConfig, Provider, client_provider_config},
 };
+use charter_storage::control::TenantIdentityProvider;
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -60,15 +61,18 @@ struct Inner {
     caches: Caches,
     rate_limiters: RateLimiters,
     config: ApiConfig,
-    oidc: Option<Provider>,
+    oidc: Option<Arc<Provider>>,
+    /// Clients' own providers, by tenant, issuer, client and version of their settings.
+    client_providers: moka::sync::Cache<String, Arc<Provider>>,
 }
 
 impl AppState {
     pub fn new(fleet: Fleet, config: ApiConfig) -> Self {
         let caches = Caches::new(config.cache_ttl);
         let rate_limiters = RateLimiters::new(&config.limits);
-        let oidc = config.oidc.clone().map(Provider::new);
-        let inner = Arc::new(Inner { fleet, caches, rate_limiters, config, oidc });
+        let oidc = config.oidc.clone().map(|c| Arc::new(Provider::new(c)));
+        let client_providers = moka::sync::Cache::builder().max_capacity(10_000).build();
+        let inner = Arc::new(Inner { fleet, caches, rate_limiters, config, oidc, client_providers });
         // Forget idle tenants' rate buckets and idle connections now and then, and what other
         // processes announce changed; the tasks end with the state.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -109,7 +113,30 @@ impl AppState {
 
     /// The identity provider, if single sign-on is configured.
     pub(crate) fn oidc(&self) -> Option<&Provider> {
-        self.inner.oidc.as_ref()
+        self.inner.oidc.as_deref()
+    }
+
+    /// The firm's provider, shared.
+    pub(crate) fn firm_provider(&self) -> Option<Arc<Provider>> {
+        self.inner.oidc.clone()
+    }
+
+    /// A client's own provider (its discovery and keys cached like the
+    /// firm's until its settings change); `None` without single sign-on.
+    pub(crate) fn client_provider(&self, record: &TenantIdentityProvider) -> Option<Arc<Provider>> {
+        let firm = &self.inner.oidc.as_ref()?.config;
+        let key = format!(
+            "{}|{}|{}|{}",
+            record.tenant,
+            record.issuer,
+            record.client_id,
+            record.updated_at.timestamp_micros()
+        );
+        Some(self.inner.client_providers.get_with(key, || {
+            let config =
+                client_provider_config(firm, &record.issuer, &record.client_id, record.client_secret.as_deref());
+            Arc::new(Provider::new(config))
+        }))
     }
 }
 

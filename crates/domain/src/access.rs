@@ -109,6 +109,33 @@ impl PlatformRole {
     }
 }
 
+/// Which entities of a tenant a grant reaches: all of them, or those in
+/// any of some entity groups (the entity's `groups` fact, as of the date
+/// asked). A limited grant reaches only the routes that check it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum EntityScope {
+    #[default]
+    All,
+    Groups(BTreeSet<String>),
+}
+
+impl EntityScope {
+    /// `None` or an empty list: every entity.
+    pub fn of(groups: Option<Vec<String>>) -> Self {
+        match groups {
+            Some(groups) if !groups.is_empty() => Self::Groups(groups.into_iter().collect()),
+            _ => Self::All,
+        }
+    }
+
+    pub fn groups(&self) -> Option<Vec<String>> {
+        match self {
+            Self::All => None,
+            Self::Groups(groups) => Some(groups.iter().cloned().collect()),
+        }
+    }
+}
+
 /// A person signed in through the identity provider, with what they may
 /// open: their platform roles and their memberships.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +144,8 @@ pub struct User {
     pub platform_roles: BTreeSet<PlatformRole>,
     /// The tenants they are a member of, with their role in each.
     pub memberships: BTreeMap<TenantId, TenantRole>,
+    /// The memberships limited to entity groups (the others reach every entity).
+    pub limited_to: BTreeMap<TenantId, BTreeSet<String>>,
 }
 
 /// An authenticated caller.
@@ -124,8 +153,8 @@ pub struct User {
 pub enum Principal {
     /// An operator of the whole platform (`charter admin-key create`).
     PlatformAdmin { key_id: ApiKeyId },
-    /// An integration key of exactly one tenant.
-    TenantKey { key_id: ApiKeyId, tenant: TenantId, role: TenantRole },
+    /// An integration key of exactly one tenant, maybe limited to entity groups.
+    TenantKey { key_id: ApiKeyId, tenant: TenantId, role: TenantRole, scope: EntityScope },
     /// A person signed in through the identity provider (a session, or a
     /// bearer token the host platform forwards).
     User(Box<User>),
@@ -151,6 +180,16 @@ impl Principal {
         match self {
             Self::PlatformAdmin { key_id } | Self::TenantKey { key_id, .. } => Actor::ApiKey(*key_id),
             Self::User(user) => Actor::User(user.id),
+        }
+    }
+
+    /// Which of `tenant`'s entities the caller reaches (given a role there).
+    pub fn scope_in(&self, tenant: TenantId) -> EntityScope {
+        match self {
+            Self::PlatformAdmin { .. } => EntityScope::All,
+            Self::TenantKey { scope, .. } => scope.clone(),
+            Self::User(user) if user.platform_roles.contains(&PlatformRole::PlatformAdmin) => EntityScope::All,
+            Self::User(user) => user.limited_to.get(&tenant).cloned().map_or(EntityScope::All, EntityScope::Groups),
         }
     }
 
@@ -206,13 +245,14 @@ pub struct TenantGrant {
     tenant: TenantId,
     role: TenantRole,
     actor: Actor,
+    scope: EntityScope,
 }
 
 impl TenantGrant {
     /// A grant for the platform's own work in a tenant (onboarding,
     /// migrations, seeding). `job` names the work in logs and audit events.
     pub fn for_system(tenant: TenantId, job: &'static str) -> Self {
-        Self { tenant, role: TenantRole::Admin, actor: Actor::System(job) }
+        Self { tenant, role: TenantRole::Admin, actor: Actor::System(job), scope: EntityScope::All }
     }
 
     pub fn tenant(&self) -> TenantId {
@@ -226,6 +266,11 @@ impl TenantGrant {
     pub fn actor(&self) -> Actor {
         self.actor
     }
+
+    /// The entities the grant reaches.
+    pub fn scope(&self) -> &EntityScope {
+        &self.scope
+    }
 }
 
 /// Decides whether `principal` may perform `action` in `tenant`.
@@ -234,7 +279,7 @@ pub fn authorize(principal: &Principal, tenant: TenantId, action: Action) -> Res
     if !role.permits(action) {
         return Err(Denied::RoleTooWeak);
     }
-    Ok(TenantGrant { tenant, role, actor: principal.actor() })
+    Ok(TenantGrant { tenant, role, actor: principal.actor(), scope: principal.scope_in(tenant) })
 }
 
 #[cfg(test)]
@@ -242,7 +287,7 @@ mod tests {
     use super::*;
 
     fn key(tenant: TenantId, role: TenantRole) -> Principal {
-        Principal::TenantKey { key_id: ApiKeyId::generate(), tenant, role }
+        Principal::TenantKey { key_id: ApiKeyId::generate(), tenant, role, scope: EntityScope::All }
     }
 
     #[test]
@@ -281,6 +326,7 @@ mod tests {
                 id: UserId::generate(),
                 platform_roles: PlatformRole::from_claim_values(roles.iter().copied()),
                 memberships: memberships.iter().copied().collect(),
+                limited_to: BTreeMap::new(),
             }))
         };
         let sam = user(&["staff"], &[(acme, TenantRole::Editor), (globex, TenantRole::Viewer)]);
@@ -291,6 +337,17 @@ mod tests {
         let bd = user(&["charter:business-development"], &[]);
         assert!(bd.may_onboard() && !bd.is_platform_admin());
         assert_eq!(authorize(&bd, acme, Action::Read), Err(Denied::NoAccess));
+        let mut europe_desk = User {
+            id: UserId::generate(),
+            platform_roles: BTreeSet::new(),
+            memberships: [(acme, TenantRole::Editor), (globex, TenantRole::Viewer)].into_iter().collect(),
+            limited_to: BTreeMap::new(),
+        };
+        europe_desk.limited_to.insert(acme, BTreeSet::from(["europe".to_owned()]));
+        let europe_desk = Principal::User(Box::new(europe_desk));
+        let grant = authorize(&europe_desk, acme, Action::Write).unwrap();
+        assert_eq!(grant.scope(), &EntityScope::Groups(BTreeSet::from(["europe".to_owned()])));
+        assert_eq!(authorize(&europe_desk, globex, Action::Read).unwrap().scope(), &EntityScope::All);
         let operator = user(&["charter:platform-admin"], &[]);
         assert_eq!(authorize(&operator, acme, Action::Administer).map(|g| g.role()), Ok(TenantRole::Admin));
         assert!(operator.actor().to_string().starts_with("user:"));

@@ -5,10 +5,13 @@ use charter_domain::{
     FieldError, Invalid,
     access::{Action, TenantRole},
     api_key::KeyName,
-    ids::ApiKeyId,
+    ids::{ApiKeyId, GroupId},
     validation::Collector,
 };
-use charter_storage::control::{ApiKeyRecord, KeyRole};
+use charter_storage::{
+    control::{ApiKeyRecord, KeyRole},
+    data::TxMode,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -17,7 +20,7 @@ use utoipa::ToSchema;
 use super::tenants::required;
 use crate::{
     AppState,
-    auth::{Caller, security_event},
+    auth::{Caller, TenantScope, security_event},
     error::{ApiError, Missing},
     extract::{JsonBody, PathParams},
     problems::{ReadProblems, WriteProblems},
@@ -35,6 +38,53 @@ pub(crate) struct CreateApiKey {
     role: Option<String>,
     /// When the key stops working (RFC 3339); never if absent.
     expires_at: Option<DateTime<Utc>>,
+    /// Limit the key to the entities of these entity groups (ids of
+    /// `entity-groups`); every entity if absent. A limited key reaches the
+    /// entity routes only.
+    entity_groups: Option<Vec<String>>,
+}
+
+/// The entity groups (ids, as entities name them in their `groups` fact) a
+/// membership or key is limited to: each a group of the tenant; `None` for
+/// no limit.
+pub(crate) async fn entity_groups(
+    state: &AppState,
+    scope: &TenantScope,
+    raw: Option<&[String]>,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    if raw.is_empty() || raw.len() > 50 {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "entity_groups",
+            "length",
+            "must list 1 to 50 entity group ids, or be left out for every entity",
+        )]));
+    }
+    let mut errors = Vec::new();
+    let mut ids = Vec::new();
+    for (i, id) in raw.iter().enumerate() {
+        match GroupId::parse(&format!("entity_groups[{i}]"), id) {
+            Ok(id) => ids.push(id.as_uuid()),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        let mut tx = state.begin(scope, TxMode::Read).await?;
+        let unknown = tx.unknown_groups(&ids).await?;
+        tx.commit().await?;
+        errors.extend(ids.iter().enumerate().filter(|(_, id)| unknown.contains(id)).map(|(i, _)| {
+            FieldError::new(format!("entity_groups[{i}]"), "exists", "is not an entity group of this tenant")
+        }));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut groups: Vec<String> = ids.iter().map(|id| GroupId::from_uuid(*id).to_string()).collect();
+    groups.sort();
+    groups.dedup();
+    Ok(Some(groups))
 }
 
 /// A role in a tenant.
@@ -69,6 +119,8 @@ pub(crate) struct ApiKey {
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
     last_used_at: Option<DateTime<Utc>>,
+    /// The entity groups it is limited to; `null`: every entity.
+    entity_groups: Option<Vec<String>>,
 }
 
 /// A new key, with its secret, shown once.
@@ -103,6 +155,7 @@ impl ApiKey {
             expires_at: k.expires_at,
             revoked_at: k.revoked_at,
             last_used_at: k.last_used_at,
+            entity_groups: k.entity_groups,
         })
     }
 }
@@ -141,13 +194,15 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
     let (name, role) = body.parse()?;
+    let groups = entity_groups(&state, &scope, body.entity_groups.as_deref()).await?;
     let (record, secret) = state
         .fleet()
         .control()
-        .create_key(Some(scope.grant.tenant()), KeyRole::Tenant(role), &name, body.expires_at)
+        .create_key(Some(scope.grant.tenant()), KeyRole::Tenant(role), &name, body.expires_at, groups.as_deref())
         .await?;
     tracing::info!(tenant = %scope.slug, key = %record.id, role = %role, "created API key");
-    let detail = json!({ "api_key_id": record.id, "role": role.as_str(), "expires_at": record.expires_at });
+    let detail = json!({ "api_key_id": record.id, "role": role.as_str(), "expires_at": record.expires_at,
+                         "entity_groups": record.entity_groups });
     let actor = Some(scope.grant.actor().to_string());
     security_event(&state, "api_key.create", actor, Some(scope.grant.tenant()), detail).await;
     let key = ApiKey::from_record(record)

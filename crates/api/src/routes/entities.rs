@@ -401,7 +401,7 @@ pub(crate) async fn list(
     PathParams(slug): PathParams<String>,
     QueryParams(filters): QueryParams<EntityFilters>,
 ) -> Result<Json<Paged<Entity>>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let scope = state.tenant_scope_limited(&caller, &slug, Action::Read).await?;
     let at = AsOfQuery { as_of: filters.as_of.clone(), known_at: filters.known_at.clone() }.parse()?;
     let page = PageQuery { limit: filters.limit.clone(), cursor: filters.cursor.clone() }
         .parse()
@@ -439,6 +439,7 @@ pub(crate) async fn list(
         management_status: filters.management_status,
         tag: filters.tag,
         group: filters.group,
+        within_groups: scope.grant.scope().groups(),
         holder,
         text: filters.q.filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_owned()),
         sort,
@@ -479,10 +480,11 @@ pub(crate) async fn get(
     PathParams((slug, id)): PathParams<(String, String)>,
     QueryParams(when): QueryParams<AsOfQuery>,
 ) -> Result<Response, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let scope = state.tenant_scope_limited(&caller, &slug, Action::Read).await?;
     let id = entity_id(&id)?;
     let at = when.parse()?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
+    AppState::check_entity_scope(&mut tx, &scope, id, at).await?;
     let found = tx.entity_as_of(id, at).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
     let entity = render(&mut tx, vec![found], at).await?.remove(0);
     tx.commit().await?;
@@ -521,13 +523,31 @@ pub(crate) async fn update(
     headers: HeaderMap,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
+    let scope = state.tenant_scope_limited(&caller, &slug, Action::Write).await?;
     let id = entity_id(&id)?;
     let expected = if_match(&headers)?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     let today = Utc::now().date_naive();
+    AppState::check_entity_scope(&mut tx, &scope, id, AsOf::latest(today)).await?;
     let custom = tx.custom_fields().await?;
     let input = parse_entity(&body, Intent::Update, &custom, today)?;
+    // A caller limited to entity groups may not move an entity out of them.
+    if let (Some(limit), Some((_, new))) =
+        (scope.grant.scope().groups(), input.facts.iter().find(|(fact, _)| *fact == Fact::Groups))
+    {
+        let keeps = new
+            .as_ref()
+            .and_then(Value::as_array)
+            .is_some_and(|g| g.iter().filter_map(Value::as_str).any(|group| limit.iter().any(|l| l == group)));
+        if !keeps {
+            return Err(Invalid(vec![FieldError::new(
+                "groups",
+                "within_scope",
+                "must keep one of the entity groups your access is limited to",
+            )])
+            .into());
+        }
+    }
     let version = tx.entity_version(id).await?.ok_or(ApiError::NotFound(Missing::Entity))?;
     // The before image is read first so that it carries the version it had;
     // the bump below then fails (412) if anything changed since.
@@ -650,7 +670,7 @@ pub(crate) async fn history(
     PathParams((slug, id)): PathParams<(String, String)>,
     QueryParams(query): QueryParams<HistoryQuery>,
 ) -> Result<Json<History>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let scope = state.tenant_scope_limited(&caller, &slug, Action::Read).await?;
     let id = entity_id(&id)?;
     let all = match query.include_superseded.as_deref() {
         None | Some("false") => false,
@@ -668,6 +688,7 @@ pub(crate) async fn history(
     if !tx.entity_exists(id).await? {
         return Err(ApiError::NotFound(Missing::Entity));
     }
+    AppState::check_entity_scope(&mut tx, &scope, id, AsOf::latest(Utc::now().date_naive())).await?;
     let versions = tx.entity_history(id, (!all).then_some(known_at)).await?;
     tx.commit().await?;
     let mut facts: BTreeMap<String, Vec<FactPeriod>> = BTreeMap::new();

@@ -2,7 +2,11 @@
 //! platform's security trail (`/api/v1/security-events`).
 
 use axum::{Json, extract::State};
-use charter_domain::{FieldError, access::Principal};
+use charter_domain::{
+    FieldError,
+    access::{Action, Principal},
+    ids::TenantId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -13,7 +17,7 @@ use crate::{
     AppState,
     auth::{Caller, Credential},
     error::ApiError,
-    extract::QueryParams,
+    extract::{PathParams, QueryParams},
     problems::ReadProblems,
 };
 
@@ -23,6 +27,8 @@ pub(crate) struct OpenableTenant {
     slug: String,
     name: String,
     role: RoleName,
+    /// The entity groups (ids) the access is limited to; `null`: every entity.
+    entity_groups: Option<Vec<String>>,
 }
 
 /// The caller.
@@ -104,6 +110,7 @@ pub(crate) async fn me(State(state): State<AppState>, caller: Caller) -> Result<
                 slug: t.slug.to_string(),
                 name: t.name.as_str().to_owned(),
                 role: (*role).into(),
+                entity_groups: caller.0.scope_in(t.id).groups(),
             })
         })
         .collect();
@@ -155,11 +162,39 @@ pub(crate) async fn security_events(
     QueryParams(query): QueryParams<SecurityEventsQuery>,
 ) -> Result<Json<SecurityEventList>, ApiError> {
     caller.require_platform_admin()?;
+    events(&state, None, &query).await
+}
+
+/// A tenant's part of the security trail, newest first (tenant admins):
+/// sign-ins through its own provider, membership and key changes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/security-events",
+    tag = "members",
+    params(("slug" = String, Path, description = "The tenant's slug"), SecurityEventsQuery),
+    responses((status = 200, description = "Events, newest first", body = SecurityEventList), ReadProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn tenant_security_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(slug): PathParams<String>,
+    QueryParams(query): QueryParams<SecurityEventsQuery>,
+) -> Result<Json<SecurityEventList>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
+    events(&state, Some(scope.grant.tenant()), &query).await
+}
+
+async fn events(
+    state: &AppState,
+    tenant: Option<TenantId>,
+    query: &SecurityEventsQuery,
+) -> Result<Json<SecurityEventList>, ApiError> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::InvalidQuery(vec![FieldError::new("limit", "range", "must be between 1 and 1000")]));
     }
-    let events = state.fleet().control().security_events(None, query.kind.as_deref(), limit).await?;
+    let events = state.fleet().control().security_events(tenant, query.kind.as_deref(), limit).await?;
     let items = events
         .into_iter()
         .map(|e| SecurityEvent {

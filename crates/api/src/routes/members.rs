@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{api_keys::RoleName, tenants::required};
+use super::{
+    api_keys::{RoleName, entity_groups},
+    tenants::required,
+};
 use crate::{
     AppState,
     auth::{Caller, TenantScope, security_event},
@@ -36,14 +39,19 @@ pub(crate) struct CreateMember {
     email: Option<String>,
     #[schema(required = true, value_type = RoleName)]
     role: Option<String>,
+    /// Limit the membership to the entities of these entity groups (ids of
+    /// `entity-groups`); every entity if absent.
+    entity_groups: Option<Vec<String>>,
 }
 
-/// A change of role.
+/// A change of role (and of the entity groups it is limited to: absent
+/// means every entity).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateMember {
     #[schema(required = true, value_type = RoleName)]
     role: Option<String>,
+    entity_groups: Option<Vec<String>>,
 }
 
 /// A membership of the tenant.
@@ -52,6 +60,8 @@ pub(crate) struct Member {
     id: uuid::Uuid,
     email: String,
     role: RoleName,
+    /// The entity groups it is limited to; `null`: every entity.
+    entity_groups: Option<Vec<String>>,
     /// The user it is bound to, once they signed in.
     user_id: Option<uuid::Uuid>,
     /// `invited` until the person signs in, then `active`.
@@ -72,6 +82,7 @@ impl From<MembershipRecord> for Member {
             id: m.id,
             email: m.email,
             role: m.role.into(),
+            entity_groups: m.entity_groups,
             user_id: m.user.map(|u| u.as_uuid()),
             status: if m.user.is_some() { "active" } else { "invited" },
             created_at: m.created_at,
@@ -89,7 +100,8 @@ fn member_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
 }
 
 async fn audit(state: &AppState, scope: &TenantScope, kind: &str, member: &Member) {
-    let detail = json!({ "membership_id": member.id, "email": member.email, "role": member.role });
+    let detail = json!({ "membership_id": member.id, "email": member.email, "role": member.role,
+                         "entity_groups": member.entity_groups });
     security_event(state, kind, Some(scope.grant.actor().to_string()), Some(scope.grant.tenant()), detail).await;
 }
 
@@ -121,8 +133,10 @@ pub(crate) async fn create(
     let (Some(email), Some(role)) = (email, role) else {
         return Err(Invalid(vec![FieldError::new("body", "required", "incomplete request")]).into());
     };
+    let groups = entity_groups(&state, &scope, body.entity_groups.as_deref()).await?;
     let actor = scope.grant.actor().to_string();
-    let record = match state.fleet().control().create_membership(scope.grant.tenant(), &email, role, &actor).await {
+    let control = state.fleet().control();
+    let record = match control.create_membership(scope.grant.tenant(), &email, role, groups.as_deref(), &actor).await {
         Err(StoreError::Conflict { .. }) => {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "email",
@@ -211,7 +225,8 @@ pub(crate) async fn update(
     let role = required(&mut errors, "role", body.role.as_deref(), TenantRole::parse);
     errors.finish()?;
     let role = role.ok_or_else(|| ApiError::Validation(vec![FieldError::new("role", "required", "is required")]))?;
-    let record = state.fleet().control().update_membership(scope.grant.tenant(), id, role).await?;
+    let groups = entity_groups(&state, &scope, body.entity_groups.as_deref()).await?;
+    let record = state.fleet().control().update_membership(scope.grant.tenant(), id, role, groups.as_deref()).await?;
     let record = record.ok_or(ApiError::NotFound(Missing::Membership))?;
     if let Some(user) = record.user {
         state.caches().users.invalidate(&user);

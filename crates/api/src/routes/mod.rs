@@ -7,6 +7,7 @@ pub(crate) mod certificates;
 pub(crate) mod configuration;
 pub(crate) mod entities;
 pub(crate) mod health;
+pub(crate) mod identity_provider;
 pub(crate) mod imports;
 pub(crate) mod lifecycle;
 pub(crate) mod me;
@@ -37,8 +38,10 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_keys::revoke))
         .routes(routes!(members::create, members::list))
         .routes(routes!(members::get, members::update, members::delete))
+        .routes(routes!(identity_provider::set, identity_provider::get, identity_provider::delete))
         .routes(routes!(me::me))
         .routes(routes!(me::security_events))
+        .routes(routes!(me::tenant_security_events))
         .routes(routes!(sso::login))
         .routes(routes!(sso::callback))
         .routes(routes!(sso::logout))

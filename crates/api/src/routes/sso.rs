@@ -3,12 +3,15 @@
 //! `/auth/callback`), a server-side session in the control plane behind an
 //! HttpOnly cookie, and logout (RP-initiated where the provider supports it).
 
+use std::sync::Arc;
+
 use axum::{
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use base64::Engine;
+use charter_domain::{ids::TenantId, tenant::Slug};
 use charter_storage::control::{PendingLogin, random_secret};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -28,8 +31,11 @@ use crate::{
 pub(crate) struct LoginQuery {
     /// Where to land after signing in: a path of Charter (default `/`).
     return_to: Option<String>,
-    /// Passed to the provider to preselect the account (an email).
+    /// Passed to the provider to preselect the account (an email). An email
+    /// of a domain a client signs in with goes to that client's provider.
     login_hint: Option<String>,
+    /// Sign in to this tenant with its own provider, if it has one.
+    tenant: Option<String>,
 }
 
 /// Start signing in: redirects to the identity provider (authorization code
@@ -49,12 +55,12 @@ pub(crate) async fn login(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<LoginQuery>,
 ) -> Result<Response, ApiError> {
-    let provider = provider(&state)?;
+    let (provider, tenant) = login_provider(&state, &query).await?;
     let metadata = provider.metadata().await.map_err(|_| unreachable_provider())?;
     let (login_state, nonce, verifier) = (random_secret()?, random_secret()?, random_secret()?);
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     let return_to = safe_return_to(query.return_to.as_deref());
-    let pending = PendingLogin { nonce: nonce.clone(), pkce_verifier: verifier, return_to };
+    let pending = PendingLogin { nonce: nonce.clone(), pkce_verifier: verifier, return_to, tenant };
     state.fleet().control().begin_login(&login_state, &pending).await?;
     let config = &provider.config;
     let mut url = url::Url::parse(&metadata.authorization_endpoint)
@@ -75,6 +81,26 @@ pub(crate) async fn login(
         }
     }
     redirect(StatusCode::FOUND, url.as_str())
+}
+
+/// The provider a sign-in goes to: the tenant's own when asked for by
+/// `tenant` or by the domain of `login_hint`, else the firm's.
+async fn login_provider(state: &AppState, query: &LoginQuery) -> Result<(Arc<Provider>, Option<TenantId>), ApiError> {
+    let firm = state.firm_provider().ok_or(ApiError::NotFound(Missing::Route))?;
+    let control = state.fleet().control();
+    let record = match (&query.tenant, query.login_hint.as_deref().and_then(|h| h.rsplit_once('@'))) {
+        (Some(slug), _) => {
+            let slug = Slug::parse("tenant", slug).map_err(|e| ApiError::InvalidQuery(vec![e]))?;
+            let tenant = control.tenant_by_slug(&slug).await?.ok_or(ApiError::NotFound(Missing::Tenant))?;
+            control.tenant_identity_provider(tenant.id).await?
+        }
+        (None, Some((_, domain))) => control.tenant_identity_provider_for_domain(domain).await?,
+        (None, None) => None,
+    };
+    Ok(match record.and_then(|r| state.client_provider(&r).map(|p| (p, r.tenant))) {
+        Some((provider, tenant)) => (provider, Some(tenant)),
+        None => (firm, None),
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -108,7 +134,7 @@ pub(crate) async fn callback(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<CallbackQuery>,
 ) -> Result<Response, ApiError> {
-    let provider = provider(&state)?;
+    provider(&state)?;
     let failed = |reason: &str, detail: Value| {
         let state = state.clone();
         let reason = reason.to_owned();
@@ -133,6 +159,19 @@ pub(crate) async fn callback(
     let Some(code) = query.code.as_deref() else {
         return Err(failed("missing_code", json!({})).await);
     };
+    // The provider the sign-in went to: the firm's, or the client's own
+    // (as it is configured now).
+    let provider = match pending.tenant {
+        None => state.firm_provider(),
+        Some(tenant) => match state.fleet().control().tenant_identity_provider(tenant).await? {
+            Some(record) => state.client_provider(&record),
+            None => None,
+        },
+    };
+    let Some(provider) = provider else {
+        return Err(failed("client_provider_removed", json!({})).await);
+    };
+    let provider = provider.as_ref();
     let id_token = match exchange(provider, code, &pending.pkce_verifier).await {
         Ok(token) => token,
         Err(reason) => return Err(failed(reason, json!({})).await),
@@ -146,13 +185,14 @@ pub(crate) async fn callback(
         Ok(identity) => identity,
         Err(e) => return Err(failed("bad_claims", json!({ "detail": e.to_string() })).await),
     };
-    let user = state.fleet().control().sign_in(&identity).await?;
+    let user = state.fleet().control().sign_in(&identity, pending.tenant).await?;
     state.caches().users.invalidate(&user.id);
     let lifetime = config.session_lifetime.as_secs_f64();
     let (secret, _) = state.fleet().control().create_session(user.id, Some(&id_token), lifetime).await?;
     let roles: Vec<&str> = user.platform_roles.iter().map(|r| r.as_str()).collect();
-    let detail = json!({ "subject": identity.subject, "platform_roles": roles, "tenants": user.memberships.len() });
-    security_event(&state, "sign_in", Some(format!("user:{}", user.id)), None, detail).await;
+    let detail = json!({ "subject": identity.subject, "issuer": identity.issuer, "platform_roles": roles,
+                         "tenants": user.memberships.len() });
+    security_event(&state, "sign_in", Some(format!("user:{}", user.id)), pending.tenant, detail).await;
     let mut response = redirect(StatusCode::SEE_OTHER, &pending.return_to)?;
     let cookie = session_cookie(&secret, config.session_lifetime.as_secs(), !config.on_loopback());
     response.headers_mut().append(header::SET_COOKIE, cookie);

@@ -48,7 +48,7 @@ async fn execute(fleet: &charter_fleet::Fleet, command: AdminKeyCommand) -> Resu
     match command {
         AdminKeyCommand::Create { name, json } => {
             let name = KeyName::parse("--name", &name)?;
-            let (record, secret) = control.create_key(None, KeyRole::PlatformAdmin, &name, None).await?;
+            let (record, secret) = control.create_key(None, KeyRole::PlatformAdmin, &name, None, None).await?;
             if json {
                 output::json(
                     &serde_json::json!({ "id": record.id.to_string(), "name": record.name, "key": secret.expose() }),

@@ -160,6 +160,7 @@ impl Deployment {
                 charter_storage::control::KeyRole::PlatformAdmin,
                 &charter_domain::api_key::KeyName::parse("name", "test admin").expect("name"),
                 None,
+                None,
             )
             .await
             .expect("admin key");

@@ -1,7 +1,7 @@
 //! API keys: platform keys and tenant integration keys, stored as SHA-256.
 
 use charter_domain::{
-    access::{Principal, TenantRole},
+    access::{EntityScope, Principal, TenantRole},
     api_key::{ApiKeySecret, KeyHash, KeyName},
     ids::{ApiKeyId, TenantId},
 };
@@ -52,10 +52,13 @@ pub struct ApiKeyRecord {
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The entity groups it is limited to (`None`: every entity).
+    pub entity_groups: Option<Vec<String>>,
 }
 
 const SELECT_KEY: &str =
-    "SELECT id, tenant_id, role, name, prefix, created_at, expires_at, revoked_at, last_used_at FROM control.api_keys";
+    "SELECT id, tenant_id, role, name, prefix, created_at, expires_at, revoked_at, last_used_at, entity_groups
+       FROM control.api_keys";
 
 impl ApiKeyRecord {
     fn from_row(row: &Row) -> Result<Self, StoreError> {
@@ -69,6 +72,7 @@ impl ApiKeyRecord {
             expires_at: row.get(6),
             revoked_at: row.get(7),
             last_used_at: row.get(8),
+            entity_groups: row.get(9),
         })
     }
 }
@@ -85,15 +89,16 @@ impl ControlPlane {
         role: KeyRole,
         name: &KeyName,
         expires_at: Option<DateTime<Utc>>,
+        entity_groups: Option<&[String]>,
     ) -> Result<(ApiKeyRecord, ApiKeySecret), StoreError> {
         let secret = ApiKeySecret::from_random_bytes(random_bytes()?);
         let id = ApiKeyId::generate();
         let conn = self.conn().await?;
         let row = conn
             .query_one(
-                "INSERT INTO control.api_keys (id, tenant_id, role, name, prefix, secret_hash, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 RETURNING id, tenant_id, role, name, prefix, created_at, expires_at, revoked_at, last_used_at",
+                "INSERT INTO control.api_keys (id, tenant_id, role, name, prefix, secret_hash, expires_at, entity_groups)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 RETURNING id, tenant_id, role, name, prefix, created_at, expires_at, revoked_at, last_used_at, entity_groups",
                 &[
                     &id.as_uuid(),
                     &tenant.map(|t| t.as_uuid()),
@@ -102,6 +107,7 @@ impl ControlPlane {
                     &secret.display_prefix(),
                     &secret.hash().as_bytes().as_slice(),
                     &expires_at,
+                    &entity_groups,
                 ],
             )
             .await?;
@@ -115,7 +121,7 @@ impl ControlPlane {
         let Some(row) = conn
             .query_opt(
                 "SELECT id, tenant_id, role,
-                        last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2)
+                        last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2), entity_groups
                    FROM control.api_keys
                   WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
                 &[&hash.as_bytes().as_slice(), &LAST_USED_RESOLUTION_SECS],
@@ -132,7 +138,8 @@ impl ControlPlane {
         let principal = match (KeyRole::parse(row.get(2))?, row.get::<_, Option<uuid::Uuid>>(1)) {
             (KeyRole::PlatformAdmin, None) => Principal::PlatformAdmin { key_id },
             (KeyRole::Tenant(role), Some(tenant)) => {
-                Principal::TenantKey { key_id, tenant: TenantId::from_uuid(tenant), role }
+                let scope = EntityScope::of(row.get(4));
+                Principal::TenantKey { key_id, tenant: TenantId::from_uuid(tenant), role, scope }
             }
             _ => {
                 return Err(StoreError::Internal(format!("key {key_id} has a role that does not fit its scope")));
@@ -161,7 +168,7 @@ impl ControlPlane {
             .query_opt(
                 "UPDATE control.api_keys SET revoked_at = coalesce(revoked_at, now())
                   WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2
-                  RETURNING id, tenant_id, role, name, prefix, created_at, expires_at, revoked_at, last_used_at",
+                  RETURNING id, tenant_id, role, name, prefix, created_at, expires_at, revoked_at, last_used_at, entity_groups",
                 &[&id.as_uuid(), &tenant.map(|t| t.as_uuid())],
             )
             .await?;

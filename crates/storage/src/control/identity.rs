@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use charter_domain::{
-    access::{PlatformRole, TenantRole, User},
+    access::{EntityScope, PlatformRole, TenantRole, User},
     identity::Identity,
     ids::{TenantId, UserId},
 };
@@ -41,6 +41,8 @@ pub struct MembershipRecord {
     /// Set once the person signed in with that email verified.
     pub user: Option<UserId>,
     pub role: TenantRole,
+    /// The entity groups it is limited to (`None`: every entity).
+    pub entity_groups: Option<Vec<String>>,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub updated_at: DateTime<Utc>,
@@ -52,6 +54,38 @@ pub struct PendingLogin {
     pub nonce: String,
     pub pkce_verifier: String,
     pub return_to: String,
+    /// The tenant whose own provider it went to (`None`: the firm's).
+    pub tenant: Option<TenantId>,
+}
+
+/// A client's own identity provider (control migration 0004).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantIdentityProvider {
+    pub tenant: TenantId,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// Lower-case email domains whose sign-ins go to it.
+    pub email_domains: Vec<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const SELECT_TENANT_PROVIDER: &str = "SELECT p.tenant_id, p.issuer, p.client_id, p.client_secret,
+        ARRAY(SELECT d.domain FROM control.tenant_identity_domains d WHERE d.tenant_id = p.tenant_id ORDER BY d.domain),
+        p.updated_at
+   FROM control.tenant_identity_providers p";
+
+impl TenantIdentityProvider {
+    fn from_row(row: &Row) -> Self {
+        Self {
+            tenant: TenantId::from_uuid(row.get(0)),
+            issuer: row.get(1),
+            client_id: row.get(2),
+            client_secret: row.get(3),
+            email_domains: row.get(4),
+            updated_at: row.get(5),
+        }
+    }
 }
 
 /// A live browser session.
@@ -77,8 +111,8 @@ pub struct SecurityEvent {
 /// How long a sign-in may take between `/auth/login` and `/auth/callback`.
 const LOGIN_TTL_SECS: f64 = 600.0;
 
-const SELECT_MEMBERSHIP: &str =
-    "SELECT id, tenant_id, email, user_id, role, created_at, created_by, updated_at FROM control.memberships";
+const MEMBERSHIP_COLUMNS: &str =
+    "id, tenant_id, email, user_id, role, created_at, created_by, updated_at, entity_groups";
 
 fn roles(row: &Row, index: usize) -> BTreeSet<PlatformRole> {
     let names: Vec<String> = row.get(index);
@@ -100,6 +134,7 @@ impl MembershipRecord {
             created_at: row.get(5),
             created_by: row.get(6),
             updated_at: row.get(7),
+            entity_groups: row.get(8),
         })
     }
 }
@@ -118,19 +153,24 @@ pub fn random_secret() -> Result<String, StoreError> {
 impl ControlPlane {
     /// Records a sign-in: creates the user at first sign-in (just in time),
     /// refreshes what the provider says of them, and binds the memberships
-    /// granted to their email if the provider verified it. Returns the user.
-    pub async fn sign_in(&self, identity: &Identity) -> Result<User, StoreError> {
+    /// granted to their email if the provider verified it. A user of a
+    /// client's own provider (`tenant`) has no platform roles and binds only
+    /// memberships of that tenant. Returns the user.
+    pub async fn sign_in(&self, identity: &Identity, tenant: Option<TenantId>) -> Result<User, StoreError> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await?;
-        let platform: Vec<&str> = identity.platform_roles.iter().map(|r| r.as_str()).collect();
+        let platform: Vec<&str> =
+            identity.platform_roles.iter().filter(|_| tenant.is_none()).map(|r| r.as_str()).collect();
+        let tenant = tenant.map(|t| t.as_uuid());
         let row = tx
             .query_one(
-                "INSERT INTO control.users (id, issuer, subject, email, email_verified, name, platform_roles, last_sign_in_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+                "INSERT INTO control.users
+                     (id, issuer, subject, email, email_verified, name, platform_roles, last_sign_in_at, tenant_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)
                  ON CONFLICT (issuer, subject) DO UPDATE
                     SET email = EXCLUDED.email, email_verified = EXCLUDED.email_verified, name = EXCLUDED.name,
                         platform_roles = EXCLUDED.platform_roles, last_sign_in_at = now()
-                 RETURNING id",
+                 RETURNING id, tenant_id",
                 &[
                     &UserId::generate().as_uuid(),
                     &identity.issuer,
@@ -139,16 +179,20 @@ impl ControlPlane {
                     &identity.email_verified,
                     &identity.name,
                     &platform,
+                    &tenant,
                 ],
             )
             .await?;
         let user = UserId::from_uuid(row.get(0));
+        if row.get::<_, Option<uuid::Uuid>>(1) != tenant {
+            return Err(StoreError::Internal(format!("user {user} belongs to another tenant's provider")));
+        }
         if let (Some(email), true) = (&identity.email, identity.email_verified) {
             tx.execute(
                 "UPDATE control.memberships m SET user_id = $1, updated_at = now()
-                  WHERE m.email = $2 AND m.user_id IS NULL
+                  WHERE m.email = $2 AND m.user_id IS NULL AND ($3::uuid IS NULL OR m.tenant_id = $3)
                     AND NOT EXISTS (SELECT 1 FROM control.memberships o WHERE o.tenant_id = m.tenant_id AND o.user_id = $1)",
-                &[&user.as_uuid(), email],
+                &[&user.as_uuid(), email, &tenant],
             )
             .await?;
         }
@@ -165,19 +209,26 @@ impl ControlPlane {
         else {
             return Ok(None);
         };
-        let mut memberships = BTreeMap::new();
+        let (mut memberships, mut limited_to) = (BTreeMap::new(), BTreeMap::new());
         for m in conn
             .query(
-                "SELECT m.tenant_id, m.role FROM control.memberships m
+                // A client provider's user reaches their own tenant only,
+                // whatever memberships name them.
+                "SELECT m.tenant_id, m.role, m.entity_groups FROM control.memberships m
                    JOIN control.tenants t ON t.id = m.tenant_id
-                  WHERE m.user_id = $1 AND t.status = 'active'",
+                   JOIN control.users u ON u.id = m.user_id
+                  WHERE m.user_id = $1 AND t.status = 'active' AND (u.tenant_id IS NULL OR u.tenant_id = m.tenant_id)",
                 &[&id.as_uuid()],
             )
             .await?
         {
-            memberships.insert(TenantId::from_uuid(m.get(0)), tenant_role(m.get(1))?);
+            let tenant = TenantId::from_uuid(m.get(0));
+            memberships.insert(tenant, tenant_role(m.get(1))?);
+            if let EntityScope::Groups(groups) = EntityScope::of(m.get(2)) {
+                limited_to.insert(tenant, groups);
+            }
         }
-        Ok(Some(User { id, platform_roles: roles(&row, 0), memberships }))
+        Ok(Some(User { id, platform_roles: roles(&row, 0), memberships, limited_to }))
     }
 
     pub async fn user_record(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
@@ -216,21 +267,24 @@ impl ControlPlane {
         tenant: TenantId,
         email: &str,
         role: TenantRole,
+        entity_groups: Option<&[String]>,
         actor: &str,
     ) -> Result<MembershipRecord, StoreError> {
         let conn = self.conn().await?;
         let row = conn
             .query_one(
-                "INSERT INTO control.memberships (id, tenant_id, email, user_id, role, created_by)
+                &format!(
+                    "INSERT INTO control.memberships (id, tenant_id, email, user_id, role, created_by, entity_groups)
                  VALUES ($1, $2, $3,
                          (SELECT u.id FROM control.users u
-                           WHERE u.email = $3 AND u.email_verified
+                           WHERE u.email = $3 AND u.email_verified AND (u.tenant_id IS NULL OR u.tenant_id = $2)
                              AND NOT EXISTS (SELECT 1 FROM control.memberships o
                                               WHERE o.tenant_id = $2 AND o.user_id = u.id)
                            ORDER BY u.last_sign_in_at DESC NULLS LAST LIMIT 1),
-                         $4, $5)
-                 RETURNING id, tenant_id, email, user_id, role, created_at, created_by, updated_at",
-                &[&uuid::Uuid::now_v7(), &tenant.as_uuid(), &email, &role.as_str(), &actor],
+                         $4, $5, $6)
+                 RETURNING {MEMBERSHIP_COLUMNS}"
+                ),
+                &[&uuid::Uuid::now_v7(), &tenant.as_uuid(), &email, &role.as_str(), &actor, &entity_groups],
             )
             .await?;
         let record = MembershipRecord::from_row(&row)?;
@@ -243,7 +297,10 @@ impl ControlPlane {
     pub async fn memberships(&self, tenant: TenantId) -> Result<Vec<MembershipRecord>, StoreError> {
         let conn = self.conn().await?;
         let rows = conn
-            .query(&format!("{SELECT_MEMBERSHIP} WHERE tenant_id = $1 ORDER BY email"), &[&tenant.as_uuid()])
+            .query(
+                &format!("SELECT {MEMBERSHIP_COLUMNS} FROM control.memberships WHERE tenant_id = $1 ORDER BY email"),
+                &[&tenant.as_uuid()],
+            )
             .await?;
         rows.iter().map(MembershipRecord::from_row).collect()
     }
@@ -251,24 +308,32 @@ impl ControlPlane {
     pub async fn membership(&self, tenant: TenantId, id: uuid::Uuid) -> Result<Option<MembershipRecord>, StoreError> {
         let conn = self.conn().await?;
         let row = conn
-            .query_opt(&format!("{SELECT_MEMBERSHIP} WHERE tenant_id = $1 AND id = $2"), &[&tenant.as_uuid(), &id])
+            .query_opt(
+                &format!("SELECT {MEMBERSHIP_COLUMNS} FROM control.memberships WHERE tenant_id = $1 AND id = $2"),
+                &[&tenant.as_uuid(), &id],
+            )
             .await?;
         row.as_ref().map(MembershipRecord::from_row).transpose()
     }
 
-    /// Changes a membership's role; its user (if bound) sees it at once.
+    /// Changes a membership's role and entity groups; its user (if bound)
+    /// sees it at once.
     pub async fn update_membership(
         &self,
         tenant: TenantId,
         id: uuid::Uuid,
         role: TenantRole,
+        entity_groups: Option<&[String]>,
     ) -> Result<Option<MembershipRecord>, StoreError> {
         let conn = self.conn().await?;
         let row = conn
             .query_opt(
-                "UPDATE control.memberships SET role = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2
-                 RETURNING id, tenant_id, email, user_id, role, created_at, created_by, updated_at",
-                &[&tenant.as_uuid(), &id, &role.as_str()],
+                &format!(
+                    "UPDATE control.memberships SET role = $3, entity_groups = $4, updated_at = now()
+                      WHERE tenant_id = $1 AND id = $2
+                     RETURNING {MEMBERSHIP_COLUMNS}"
+                ),
+                &[&tenant.as_uuid(), &id, &role.as_str(), &entity_groups],
             )
             .await?;
         let record = row.as_ref().map(MembershipRecord::from_row).transpose()?;
@@ -287,8 +352,9 @@ impl ControlPlane {
         let conn = self.conn().await?;
         let row = conn
             .query_opt(
-                "DELETE FROM control.memberships WHERE tenant_id = $1 AND id = $2
-                 RETURNING id, tenant_id, email, user_id, role, created_at, created_by, updated_at",
+                &format!(
+                    "DELETE FROM control.memberships WHERE tenant_id = $1 AND id = $2 RETURNING {MEMBERSHIP_COLUMNS}"
+                ),
                 &[&tenant.as_uuid(), &id],
             )
             .await?;
@@ -309,8 +375,15 @@ impl ControlPlane {
         )
         .await?;
         conn.execute(
-            "INSERT INTO control.oidc_logins (state_hash, nonce, pkce_verifier, return_to) VALUES ($1, $2, $3, $4)",
-            &[&secret_hash(state).as_slice(), &login.nonce, &login.pkce_verifier, &login.return_to],
+            "INSERT INTO control.oidc_logins (state_hash, nonce, pkce_verifier, return_to, tenant_id)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &secret_hash(state).as_slice(),
+                &login.nonce,
+                &login.pkce_verifier,
+                &login.return_to,
+                &login.tenant.map(|t| t.as_uuid()),
+            ],
         )
         .await?;
         Ok(())
@@ -323,7 +396,7 @@ impl ControlPlane {
         let row = conn
             .query_opt(
                 "DELETE FROM control.oidc_logins WHERE state_hash = $1
-                 RETURNING nonce, pkce_verifier, return_to, created_at > now() - make_interval(secs => $2)",
+                 RETURNING nonce, pkce_verifier, return_to, created_at > now() - make_interval(secs => $2), tenant_id",
                 &[&secret_hash(state).as_slice(), &LOGIN_TTL_SECS],
             )
             .await?;
@@ -331,7 +404,85 @@ impl ControlPlane {
             nonce: r.get(0),
             pkce_verifier: r.get(1),
             return_to: r.get(2),
+            tenant: r.get::<_, Option<uuid::Uuid>>(4).map(TenantId::from_uuid),
         }))
+    }
+
+    /// Sets a tenant's own identity provider and the email domains routed
+    /// to it (replacing what was there). A domain or issuer another tenant
+    /// uses is a conflict (`tenant_identity_domains_pkey`,
+    /// `tenant_identity_providers_issuer_key`).
+    pub async fn set_tenant_identity_provider(
+        &self,
+        provider: &TenantIdentityProvider,
+    ) -> Result<TenantIdentityProvider, StoreError> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await?;
+        let tenant = provider.tenant.as_uuid();
+        tx.execute(
+            "INSERT INTO control.tenant_identity_providers (tenant_id, issuer, client_id, client_secret)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tenant_id) DO UPDATE
+                SET issuer = EXCLUDED.issuer, client_id = EXCLUDED.client_id,
+                    client_secret = EXCLUDED.client_secret, updated_at = now()",
+            &[&tenant, &provider.issuer, &provider.client_id, &provider.client_secret],
+        )
+        .await?;
+        tx.execute("DELETE FROM control.tenant_identity_domains WHERE tenant_id = $1", &[&tenant]).await?;
+        tx.execute(
+            "INSERT INTO control.tenant_identity_domains (domain, tenant_id) SELECT unnest($2::text[]), $1",
+            &[&tenant, &provider.email_domains],
+        )
+        .await?;
+        tx.commit().await?;
+        self.tenant_identity_provider(provider.tenant).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn tenant_identity_provider(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<TenantIdentityProvider>, StoreError> {
+        let conn = self.conn().await?;
+        let row =
+            conn.query_opt(&format!("{SELECT_TENANT_PROVIDER} WHERE p.tenant_id = $1"), &[&tenant.as_uuid()]).await?;
+        Ok(row.as_ref().map(TenantIdentityProvider::from_row))
+    }
+
+    /// The client provider an email domain signs in with, if any.
+    pub async fn tenant_identity_provider_for_domain(
+        &self,
+        domain: &str,
+    ) -> Result<Option<TenantIdentityProvider>, StoreError> {
+        let conn = self.conn().await?;
+        let row = conn
+            .query_opt(
+                &format!(
+                    "{SELECT_TENANT_PROVIDER}
+                      WHERE p.tenant_id = (SELECT d.tenant_id FROM control.tenant_identity_domains d WHERE d.domain = $1)"
+                ),
+                &[&domain.to_lowercase()],
+            )
+            .await?;
+        Ok(row.as_ref().map(TenantIdentityProvider::from_row))
+    }
+
+    /// The client provider that issues as `issuer`, if any.
+    pub async fn tenant_identity_provider_by_issuer(
+        &self,
+        issuer: &str,
+    ) -> Result<Option<TenantIdentityProvider>, StoreError> {
+        let conn = self.conn().await?;
+        let row = conn.query_opt(&format!("{SELECT_TENANT_PROVIDER} WHERE p.issuer = $1"), &[&issuer]).await?;
+        Ok(row.as_ref().map(TenantIdentityProvider::from_row))
+    }
+
+    /// Removes a tenant's own provider; its users can no longer sign in.
+    pub async fn delete_tenant_identity_provider(&self, tenant: TenantId) -> Result<bool, StoreError> {
+        let conn = self.conn().await?;
+        let deleted = conn
+            .execute("DELETE FROM control.tenant_identity_providers WHERE tenant_id = $1", &[&tenant.as_uuid()])
+            .await?;
+        Ok(deleted == 1)
     }
 
     /// Opens a session for `user`; returns the cookie's secret (only its
@@ -344,6 +495,8 @@ impl ControlPlane {
     ) -> Result<(String, String), StoreError> {
         let (secret, csrf) = (random_secret()?, random_secret()?);
         let conn = self.conn().await?;
+        // Expired sessions are forgotten as new ones open (an index probe).
+        conn.execute("DELETE FROM control.sessions WHERE expires_at < now()", &[]).await?;
         conn.execute(
             "INSERT INTO control.sessions (secret_hash, user_id, csrf_token, id_token, expires_at)
              VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))",

@@ -12,7 +12,8 @@ mod tenants;
 pub use api_keys::{ApiKeyRecord, KeyRole};
 pub use databases::{DatabaseRecord, NewDatabase};
 pub use identity::{
-    MembershipRecord, PendingLogin, SecurityEvent, SessionRecord, UserRecord, random_secret, secret_hash,
+    MembershipRecord, PendingLogin, SecurityEvent, SessionRecord, TenantIdentityProvider, UserRecord, random_secret,
+    secret_hash,
 };
 pub use moves::{FinishedMove, MovePhase, TenantMove};
 pub use notify::Invalidation;
@@ -28,6 +29,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../../../migrations/control/0001_control_plane.sql")),
     (2, include_str!("../../../../migrations/control/0002_lifecycle.sql")),
     (3, include_str!("../../../../migrations/control/0003_identity.sql")),
+    (4, include_str!("../../../../migrations/control/0004_client_providers_and_scopes.sql")),
 ];
 
 /// Advisory-lock key that serialises control-plane migrations.

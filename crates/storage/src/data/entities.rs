@@ -123,6 +123,8 @@ pub struct EntityQuery {
     pub management_status: Option<String>,
     pub tag: Option<String>,
     pub group: Option<String>,
+    /// Only entities in any of these groups (a grant limited to entity groups).
+    pub within_groups: Option<Vec<String>>,
     /// Entities where this person or entity holds an appointment as of the date.
     pub holder: Option<uuid::Uuid>,
     /// Matches names (legal and other) and identifiers (LEI, registration number, tax ids).
@@ -449,6 +451,23 @@ impl TenantTx {
         Ok(facts)
     }
 
+    /// Whether the entity is in any of `groups` on `at.date` (its `groups`
+    /// fact, as on record at `at.known_at`).
+    pub async fn entity_in_groups(&mut self, id: EntityId, at: AsOf, groups: &[String]) -> Result<bool, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let known_at = (!at.is_latest()).then_some(at.known_at);
+        Ok(self
+            .query_opt(
+                "SELECT 1 FROM charter.entity_fact
+                  WHERE tenant_id = $1 AND entity_id = $2 AND fact = 'groups' AND valid @> $3::date
+                    AND CASE WHEN $4::timestamptz IS NULL THEN upper_inf(recorded) ELSE recorded @> $4::timestamptz END
+                    AND value ?| $5::text[]",
+                &[&tenant, &id.as_uuid(), &at.date, &known_at, &groups],
+            )
+            .await?
+            .is_some())
+    }
+
     /// Whether the entity exists at all (at any date).
     pub async fn entity_exists(&mut self, id: EntityId) -> Result<bool, StoreError> {
         let tenant = self.tenant().as_uuid();
@@ -615,6 +634,10 @@ impl TenantTx {
         }
         for (fact, member) in &members {
             conditions.push(exists(fact, &format!("x.value @> {member}::jsonb")));
+        }
+        if let Some(groups) = &query.within_groups {
+            let groups = param(Box::new(groups.clone()));
+            conditions.push(exists("groups", &format!("x.value ?| {groups}::text[]")));
         }
         // Every other word must start a term of the entity as well.
         for (word, end) in words.iter().skip(1) {

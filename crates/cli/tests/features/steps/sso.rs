@@ -17,6 +17,8 @@ use crate::support::{
 #[derive(Default)]
 pub struct State {
     provider: Option<OidcProvider>,
+    /// A client's own provider.
+    client_provider: Option<OidcProvider>,
     /// Person ("Sam", "BD") → their browser, signed in.
     browsers: HashMap<String, Browser>,
     /// Person → the session's CSRF token.
@@ -341,6 +343,21 @@ async fn revoked_key_refused(world: &mut CharterWorld) {
     assert_eq!(status, 401, "{body}");
     let revoked = world.security_events("api_key.revoke").await;
     assert_eq!(revoked.len(), 1, "{revoked:?}");
+    // The tenant's admins see it in their part of the trail.
+    let admin = world.key_of("acme");
+    let deployment = world.deployment().await;
+    let (status, trail) = deployment.send(Method::GET, "/api/v1/tenants/acme/security-events", &admin, None).await;
+    assert_eq!(status, 200, "{trail}");
+    let kinds: Vec<&str> =
+        trail["items"].as_array().expect("items").iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"api_key.revoke"), "{trail}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "api_key.create").count(),
+        2,
+        "the admin's and the integration key: {trail}"
+    );
+    // Nothing of another tenant's.
+    assert!(trail["items"].as_array().expect("items").iter().all(|e| e["tenant_id"] == trail["items"][0]["tenant_id"]));
 }
 
 #[when("the host platform signs Sam in with its own client and calls Charter with the access token")]
@@ -497,4 +514,300 @@ async fn back_at_charter(world: &mut CharterWorld) {
 async fn session_ended(world: &mut CharterWorld) {
     let (status, body) = world.as_person("Sam", Method::GET, "/api/v1/me", None, false).await;
     assert_eq!(status, 401, "{body}");
+}
+
+// ---- Feature: Client users sign in with their own firm's identity provider ----
+
+impl CharterWorld {
+    fn client_provider(&self) -> &OidcProvider {
+        self.sso.client_provider.as_ref().expect("the client's identity provider is running")
+    }
+
+    async fn set_identity_provider(&mut self, slug: &str, key: &str, body: Value) -> (u16, Value) {
+        let deployment = self.deployment().await;
+        deployment.send(Method::PUT, &format!("/api/v1/tenants/{slug}/identity-provider"), key, Some(body)).await
+    }
+}
+
+#[given(regex = r#"^"([^"]+)" signs its users in with its own identity provider for "([^"]+)"$"#)]
+async fn client_provider_set(world: &mut CharterWorld, slug: String, domain: String) {
+    let provider = OidcProvider::start().await;
+    provider.register_charter(&world.base()).await;
+    let admin = world.deployment().await.admin_key.clone();
+    let body = json!({ "issuer": provider.issuer, "client_id": crate::support::oidc::CLIENT_ID,
+                       "client_secret": crate::support::oidc::CLIENT_SECRET, "email_domains": [domain] });
+    let (status, set) = world.set_identity_provider(&slug, &admin, body).await;
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(set["client_secret_set"], true, "{set}");
+    assert!(set.get("client_secret").is_none(), "the secret is never shown: {set}");
+    world.sso.client_provider = Some(provider);
+}
+
+#[given(regex = r#"^"([^"]+)" is an? (\w+) of "([^"]+)"$"#)]
+async fn one_membership(world: &mut CharterWorld, email: String, role: String, slug: String) {
+    let key = world.key_of(&slug);
+    let deployment = world.deployment().await;
+    let (status, body) = deployment
+        .send(
+            Method::POST,
+            &format!("/api/v1/tenants/{slug}/members"),
+            &key,
+            Some(json!({ "email": email, "role": role })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[when(regex = r#"^the client user "([^"]+)" signs in$"#)]
+async fn client_user_signs_in(world: &mut CharterWorld, email: String) {
+    // Their groups at the client's provider would make them platform admins
+    // at the firm's; a client's provider grants no platform role.
+    world.client_provider().set_groups(&email, &["charter:platform-admin"]).await;
+    let browser = Browser::new();
+    let url = format!("{}/auth/login?login_hint={email}&return_to=/api/v1/me", world.base());
+    let (status, landed, body) = browser.follow(&url).await;
+    assert_eq!(status, 200, "signing in ended at {landed}: {body}");
+    world.sso.browsers.insert("client".into(), browser);
+    let me: Value = serde_json::from_str(&body).expect("the caller");
+    world.sso.csrf.insert("client".into(), me["csrf_token"].as_str().unwrap_or_default().to_owned());
+}
+
+#[then("the sign-in went through the client's provider")]
+async fn went_through_client(world: &mut CharterWorld) {
+    let issuer = world.client_provider().issuer.clone();
+    let events = world.security_events("sign_in").await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["detail"]["issuer"], issuer.as_str(), "{:?}", events[0]);
+}
+
+#[then(regex = r#"^"GET /api/v1/me" of the client user lists exactly "([^"]+)" as (\w+)$"#)]
+async fn client_me(world: &mut CharterWorld, slug: String, role: String) {
+    let (status, me) = world.as_person("client", Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(status, 200, "{me}");
+    let expected = json!([{ "slug": slug, "name": format!("{slug} firm"), "role": role, "entity_groups": null }]);
+    assert_eq!(me["tenants"], expected, "{me}");
+    assert_eq!(me["platform_roles"], json!([]), "{me}");
+}
+
+#[then(regex = r#"^the client's access tokens are accepted for "([^"]+)" but grant no platform role$"#)]
+async fn client_tokens(world: &mut CharterWorld, slug: String) {
+    // The subject the client's provider gives the user who signed in.
+    let email = "cfo@acme-corp.example";
+    let sub = format!("user-{}", &hex::encode(Sha256::digest(email.as_bytes()))[..16]);
+    let token = world
+        .client_provider()
+        .mint(
+            json!({ "sub": sub, "aud": crate::support::oidc::CLIENT_ID, "email": email,
+                    "email_verified": true, "groups": ["charter:platform-admin"] }),
+            None,
+        )
+        .await;
+    let url = format!("{}/api/v1/tenants/{slug}/entities", world.base());
+    let response = reqwest::Client::new().get(&url).bearer_auth(&token).send().await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200);
+    let (status, me) = world.with_token(&token).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["platform_roles"], json!([]), "{me}");
+    let (status, body) = {
+        let url = format!("{}/api/v1/security-events", world.base());
+        let response = reqwest::Client::new().get(&url).bearer_auth(&token).send().await.expect("GET");
+        (response.status().as_u16(), response.text().await.unwrap_or_default())
+    };
+    assert_eq!(status, 403, "not a platform admin: {body}");
+}
+
+#[then(regex = r#"^the client user gets 403 or 404 listing the entities of "([^"]+)"$"#)]
+async fn client_elsewhere(world: &mut CharterWorld, slug: String) {
+    let (status, body) =
+        world.as_person("client", Method::GET, &format!("/api/v1/tenants/{slug}/entities"), None, false).await;
+    assert!(status == 403 || status == 404, "{status} {body}");
+}
+
+#[when(regex = r#"^the client's provider signs in a user who claims to be "([^"]+)"$"#)]
+async fn client_claims_staff(world: &mut CharterWorld, email: String) {
+    let browser = Browser::new();
+    let url = format!("{}/auth/login?tenant=acme&login_hint={email}&return_to=/api/v1/me", world.base());
+    let (status, landed, body) = browser.follow(&url).await;
+    assert_eq!(status, 200, "signing in ended at {landed}: {body}");
+    world.sso.browsers.insert("client".into(), browser);
+}
+
+#[then(regex = r#"^that user can open "([^"]+)" at most and not "([^"]+)"$"#)]
+async fn claimed_staff_contained(world: &mut CharterWorld, own: String, other: String) {
+    let (_, me) = world.as_person("client", Method::GET, "/api/v1/me", None, false).await;
+    let slugs: Vec<&str> =
+        me["tenants"].as_array().expect("tenants").iter().filter_map(|t| t["slug"].as_str()).collect();
+    assert!(slugs.iter().all(|s| *s == own), "{me}");
+    let (status, _) =
+        world.as_person("client", Method::GET, &format!("/api/v1/tenants/{other}/entities"), None, false).await;
+    assert!(status == 403 || status == 404);
+    // Sam's own membership of the other tenant is still waiting for Sam.
+    let key = world.key_of(&other);
+    let deployment = world.deployment().await;
+    let (_, members) = deployment.send(Method::GET, &format!("/api/v1/tenants/{other}/members"), &key, None).await;
+    assert_eq!(members["items"][0]["status"], "invited", "{members}");
+}
+
+#[when(regex = r#"^the identity provider of "([^"]+)" is set (.+)$"#)]
+async fn bad_provider_settings(world: &mut CharterWorld, slug: String, fault: String) {
+    let admin = world.deployment().await.admin_key.clone();
+    let client_issuer = world.client_provider().issuer.clone();
+    let mut key = admin;
+    let mut body = json!({ "issuer": client_issuer, "client_id": "charter", "email_domains": ["globex.example"] });
+    match fault.as_str() {
+        "by a tenant admin" => key = world.key_of(&slug),
+        "with an http issuer off loopback" => body["issuer"] = json!("http://login.globex.example"),
+        "with an issuer that does not answer" => body["issuer"] = json!("http://127.0.0.1:9"),
+        "with a domain of another tenant" => {
+            // A provider of its own that answers, but a domain acme has.
+            let other = OidcProvider::start().await;
+            body["issuer"] = json!(other.issuer);
+            body["email_domains"] = json!(["globex.example", "acme-corp.example"]);
+            let response = world.set_identity_provider(&slug, &key, body).await;
+            world.responses.push(response);
+            return;
+        }
+        "with the firm's own issuer" => body["issuer"] = json!(world.provider().issuer),
+        "without email domains" => body["email_domains"] = json!([]),
+        other => panic!("unknown fault {other}"),
+    }
+    let response = world.set_identity_provider(&slug, &key, body).await;
+    world.responses.push(response);
+}
+
+#[then(regex = r#"^the response status is (\d+) naming "([^"]*)" and nothing is set$"#)]
+async fn provider_refused(world: &mut CharterWorld, status: u16, field: String) {
+    let (actual, body) = world.last().clone();
+    assert_eq!(actual, status, "{body}");
+    if !field.is_empty() {
+        let errors = body["errors"].as_array().expect("errors");
+        assert!(errors.iter().any(|e| e["field"] == field.as_str()), "{body}");
+    }
+    let admin = world.deployment().await.admin_key.clone();
+    let deployment = world.deployment().await;
+    let (status, body) = deployment.send(Method::GET, "/api/v1/tenants/globex/identity-provider", &admin, None).await;
+    assert_eq!(status, 404, "globex has no provider: {body}");
+}
+
+// ---- Entity-group scopes ----
+
+#[given(regex = r#"^entity group "([^"]+)" of "([^"]+)" holds "([^"]+)" and not "([^"]+)"$"#)]
+async fn group_with_entities(world: &mut CharterWorld, group: String, slug: String, inside: String, outside: String) {
+    let key = world.key_of(&slug);
+    let deployment = world.deployment().await;
+    let (status, created) = deployment
+        .send(Method::POST, &format!("/api/v1/tenants/{slug}/entity-groups"), &key, Some(json!({ "name": group })))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let group_id = created["id"].as_str().expect("id").to_owned();
+    let mut made = Vec::new();
+    for (name, groups) in [(inside, json!([group_id])), (outside, json!([]))] {
+        let body =
+            json!({ "legal_name": name, "jurisdiction": "GB", "groups": groups, "effective_from": "2020-01-01" });
+        let (status, entity) =
+            deployment.send(Method::POST, &format!("/api/v1/tenants/{slug}/entities"), &key, Some(body)).await;
+        assert_eq!(status, 201, "{entity}");
+        made.push((name, (slug.clone(), entity["id"].as_str().expect("id").to_owned())));
+    }
+    world.entities.extend(made);
+    world.sso.landed = Some(group_id);
+}
+
+#[given(regex = r#"^"([^"]+)" is an? (\w+) of "([^"]+)" limited to entity group "([^"]+)"$"#)]
+async fn limited_membership(world: &mut CharterWorld, email: String, role: String, slug: String, _group: String) {
+    let group = world.sso.landed.clone().expect("the group's id");
+    let key = world.key_of(&slug);
+    let deployment = world.deployment().await;
+    let body = json!({ "email": email, "role": role, "entity_groups": [group] });
+    let (status, member) =
+        deployment.send(Method::POST, &format!("/api/v1/tenants/{slug}/members"), &key, Some(body)).await;
+    assert_eq!(status, 201, "{member}");
+    assert_eq!(member["entity_groups"], json!([group]), "{member}");
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["legal_name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[then(regex = r#"^Sam's list of the entities of "([^"]+)" shows exactly "([^"]+)"$"#)]
+async fn sam_lists_group(world: &mut CharterWorld, slug: String, name: String) {
+    let (status, list) =
+        world.as_person("Sam", Method::GET, &format!("/api/v1/tenants/{slug}/entities"), None, false).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(names(&list), vec![name], "{list}");
+    let (_, me) = world.as_person("Sam", Method::GET, "/api/v1/me", None, false).await;
+    let acme = me["tenants"].as_array().expect("tenants").iter().find(|t| t["slug"] == slug.as_str()).cloned();
+    assert!(acme.is_some_and(|t| t["entity_groups"].as_array().is_some_and(|g| g.len() == 1)), "{me}");
+}
+
+#[then(regex = r#"^Sam gets 404 reading "([^"]+)" and 403 listing the persons of "([^"]+)"$"#)]
+async fn sam_outside_group(world: &mut CharterWorld, outside: String, slug: String) {
+    let (_, id) = world.entities[&outside].clone();
+    for path in
+        [format!("/api/v1/tenants/{slug}/entities/{id}"), format!("/api/v1/tenants/{slug}/entities/{id}/history")]
+    {
+        let (status, body) = world.as_person("Sam", Method::GET, &path, None, false).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    let (status, body) =
+        world.as_person("Sam", Method::GET, &format!("/api/v1/tenants/{slug}/persons"), None, false).await;
+    assert_eq!(status, 403, "{body}");
+}
+
+#[then(regex = r#"^Sam can rename "([^"]+)" but not move it out of "([^"]+)"$"#)]
+async fn sam_edits_within_group(world: &mut CharterWorld, name: String, _group: String) {
+    let (slug, id) = world.entities[&name].clone();
+    let path = format!("/api/v1/tenants/{slug}/entities/{id}");
+    let (_, entity) = world.as_person("Sam", Method::GET, &path, None, false).await;
+    let version = entity["version"].as_i64().expect("version");
+    let patch = |body: Value, version: i64| {
+        let url = format!("{}{path}", world.base());
+        let browser = world.sso.browsers.get("Sam").expect("signed in");
+        browser
+            .http
+            .patch(url)
+            .header("x-csrf-token", world.sso.csrf["Sam"].as_str())
+            .header("if-match", format!("\"{version}\""))
+            .json(&body)
+            .send()
+    };
+    let moved = patch(json!({ "groups": [] }), version).await.expect("PATCH");
+    assert_eq!(moved.status().as_u16(), 422, "{:?}", moved.text().await);
+    let renamed = patch(json!({ "legal_name": format!("{name} (renamed)") }), version).await.expect("PATCH");
+    let status = renamed.status().as_u16();
+    assert_eq!(status, 200, "{:?}", renamed.text().await);
+}
+
+#[given(regex = r#"^an integration key of "([^"]+)" limited to entity group "([^"]+)"$"#)]
+async fn limited_key(world: &mut CharterWorld, slug: String, _group: String) {
+    let group = world.sso.landed.clone().expect("the group's id");
+    let admin = world.key_of(&slug);
+    let deployment = world.deployment().await;
+    let body = json!({ "name": "Europe desk", "role": "viewer", "entity_groups": [group] });
+    let (status, key) =
+        deployment.send(Method::POST, &format!("/api/v1/tenants/{slug}/api-keys"), &admin, Some(body)).await;
+    assert_eq!(status, 201, "{key}");
+    assert_eq!(key["entity_groups"], json!([group]), "{key}");
+    world.sso.key = key["key"].as_str().map(str::to_owned);
+}
+
+#[then(regex = r#"^the key lists exactly "([^"]+)" of "([^"]+)" and gets 404 reading "([^"]+)"$"#)]
+async fn limited_key_reaches(world: &mut CharterWorld, inside: String, slug: String, outside: String) {
+    let key = world.sso.key.clone().expect("a key");
+    let (_, outside_id) = world.entities[&outside].clone();
+    let deployment = world.deployment().await;
+    let (status, list) = deployment.send(Method::GET, &format!("/api/v1/tenants/{slug}/entities"), &key, None).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(names(&list), vec![inside], "{list}");
+    let (status, body) =
+        deployment.send(Method::GET, &format!("/api/v1/tenants/{slug}/entities/{outside_id}"), &key, None).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) =
+        deployment.send(Method::GET, &format!("/api/v1/tenants/{slug}/audit-events"), &key, None).await;
+    assert_eq!(status, 403, "{body}");
 }
