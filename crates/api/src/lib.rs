@@ -22,6 +22,7 @@ mod pagination;
 mod problems;
 mod routes;
 mod state;
+mod web;
 
 pub use limits::{Limits, TierLimits};
 pub use openapi::openapi;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = routes::api().split_for_parts();
     let app = api
         .merge(routes::health::router())
+        .merge(web::router())
         .route("/api/openapi.json", axum::routing::get(openapi::serve))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -47,11 +47,14 @@ pub async fn run(global: &GlobalArgs, args: DemoArgs) -> Result<()> {
         serve::ensure_schema_current(&connected).await?;
         seed(&connected.fleet).await?;
         let name = KeyName::parse("name", &format!("demo {}", chrono::Utc::now().format("%Y-%m-%d %H:%M:%S")))?;
-        let (_, key) = connected.fleet.control().create_key(None, KeyRole::PlatformAdmin, &name, None).await?;
+        let (_, key) = connected.fleet.control().create_key(None, KeyRole::PlatformAdmin, &name, None, None).await?;
         serve::serve(&connected.fleet, &args.listen, |addr| {
             let key = key.expose();
             println!(
                 "\nCharter demo is running at http://{addr}\n\
+                 \n  Open the host-platform demo (the micro-frontend embedded in a firm's own page):\n    \
+                 http://{addr}/host-demo?tenant=acme#key={key}\n\
+                 \n  Standalone app: http://{addr}/   API key sign-in; SSO: see docs/sso.md\n\
                  \n  Platform admin key (shown once): {key}\n\
                  \n  Try:\n    curl -H 'Authorization: Bearer {key}' http://{addr}/api/v1/tenants\n    \
                  curl -H 'Authorization: Bearer {key}' http://{addr}/api/v1/tenants/acme/entities\n\

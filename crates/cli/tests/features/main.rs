@@ -1,6 +1,8 @@
 //! The acceptance features in `features/*.feature`, run with cucumber
 //! against real PostgreSQL and a real HTTP server. A step without a
-//! definition is skipped, and a skipped step fails the run.
+//! definition is skipped, and a skipped step fails the run. The browser
+//! features in `features/web/` are run by `scripts/test-web` (cucumber-js
+//! driving Chromium), not here.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -29,6 +31,10 @@ async fn main() {
                 }
             })
         })
-        .run_and_exit(features)
+        .filter_run_and_exit(features, |feature, _, _| {
+            let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            let web = canonical(std::path::Path::new(features)).join("web");
+            !feature.path.as_deref().is_some_and(|p| canonical(p).starts_with(&web))
+        })
         .await;
 }

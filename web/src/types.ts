@@ -1,0 +1,141 @@
+/** The API's JSON shapes the UI reads (docs/openapi.json). */
+
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string | null;
+}
+export interface Address {
+  lines: string[];
+  city: string;
+  region?: string | null;
+  postal_code?: string | null;
+  country: string;
+}
+export interface Entity {
+  id: string;
+  legal_name: string | null;
+  other_names: { type: string; name: string; language?: string | null }[];
+  jurisdiction: string | null;
+  legal_form: string | null;
+  legal_form_name?: string | null;
+  legal_form_text?: string | null;
+  registration_authority?: string | null;
+  registration_number?: string | null;
+  lei?: string | null;
+  incorporation_date?: string | null;
+  status?: string | null;
+  management_status?: string | null;
+  addresses: { registered_office?: Address | null; principal_place_of_business?: Address | null; mailing?: Address | null };
+  registered_agent?: { name: string; address?: Address | null } | null;
+  custom_fields: Record<string, unknown>;
+  version: number;
+  as_of: string;
+}
+export interface FactVersion {
+  value: unknown;
+  valid_from: string;
+  valid_to: string | null;
+  recorded_at: string;
+  reason?: string | null;
+  recorded_by?: string | null;
+}
+export interface History {
+  entity_id: string;
+  facts: Record<string, FactVersion[]>;
+}
+export interface Holder {
+  person_id?: string;
+  entity_id?: string;
+  joint_holding_id?: string;
+}
+export interface Appointment {
+  id: string;
+  entity_id: string;
+  holder: Holder;
+  role: string;
+  appointed_on: string;
+  ceased_on: string | null;
+}
+export interface Person {
+  id: string;
+  given_name: string;
+  family_name: string;
+  email?: string | null;
+}
+export interface RegisterLine {
+  holder: Holder;
+  holder_name: string | null;
+  share_class: string;
+  shares: number;
+  capital_pct: number;
+  votes_pct: number;
+}
+export interface AuditEvent {
+  seq: number;
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+}
+export interface StructureNode {
+  id: string;
+  type: string;
+  name: string | null;
+  level: number;
+}
+export interface StructureLink {
+  from: string;
+  to: string;
+  kind: string;
+  capital_pct?: number | null;
+  votes_pct?: number | null;
+}
+export interface Structure {
+  entity_id: string;
+  as_of: string;
+  nodes: StructureNode[];
+  links: StructureLink[];
+}
+export interface Jurisdiction {
+  code: string;
+  country: string;
+  name: string;
+  category: string;
+}
+export interface LegalForm {
+  code: string;
+  country: string | null;
+  subdivision: string | null;
+  status: string;
+  name: string;
+  transliterated_name: string;
+  abbreviations: string;
+}
+export interface Role {
+  key: string;
+  label: string;
+}
+export interface CustomField {
+  key: string;
+  label: string;
+  type: string;
+  required?: boolean;
+  options?: string[] | null;
+}
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  placement: string;
+  status: string;
+}
+export interface Me {
+  kind: string;
+  email?: string | null;
+  name?: string | null;
+  platform_roles: string[];
+  tenants: { slug: string; name: string; role: string }[];
+  csrf_token?: string | null;
+}

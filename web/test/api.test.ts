@@ -1,0 +1,93 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ApiClient, ApiProblem, NetworkError } from '../src/api.ts';
+
+function json(status: number, body: unknown, type = 'application/json') {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
+}
+
+describe('ApiClient', () => {
+  it('sends the bearer token and, on 401, asks the host and retries once with a fresh token', async () => {
+    const tokens = ['expired', 'fresh'];
+    const seen: string[] = [];
+    const fetchMock = vi.fn(async (_url: RequestInfo | URL, init?: RequestInit) => {
+      const auth = (init?.headers as Record<string, string>).Authorization;
+      seen.push(auth);
+      return auth === 'Bearer fresh' ? json(200, { ok: true }) : json(401, { code: 'unauthorized', detail: 'expired' }, 'application/problem+json');
+    });
+    const onAuthRequired = vi.fn();
+    const api = new ApiClient({
+      base: 'https://charter.example/',
+      credentials: () => ({ token: null, getToken: async () => tokens.shift() ?? null }),
+      onAuthRequired,
+      fetch: fetchMock as unknown as typeof fetch,
+    });
+    await expect(api.get('/api/v1/me')).resolves.toEqual({ ok: true });
+    expect(seen).toEqual(['Bearer expired', 'Bearer fresh']);
+    expect(onAuthRequired).toHaveBeenCalledTimes(1);
+    // the fresh token is kept for the next request
+    await api.get('/api/v1/me');
+    expect(seen[2]).toBe('Bearer fresh');
+  });
+
+  it('retries only once: a second 401 is an error', async () => {
+    const fetchMock = vi.fn(async () => json(401, { code: 'unauthorized', detail: 'no' }));
+    let n = 0;
+    const api = new ApiClient({
+      base: 'x',
+      credentials: () => ({ token: null, getToken: () => `t${n++}` }),
+      onAuthRequired: () => undefined,
+      fetch: fetchMock as unknown as typeof fetch,
+    });
+    await expect(api.get('/y')).rejects.toMatchObject({ status: 401 });
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+  });
+
+  it('with a token property, waits for the host to set a new one', async () => {
+    let token = 'old';
+    const fetchMock = vi.fn(async (_u: RequestInfo | URL, init?: RequestInit) =>
+      (init?.headers as Record<string, string>).Authorization === 'Bearer new' ? json(200, [1]) : json(401, {}),
+    );
+    const api = new ApiClient({
+      base: 'x',
+      credentials: () => ({ token, getToken: null }),
+      onAuthRequired: () => undefined,
+      waitForToken: async () => { token = 'new'; return token; },
+      fetch: fetchMock as unknown as typeof fetch,
+    });
+    await expect(api.get('/y')).resolves.toEqual([1]);
+  });
+
+  it('turns problem documents into ApiProblem with field errors', async () => {
+    const problem = { code: 'validation_failed', detail: 'legal_form: …', status: 422, errors: [{ field: 'legal_form', rule: 'jurisdiction', message: 'm' }], request_id: 'r1' };
+    const api = new ApiClient({ base: 'x', credentials: () => ({ token: 't', getToken: null }), onAuthRequired: () => undefined,
+      fetch: (async () => json(422, problem, 'application/problem+json')) as unknown as typeof fetch });
+    const e = (await api.post("/z", {}).catch((x: unknown) => x)) as ApiProblem;
+    expect(e).toBeInstanceOf(ApiProblem);
+    expect(e.errors).toEqual(problem.errors);
+    expect(e.requestId).toBe('r1');
+    expect(e.retryable).toBe(false);
+  });
+
+  it('reports network failures as retryable', async () => {
+    const api = new ApiClient({ base: 'x', credentials: () => ({ token: 't', getToken: null }), onAuthRequired: () => undefined,
+      fetch: (async () => { throw new TypeError('Failed to fetch'); }) as unknown as typeof fetch });
+    const e = (await api.get("/z").catch((x: unknown) => x)) as ApiProblem;
+    expect(e).toBeInstanceOf(NetworkError);
+    expect(e.retryable).toBe(true);
+  });
+
+  it('uses the browser session with X-CSRF-Token on writes when there is no token', async () => {
+    const calls: { url: string; init?: RequestInit }[] = [];
+    const fetchMock = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+      calls.push({ url: String(url), init });
+      return String(url).endsWith('/api/v1/me') ? json(200, { kind: 'user', csrf_token: 'c1', platform_roles: [], tenants: [] }) : json(201, {});
+    });
+    const api = new ApiClient({ base: 'https://c.example', credentials: () => ({ token: null, getToken: null }), onAuthRequired: () => undefined, fetch: fetchMock as unknown as typeof fetch });
+    expect(await api.detectSession()).toBe(true);
+    await api.post('/api/v1/tenants/acme/persons', { given_name: 'J' });
+    const last = calls[calls.length - 1].init!;
+    expect(last.credentials).toBe('include');
+    expect((last.headers as Record<string, string>)['X-CSRF-Token']).toBe('c1');
+    expect((last.headers as Record<string, string>).Authorization).toBeUndefined();
+  });
+});
