@@ -21,3 +21,13 @@ Feature: The register refuses bad input, naming each field and rule, and writes 
       | an entity with a legal name of 501 characters                  | legal_name                  |
       | a back-dated change without a reason                           | reason                      |
       | an appointment overlapping the same director's term            | appointed_on                |
+
+  Scenario: A wizard validates a step without writing
+    When "acme"'s key sends a validation of a good entity
+    Then the response status is 200
+    And the validation passes
+    And nothing was written
+    When "acme"'s key sends a validation of an entity with legal form "2HBR" in jurisdiction "FR"
+    Then the response status is 200
+    And the validation names "legal_form" with rule "jurisdiction"
+    And nothing was written

@@ -19,6 +19,7 @@ Feature: Single sign-on
     Given "bd@firm.example" has the platform role "business-development"
     When BD onboards tenant "initech"
     Then the response status is 201
+    And BD can set up "initech": its modules and its first admin, but not read its entities
     And BD gets 403 or 404 listing the entities of "acme"
 
   Scenario Outline: Bad tokens are refused

@@ -195,6 +195,9 @@ export class ApiClient {
   put<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('PUT', path, { body });
   }
+  patch<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<T> {
+    return this.request<T>('PATCH', path, { body, headers });
+  }
 }
 
 /** A random key for `Idempotency-Key` (and draft ids). */

@@ -11,7 +11,7 @@ use axum::{
     http::{Method, header, request::Parts},
 };
 use charter_domain::{
-    access::{Action, EntityScope, PlatformRole, Principal, TenantGrant, authorize},
+    access::{Action, EntityScope, PlatformRole, Principal, TenantGrant, authorize, authorize_configuration},
     api_key::ApiKeySecret,
     ids::{DatabaseId, EntityId, TenantId, UserId},
     tenant::{Slug, TenantStatus, Tier},
@@ -267,6 +267,37 @@ impl AppState {
             return Err(ApiError::Forbidden);
         }
         Ok(scope)
+    }
+
+    /// The tenant for a configuration route (settings, custom fields,
+    /// roles, entity groups, members): like [`tenant_scope`](Self::tenant_scope),
+    /// and also open to business development, which sets clients up
+    /// without reading their data.
+    pub(crate) async fn configuration_scope(
+        &self,
+        caller: &Caller,
+        raw_slug: &str,
+        action: Action,
+    ) -> Result<TenantScope, ApiError> {
+        let slug = Slug::parse("slug", raw_slug).map_err(|e| ApiError::InvalidPath(vec![e]))?;
+        let tenant = self.fleet().control().tenant_by_slug(&slug).await?.ok_or(ApiError::NotFound(Missing::Tenant))?;
+        if caller.0.role_in(tenant.id).is_some() || !caller.0.may_onboard() {
+            return self.tenant_scope(caller, raw_slug, action).await;
+        }
+        let route = self.tenant_route(&slug, &caller.0).await;
+        let route = match route {
+            Ok(route) => route,
+            // `tenant_route` hides tenants the caller has no role in.
+            Err(ApiError::NotFound(_)) => match (tenant.status, tenant.database) {
+                (TenantStatus::Active, Some(database)) => {
+                    TenantRoute { id: tenant.id, database: database.id, tier: tenant.tier }
+                }
+                _ => return Err(ApiError::TenantNotReady),
+            },
+            Err(e) => return Err(e),
+        };
+        let grant = authorize_configuration(&caller.0, route.id, action)?;
+        Ok(TenantScope { grant, database: route.database, slug, tier: route.tier })
     }
 
     /// Like [`tenant_scope`](Self::tenant_scope), also for callers limited

@@ -6,6 +6,7 @@ import { cached } from '../cache.ts';
 import { define } from '../define.ts';
 import { checkLei } from '../lei.ts';
 import { randomKey, ApiProblem } from '../api.ts';
+import { mapErrorsToSteps, type FieldProblem } from '../errors.ts';
 import { browserStorage } from '../drafts.ts';
 import type { CustomField, Entity, Holder, Jurisdiction, LegalForm, Page, Person, Role } from '../types.ts';
 
@@ -53,6 +54,9 @@ const STEPS: StepDef[] = [
   { id: 'capital', title: strings.ewStepCapital, fields: ['capital', 'holders', 'hf'] },
   { id: 'review', title: strings.ewStepReview, fields: ['effective_from', 'effective_to', 'reason', 'body'] },
 ];
+
+/** Steps whose fields are the entity's own, checked by `POST …/entities/validate`. */
+const ENTITY_STEPS = ['identity', 'jurisdiction', 'registration', 'addresses', 'review'];
 
 /** The entity POST body from a draft: only what was filled in. */
 export function entityBody(d: EntityDraft): Record<string, unknown> {
@@ -263,7 +267,22 @@ export class EntityWizard extends WizardBase<EntityDraft> {
         if (d.effective_from && d.effective_from < today() && !d.reason.trim()) e.reason = strings.required;
         break;
     }
-    return e;
+    if (Object.keys(e).length || !ENTITY_STEPS.includes(id)) return e;
+    return this.validateOnServer(id);
+  }
+
+  /**
+   * The API's own rules for the entity typed so far (`POST …/entities/validate`
+   * writes nothing): the errors of this step and the ones before it. Fields
+   * of later steps are not filled in yet, so their errors wait for those steps.
+   */
+  private async validateOnServer(id: string): Promise<Record<string, string>> {
+    const outcome = await this.ctx.api.post<{ valid: boolean; errors: FieldProblem[] }>(
+      tenantPath(this.ctx, '/entities/validate'), entityBody(this.draft));
+    if (outcome.valid) return {};
+    const upTo = STEPS.slice(0, STEPS.findIndex((s) => s.id === id) + 1);
+    const mapped = mapErrorsToSteps(outcome.errors, upTo);
+    return Object.fromEntries(upTo.flatMap((s) => Object.entries(mapped.byStep[s.id] ?? {})));
   }
 
   private addOfficer(): void {

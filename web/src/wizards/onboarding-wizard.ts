@@ -4,7 +4,6 @@ import { strings } from '../strings.ts';
 import { cached, invalidate } from '../cache.ts';
 import { define } from '../define.ts';
 import { ApiProblem } from '../api.ts';
-import { browserStorage } from '../drafts.ts';
 import type { Jurisdiction, Tenant } from '../types.ts';
 
 interface FieldDef { key: string; label: string; type: string; required: boolean }
@@ -26,7 +25,7 @@ export interface OnboardingDraft {
   email_domains: string;
   admins: string[];
   admin_email: string;
-  progress: { tenant?: boolean; fields: Record<string, boolean>; provider?: boolean; members: Record<string, boolean> };
+  progress: { tenant?: boolean; fields: Record<string, boolean>; provider?: boolean; settings?: boolean; members: Record<string, boolean> };
 }
 
 const MODULES: [string, string][] = [
@@ -195,12 +194,21 @@ export class OnboardingWizard extends WizardBase<OnboardingDraft> {
       p.members[email] = true;
       save();
     }
-    // Modules and default jurisdictions have no server setting yet: kept for this browser.
-    try {
-      browserStorage('local')?.setItem(`charter:prefs:${this.ctx.apiBase}|${d.slug}`, JSON.stringify({
-        modules: d.modules, default_jurisdictions: d.default_jurisdictions.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean),
-      }));
-    } catch { /* storage denied */ }
+    // Modules and default jurisdictions are the tenant's settings.
+    if (!p.settings) {
+      const settings = {
+        modules: d.modules,
+        default_jurisdictions: d.default_jurisdictions.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean),
+      };
+      try {
+        await api.patch(`${this.base}/settings`, settings);
+      } catch (e) {
+        if (e instanceof ApiProblem && e.status === 422 && this.showProblem(e)) return;
+        throw e;
+      }
+      p.settings = true;
+      save();
+    }
     invalidate(this.ctx.apiBase, d.slug);
     this.store?.clear();
     this.ctx.emit('charter:tenant-created', { slug: d.slug, name: d.name.trim(), placement: d.placement });

@@ -98,7 +98,7 @@ pub(crate) async fn list_roles(
     caller: Caller,
     PathParams(slug): PathParams<String>,
 ) -> Result<Json<RoleList>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Read).await?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     let roles = tx.roles().await?;
     tx.commit().await?;
@@ -121,7 +121,7 @@ pub(crate) async fn add_role(
     PathParams(slug): PathParams<String>,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<Role>), ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Administer).await?;
     let mut errors = Collector::new();
     let key = match body.get("key").and_then(Value::as_str) {
         Some(raw) => errors.take(parse_role("key", raw)),
@@ -177,7 +177,7 @@ pub(crate) async fn list_custom_fields(
     caller: Caller,
     PathParams(slug): PathParams<String>,
 ) -> Result<Json<CustomFieldList>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Read).await?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     let defs = tx.custom_fields().await?;
     tx.commit().await?;
@@ -199,7 +199,7 @@ pub(crate) async fn add_custom_field(
     PathParams(slug): PathParams<String>,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<(StatusCode, Json<CustomField>), ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Administer).await?;
     let def = CustomFieldDef::parse(&body)?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     if !tx.add_custom_field(&def).await? {
@@ -237,7 +237,7 @@ pub(crate) async fn list_groups(
     caller: Caller,
     PathParams(slug): PathParams<String>,
 ) -> Result<Json<EntityGroupList>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Read).await?;
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     let groups = tx.entity_groups().await?;
     tx.commit().await?;
@@ -260,7 +260,7 @@ pub(crate) async fn add_group(
     PathParams(slug): PathParams<String>,
     JsonBody(body): JsonBody<NewEntityGroup>,
 ) -> Result<(StatusCode, Json<EntityGroup>), ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Write).await?;
     let name =
         body.name.map(|n| n.trim().to_owned()).filter(|n| (1..=100).contains(&n.chars().count())).ok_or_else(|| {
             ApiError::Validation(vec![FieldError::new("name", "required", "is required, at most 100 characters")])

@@ -461,6 +461,59 @@ pub(crate) async fn list(
     Ok(Json(Paged { items: entities, next_cursor }))
 }
 
+/// The outcome of a validation without writing.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Validated {
+    /// Whether `POST …/entities` would accept the body.
+    valid: bool,
+    /// Every field that breaks a rule, as a 422 from `POST …/entities` would name it.
+    #[schema(value_type = Vec<Object>)]
+    errors: Vec<Value>,
+}
+
+/// Check a new entity against every rule `POST …/entities` applies
+/// (formats, the reference data, the tenant's custom fields and groups)
+/// without writing anything: for wizards that validate step by step. The
+/// answer is 200 either way, with the errors a create would get (a broken
+/// body is the expected outcome here, not a failed request).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{slug}/entities/validate",
+    tag = "entities",
+    params(("slug" = String, Path, description = "The tenant's slug")),
+    request_body = EntityWrite,
+    responses((status = 200, description = "Every rule holds", body = Validated), WriteProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn validate(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(slug): PathParams<String>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> Result<Json<Validated>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
+    let mut tx = state.begin(&scope, TxMode::Read).await?;
+    let custom = tx.custom_fields().await?;
+    let checked = match parse_entity(&body, Intent::Create, &custom, Utc::now().date_naive()) {
+        Err(invalid) => Err(ApiError::from(invalid)),
+        Ok(input) => {
+            let facts: BTreeMap<String, Value> =
+                input.facts.iter().filter_map(|(f, v)| v.clone().map(|v| (f.key(), v))).collect();
+            let changed: Vec<Fact> = input.facts.iter().map(|(f, _)| f.clone()).collect();
+            check_references(&mut tx, &facts, &changed).await
+        }
+    };
+    tx.commit().await?;
+    let broken = match checked {
+        Ok(()) => Vec::new(),
+        Err(ApiError::Validation(errors)) => errors,
+        Err(other) => return Err(other),
+    };
+    let errors: Vec<Value> =
+        broken.into_iter().map(|e| json!({ "field": e.field, "rule": e.rule, "message": e.message })).collect();
+    Ok(Json(Validated { valid: errors.is_empty(), errors }))
+}
+
 /// Get a legal entity as of a date, as known at a time.
 #[utoipa::path(
     get,

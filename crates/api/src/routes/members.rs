@@ -125,7 +125,7 @@ pub(crate) async fn create(
     PathParams(slug): PathParams<String>,
     JsonBody(body): JsonBody<CreateMember>,
 ) -> Result<Response, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Administer).await?;
     let mut errors = Collector::new();
     let email = required(&mut errors, "email", body.email.as_deref(), parse_email);
     let role = required(&mut errors, "role", body.role.as_deref(), TenantRole::parse);
@@ -173,7 +173,7 @@ pub(crate) async fn list(
     caller: Caller,
     PathParams(slug): PathParams<String>,
 ) -> Result<Json<MemberList>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Administer).await?;
     let members = state.fleet().control().memberships(scope.grant.tenant()).await?;
     Ok(Json(MemberList { items: members.into_iter().map(Member::from).collect() }))
 }
@@ -195,7 +195,7 @@ pub(crate) async fn get(
     caller: Caller,
     PathParams((slug, id)): PathParams<(String, String)>,
 ) -> Result<Json<Member>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Administer).await?;
     let record = state.fleet().control().membership(scope.grant.tenant(), member_id(&id)?).await?;
     Ok(Json(record.ok_or(ApiError::NotFound(Missing::Membership))?.into()))
 }
@@ -219,7 +219,7 @@ pub(crate) async fn update(
     PathParams((slug, id)): PathParams<(String, String)>,
     JsonBody(body): JsonBody<UpdateMember>,
 ) -> Result<Json<Member>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Administer).await?;
     let id = member_id(&id)?;
     let mut errors = Collector::new();
     let role = required(&mut errors, "role", body.role.as_deref(), TenantRole::parse);
@@ -253,7 +253,7 @@ pub(crate) async fn delete(
     caller: Caller,
     PathParams((slug, id)): PathParams<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Administer).await?;
+    let scope = state.configuration_scope(&caller, &slug, Action::Administer).await?;
     let record = state.fleet().control().delete_membership(scope.grant.tenant(), member_id(&id)?).await?;
     let record = record.ok_or(ApiError::NotFound(Missing::Membership))?;
     if let Some(user) = record.user {

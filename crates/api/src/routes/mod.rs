@@ -46,6 +46,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(sso::callback))
         .routes(routes!(sso::logout))
         .routes(routes!(entities::create, entities::list))
+        .routes(routes!(entities::validate))
         .routes(routes!(entities::get, entities::update))
         .routes(routes!(entities::history))
         .routes(routes!(persons::create, persons::list))

@@ -84,6 +84,7 @@ async fn the_served_document_describes_every_operation() {
         "PATCH /api/v1/tenants/{slug}/members/{id}",
         "DELETE /api/v1/tenants/{slug}/members/{id}",
         "GET /api/v1/me",
+        "POST /api/v1/tenants/{slug}/entities/validate",
         "PUT /api/v1/tenants/{slug}/identity-provider",
         "GET /api/v1/tenants/{slug}/identity-provider",
         "DELETE /api/v1/tenants/{slug}/identity-provider",

@@ -1,7 +1,7 @@
 //! Tenant moves between databases, and offboarding tombstones.
 
 use charter_domain::{
-    ids::{DatabaseId, TenantId},
+    ids::{DatabaseId, TenantId, UserId},
     tenant::DatabaseKind,
 };
 use chrono::{DateTime, Utc};
@@ -183,7 +183,8 @@ impl ControlPlane {
     }
 
     /// Turns an offboarded tenant into a tombstone: status `offboarded`, no
-    /// placement, every key revoked, and where its export was written.
+    /// placement, every key revoked, its memberships (people's emails) and
+    /// its own identity provider gone, and where its export was written.
     pub async fn tombstone(&self, tenant: TenantId, archive: &str, sha256: &str) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await?;
@@ -193,6 +194,13 @@ impl ControlPlane {
             &[&tenant.as_uuid()],
         )
         .await?;
+        let members = tx
+            .query("DELETE FROM control.memberships WHERE tenant_id = $1 RETURNING user_id", &[&tenant.as_uuid()])
+            .await?;
+        tx.execute("DELETE FROM control.tenant_identity_providers WHERE tenant_id = $1", &[&tenant.as_uuid()]).await?;
+        for user in members.iter().filter_map(|r| r.get::<_, Option<uuid::Uuid>>(0)) {
+            announce(&tx, Invalidation::User(UserId::from_uuid(user))).await?;
+        }
         tx.execute(
             "UPDATE control.tenants SET status = 'offboarded', offboarded_at = now(), export_archive = $2,
                     export_sha256 = $3, updated_at = now()

@@ -31,6 +31,6 @@ pub use people::PersonRecord;
 pub use pools::DataPlane;
 pub use relationships::RelationshipRecord;
 pub use rows::{TableDigest, TenantTable};
-pub use settings::TenantSettings;
+pub use settings::{MODULES, TenantSettings};
 pub use shares::{ShareClassRecord, TransactionRecord};
 pub use tenant_tx::{TenantTx, TxMode, TxOptions};

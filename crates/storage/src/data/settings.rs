@@ -8,25 +8,51 @@ use tokio_postgres::Row;
 use super::TenantTx;
 use crate::StoreError;
 
+/// The modules a tenant may use (ddl 0015); all of them by default.
+pub const MODULES: [&str; 4] = ["register", "shares", "structure", "beneficial_ownership"];
+
 /// The settings of a tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantSettings {
     pub beneficial_ownership_threshold: Threshold,
+    /// The modules the tenant uses, in `MODULES` order.
+    pub modules: Vec<String>,
+    /// Jurisdictions (`GB`, `US-DE`) new entities default to, first first.
+    pub default_jurisdictions: Vec<String>,
     /// When and by whom they were last changed; `None` while every setting
     /// has its default.
     pub updated_at: Option<DateTime<Utc>>,
     pub updated_by: Option<String>,
 }
 
+impl Default for TenantSettings {
+    fn default() -> Self {
+        Self {
+            beneficial_ownership_threshold: Threshold::default(),
+            modules: MODULES.iter().map(|m| (*m).to_owned()).collect(),
+            default_jurisdictions: Vec::new(),
+            updated_at: None,
+            updated_by: None,
+        }
+    }
+}
+
 /// The columns `settings_row` reads (the threshold as millionths, exactly).
-const COLUMNS: &str = "(beneficial_ownership_threshold * 1000000)::bigint, updated_at, updated_by";
+const COLUMNS: &str =
+    "(beneficial_ownership_threshold * 1000000)::bigint, updated_at, updated_by, modules, default_jurisdictions";
 
 fn settings_row(row: &Row) -> Result<TenantSettings, StoreError> {
     let millionths: i64 = row.get(0);
     let threshold = Threshold::from_millionths(i128::from(millionths)).ok_or_else(|| {
         StoreError::Internal(format!("tenant_setting threshold {millionths} millionths out of range"))
     })?;
-    Ok(TenantSettings { beneficial_ownership_threshold: threshold, updated_at: row.get(1), updated_by: row.get(2) })
+    Ok(TenantSettings {
+        beneficial_ownership_threshold: threshold,
+        updated_at: row.get(1),
+        updated_by: row.get(2),
+        modules: row.get(3),
+        default_jurisdictions: row.get(4),
+    })
 }
 
 impl TenantTx {
@@ -81,11 +107,12 @@ impl TenantTx {
                 &format!(
                     "UPDATE charter.tenant_setting
                         SET beneficial_ownership_threshold = $2::bigint::numeric / 1000000,
+                            modules = $4, default_jurisdictions = $5,
                             updated_at = now(), updated_by = $3
                       WHERE tenant_id = $1
                   RETURNING {COLUMNS}"
                 ),
-                &[&tenant, &threshold, &actor],
+                &[&tenant, &threshold, &actor, &settings.modules, &settings.default_jurisdictions],
             )
             .await?
             .ok_or_else(|| StoreError::Internal("write_settings without settings_for_update".into()))?;

@@ -229,6 +229,14 @@ fn request(description: &str) -> (reqwest::Method, String, Vec<u8>, &'static str
     if description == "an entity with a legal name of 501 characters" {
         return entity("acme", json!({ "legal_name": "n".repeat(501) }));
     }
+    if description == "a validation of an entity with legal form \"2HBR\" in jurisdiction \"FR\"" {
+        let body = json!({ "legal_name": "Exemple SA", "jurisdiction": "FR", "legal_form": "2HBR" });
+        return (Method::POST, "/api/v1/tenants/acme/entities/validate".into(), json_body(body), "application/json");
+    }
+    if description == "a validation of a good entity" {
+        let body = json!({ "legal_name": "Exemple SA", "jurisdiction": "FR" });
+        return (Method::POST, "/api/v1/tenants/acme/entities/validate".into(), json_body(body), "application/json");
+    }
     if let Some(id) = quoted("a request for entity ") {
         return (Method::GET, format!("/api/v1/tenants/acme/entities/{id}"), Vec::new(), "application/json");
     }
@@ -301,4 +309,18 @@ async fn nothing_written(world: &mut CharterWorld) {
     let after = counts(world).await;
     // Keys a step made for its caller exist before the first count.
     assert_eq!(before, after, "rows by table before and after the request");
+}
+
+#[then(expr = "the validation names {string} with rule {string}")]
+async fn validation_names(world: &mut CharterWorld, field: String, rule: String) {
+    let (_, body) = world.last().clone();
+    assert_eq!(body["valid"], false, "{body}");
+    let errors = body["errors"].as_array().expect("errors");
+    assert!(errors.iter().any(|e| e["field"] == field.as_str() && e["rule"] == rule.as_str()), "{body}");
+}
+
+#[then("the validation passes")]
+async fn validation_passes(world: &mut CharterWorld) {
+    let (_, body) = world.last().clone();
+    assert_eq!(body, json!({ "valid": true, "errors": [] }));
 }

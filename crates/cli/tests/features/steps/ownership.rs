@@ -288,3 +288,56 @@ async fn gleif_parent_listed(world: &mut CharterWorld) {
     assert!(item["effective"].is_null() && item["controlling"] == false && item["name"].is_string(), "{item}");
     assert_eq!(item["valid_from"], began.as_str(), "{item}");
 }
+
+// ---- Feature: Tenant settings chosen at onboarding ----
+
+fn list(text: &str) -> Vec<String> {
+    text.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+}
+
+#[then("the tenant uses every module and has no default jurisdiction")]
+async fn default_modules(world: &mut CharterWorld) {
+    let settings = world.settings().await;
+    assert_eq!(
+        settings["modules"],
+        serde_json::json!(["register", "shares", "structure", "beneficial_ownership"]),
+        "{settings}"
+    );
+    assert_eq!(settings["default_jurisdictions"], serde_json::json!([]), "{settings}");
+}
+
+#[when(regex = r#"^the tenant admin sets the modules to "([^"]+)" and the default jurisdictions to "([^"]+)"$"#)]
+async fn set_modules(world: &mut CharterWorld, modules: String, jurisdictions: String) {
+    let body = serde_json::json!({ "modules": list(&modules), "default_jurisdictions": list(&jurisdictions) });
+    world.change_settings(body).await;
+}
+
+#[when(regex = r"^the tenant admin sets the settings to (.+)$")]
+async fn set_settings(world: &mut CharterWorld, body: String) {
+    world.change_settings(serde_json::from_str(&body).expect("a JSON body")).await;
+}
+
+#[then(regex = r#"^the settings say modules "([^"]+)" and default jurisdictions "([^"]+)", audited$"#)]
+async fn modules_said(world: &mut CharterWorld, modules: String, jurisdictions: String) {
+    let (status, body) = world.last().clone();
+    assert_eq!(status, 200, "{body}");
+    let settings = world.settings().await;
+    assert_eq!(settings["modules"], serde_json::json!(list(&modules)), "{settings}");
+    assert_eq!(settings["default_jurisdictions"], serde_json::json!(list(&jurisdictions)), "kept in order: {settings}");
+    let (_, events) = world.in_register(Method::GET, "/audit-events?resource_type=tenant_settings", None).await;
+    let events = events["items"].as_array().expect("items").clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["after"]["modules"], settings["modules"], "{}", events[0]);
+}
+
+impl CharterWorld {
+    /// PATCHes the settings as the tenant admin; keeps the response and the settings before.
+    async fn change_settings(&mut self, body: Value) {
+        let before = self.settings().await;
+        let key = self.key_of("acme");
+        let response =
+            self.deployment().await.send(Method::PATCH, "/api/v1/tenants/acme/settings", &key, Some(body)).await;
+        self.responses.push(response);
+        self.ownership.settings_before = Some(before);
+    }
+}

@@ -811,3 +811,19 @@ async fn limited_key_reaches(world: &mut CharterWorld, inside: String, slug: Str
         deployment.send(Method::GET, &format!("/api/v1/tenants/{slug}/audit-events"), &key, None).await;
     assert_eq!(status, 403, "{body}");
 }
+
+#[then(regex = r#"^BD can set up "([^"]+)": its modules and its first admin, but not read its entities$"#)]
+async fn bd_sets_up(world: &mut CharterWorld, slug: String) {
+    let settings = json!({ "modules": ["register", "structure"], "default_jurisdictions": ["US-DE"] });
+    let (status, body) =
+        world.as_person("BD", Method::PATCH, &format!("/api/v1/tenants/{slug}/settings"), Some(settings), true).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["modules"], json!(["register", "structure"]), "{body}");
+    let admin = json!({ "email": "admin@initech.example", "role": "admin" });
+    let (status, body) =
+        world.as_person("BD", Method::POST, &format!("/api/v1/tenants/{slug}/members"), Some(admin), true).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) =
+        world.as_person("BD", Method::GET, &format!("/api/v1/tenants/{slug}/entities"), None, false).await;
+    assert!(status == 403 || status == 404, "{status} {body}");
+}
