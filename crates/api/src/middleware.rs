@@ -7,13 +7,14 @@ use axum::{
     Router,
     body::Body,
     extract::{DefaultBodyLimit, Request},
-    http::{HeaderName, Response},
+    http::{HeaderName, HeaderValue, Method, Response, header},
     middleware::{self, Next},
     response::IntoResponse,
 };
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     sensitive_headers::SetSensitiveRequestHeadersLayer,
     trace::{OnResponse, TraceLayer},
@@ -33,7 +34,43 @@ pub(crate) fn current_request_id() -> Option<String> {
     CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
 }
 
+/// CORS for the host platforms that embed the micro-frontend on their own
+/// origin: bearer tokens only (no cookies across origins, so a session can
+/// never be ridden by another site), the headers the API reads, and the ones
+/// a client needs to see.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> =
+        origins.iter().filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+                header::ACCEPT,
+                HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([
+                header::ETAG,
+                header::LOCATION,
+                header::RETRY_AFTER,
+                HeaderName::from_static("x-request-id"),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
 pub(crate) fn wrap(app: Router, state: &AppState) -> Router {
+    let app = match cors(&state.config().cors_origins) {
+        Some(cors) => app.layer(cors),
+        None => app,
+    };
     app.layer(DefaultBodyLimit::max(state.config().max_body_bytes))
         .layer(middleware::from_fn(scope_request_id))
         .layer(

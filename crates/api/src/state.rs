@@ -35,6 +35,10 @@ pub struct ApiConfig {
     pub move_grace: Duration,
     /// The firm's identity provider; without it only API keys authenticate.
     pub oidc: Option<OidcConfig>,
+    /// Origins of host platforms that embed the micro-frontend and call the
+    /// API from their pages (`https://platform.firm.example`); CORS answers
+    /// only these. Empty: same-origin only.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ApiConfig {
@@ -47,6 +51,7 @@ impl Default for ApiConfig {
             max_import_bytes: 512 * 1024 * 1024,
             move_grace: Duration::from_secs(10),
             oidc: None,
+            cors_origins: Vec::new(),
         }
     }
 }

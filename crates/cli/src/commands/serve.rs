@@ -91,6 +91,12 @@ fn api_config() -> Result<ApiConfig> {
             .map(Duration::from_millis)
             .unwrap_or(defaults.move_grace),
         oidc: oidc_config()?,
+        cors_origins: std::env::var("CHARTER_CORS_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect(),
     })
 }
 

@@ -9,6 +9,7 @@ mod support;
 
 mod access;
 mod bitemporal;
+mod cors;
 mod fleet;
 mod limits;
 mod openapi;
