@@ -5,7 +5,7 @@
 use axum::{
     Json,
     extract::State,
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use charter_domain::{
@@ -31,6 +31,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::{
     AppState,
     auth::Caller,
+    conditional::IdempotencyKey,
     error::{ApiError, Missing, Problem},
     extract::{JsonBody, PathParams, QueryParams},
     middleware::current_request_id,
@@ -326,6 +327,7 @@ async fn evidence_error(
     params(
         ("slug" = String, Path, description = "The tenant's slug"),
         ("class_id" = uuid::Uuid, Path, description = "The class of shares"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat the request with the same key to get the first result"),
     ),
     request_body = ShareCertificateWrite,
     responses(
@@ -339,12 +341,20 @@ pub(crate) async fn issue(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((slug, class_id)): PathParams<(String, String)>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
     let class = class_param(&class_id)?;
     let new = NewCertificate::parse(&body, today())?;
+    let idempotency =
+        IdempotencyKey::from_request(&headers, &format!("/certificates {slug} {class}"), &Value::Object(body.clone()))?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
+    if let Some(key) = &idempotency
+        && let Some(replay) = IdempotencyKey::replay(tx.claim_idempotency(&key.key, &key.request_hash).await?)?
+    {
+        return Ok(replay);
+    }
     let register = open_register(&mut tx, class).await?;
     if !register.certificated {
         return Err(ApiError::Validation(vec![FieldError::new(
@@ -370,6 +380,10 @@ pub(crate) async fn issue(
         ..audit(&actor, "share_certificate.issue", certificate.id, None, Some(json.clone()), None)
     })
     .await?;
+    if let Some(key) = &idempotency {
+        let location = format!("/api/v1/tenants/{}/share-certificates/{}", scope.slug, certificate.id);
+        tx.settle_idempotency(&key.key, 201, &json, Some(&location)).await?;
+    }
     tx.commit().await?;
     Ok(created(&scope.slug.to_string(), certificate.id, json))
 }

@@ -221,6 +221,7 @@ pub(crate) struct Register {
     params(
         ("slug" = String, Path, description = "The tenant's slug"),
         ("id" = uuid::Uuid, Path, description = "The entity's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat the request with the same key to get the first result"),
     ),
     request_body = ShareClassWrite,
     responses((status = 201, description = "Created", body = ShareClass), WriteProblems),
@@ -230,12 +231,23 @@ pub(crate) async fn create_class(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((slug, id)): PathParams<(String, String)>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
     let entity = entity_id(&id)?;
     let input = ShareClassInput::parse(&body, Utc::now().date_naive())?;
+    let idempotency = IdempotencyKey::from_request(
+        &headers,
+        &format!("/entities/{entity}/share-classes {slug}"),
+        &Value::Object(body.clone()),
+    )?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
+    if let Some(key) = &idempotency
+        && let Some(replay) = IdempotencyKey::replay(tx.claim_idempotency(&key.key, &key.request_hash).await?)?
+    {
+        return Ok(replay);
+    }
     if !tx.entity_exists(entity).await? {
         return Err(ApiError::NotFound(Missing::Entity));
     }
@@ -263,6 +275,9 @@ pub(crate) async fn create_class(
         change: None,
     })
     .await?;
+    if let Some(key) = &idempotency {
+        tx.settle_idempotency(&key.key, 201, &json, None).await?;
+    }
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(json)).into_response())
 }

@@ -11,6 +11,7 @@ mod access;
 mod bitemporal;
 mod cors;
 mod fleet;
+mod idempotency;
 mod limits;
 mod openapi;
 mod placement;
