@@ -55,3 +55,8 @@ Feature: Lists and search
     Then the entities found are "Northwind Trading Inc."
     When I list the entities where "Jane Doe" holds an appointment as of 2024-03-01
     Then no entity is found
+
+  Scenario: The legal-form picker completes codes and names within a jurisdiction
+    Then the legal forms of "US-DE" matching "XT" include "XTIQ"
+    And the legal forms of "US-DE" matching "corporation" include "XTIQ"
+    And the legal forms of "FR" matching "2HBR" are none

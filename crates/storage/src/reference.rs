@@ -162,7 +162,8 @@ impl ReferenceReader {
     }
 
     /// Forms usable in `jurisdiction` (its own, and its country's for a
-    /// subdivision), filtered by `q` on code, names and abbreviations.
+    /// subdivision), filtered by `q`: the start of the code (a picker
+    /// completing `XT` to `XTIQ`), or part of a name or abbreviation.
     pub async fn legal_forms(
         &self,
         jurisdiction: Option<&str>,
@@ -177,7 +178,7 @@ impl ReferenceReader {
                       WHERE ($1::text IS NULL
                              OR f.subdivision = $1
                              OR f.subdivision IS NULL AND f.country = split_part($1, '-', 1))
-                        AND ($2::text IS NULL OR f.code = upper($2) OR EXISTS (
+                        AND ($2::text IS NULL OR starts_with(f.code, upper($2)) OR EXISTS (
                               SELECT 1 FROM charter.legal_form_name m WHERE m.code = f.code AND (
                                 m.local_name ILIKE '%' || $2 || '%' OR m.transliterated_name ILIKE '%' || $2 || '%'
                                 OR m.abbreviations_local ILIKE '%' || $2 || '%')))

@@ -553,3 +553,26 @@ async fn none_found(world: &mut CharterWorld) {
 fn split_names(names: &str) -> Vec<String> {
     names.split(", ").map(str::to_owned).collect()
 }
+
+// ---- The legal-form picker ----
+
+async fn legal_forms(world: &mut CharterWorld, jurisdiction: &str, q: &str) -> Vec<String> {
+    let key = world.register_key().await;
+    let deployment = world.deployment().await;
+    let path = format!("/api/v1/legal-forms?jurisdiction={jurisdiction}&q={q}&limit=50");
+    let (status, body) = deployment.send(Method::GET, &path, &key, None).await;
+    assert_eq!(status, 200, "{body}");
+    body["items"].as_array().expect("items").iter().filter_map(|f| f["code"].as_str().map(str::to_owned)).collect()
+}
+
+#[then(regex = r#"^the legal forms of "([^"]+)" matching "([^"]+)" include "([^"]+)"$"#)]
+async fn legal_forms_include(world: &mut CharterWorld, jurisdiction: String, q: String, code: String) {
+    let codes = legal_forms(world, &jurisdiction, &q).await;
+    assert!(codes.contains(&code), "{jurisdiction} {q}: {codes:?}");
+}
+
+#[then(regex = r#"^the legal forms of "([^"]+)" matching "([^"]+)" are none$"#)]
+async fn legal_forms_none(world: &mut CharterWorld, jurisdiction: String, q: String) {
+    let codes = legal_forms(world, &jurisdiction, &q).await;
+    assert!(codes.is_empty(), "{jurisdiction} {q}: {codes:?}");
+}
