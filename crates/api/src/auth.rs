@@ -280,23 +280,14 @@ impl AppState {
         action: Action,
     ) -> Result<TenantScope, ApiError> {
         let slug = Slug::parse("slug", raw_slug).map_err(|e| ApiError::InvalidPath(vec![e]))?;
-        let tenant = self.fleet().control().tenant_by_slug(&slug).await?.ok_or(ApiError::NotFound(Missing::Tenant))?;
-        if caller.0.role_in(tenant.id).is_some() || !caller.0.may_onboard() {
-            return self.tenant_scope(caller, raw_slug, action).await;
-        }
-        let route = self.tenant_route(&slug, &caller.0).await;
-        let route = match route {
-            Ok(route) => route,
-            // `tenant_route` hides tenants the caller has no role in.
-            Err(ApiError::NotFound(_)) => match (tenant.status, tenant.database) {
-                (TenantStatus::Active, Some(database)) => {
-                    TenantRoute { id: tenant.id, database: database.id, tier: tenant.tier }
-                }
-                _ => return Err(ApiError::TenantNotReady),
-            },
-            Err(e) => return Err(e),
-        };
+        let configures = |tenant| caller.0.role_in(tenant).is_some() || caller.0.may_onboard();
+        let route = self.tenant_route(&slug, configures).await?;
         let grant = authorize_configuration(&caller.0, route.id, action)?;
+        // As in `tenant_scope`: a grant limited to entity groups configures nothing.
+        if *grant.scope() != EntityScope::All {
+            return Err(ApiError::Forbidden);
+        }
+        self.rate_limiters().check(route.tier, route.id).map_err(ApiError::RateLimited)?;
         Ok(TenantScope { grant, database: route.database, slug, tier: route.tier })
     }
 
@@ -310,7 +301,7 @@ impl AppState {
         action: Action,
     ) -> Result<TenantScope, ApiError> {
         let slug = Slug::parse("slug", raw_slug).map_err(|e| ApiError::InvalidPath(vec![e]))?;
-        let route = self.tenant_route(&slug, &caller.0).await?;
+        let route = self.tenant_route(&slug, |tenant| caller.0.role_in(tenant).is_some()).await?;
         let grant = authorize(&caller.0, route.id, action)?;
         self.rate_limiters().check(route.tier, route.id).map_err(ApiError::RateLimited)?;
         Ok(TenantScope { grant, database: route.database, slug, tier: route.tier })
@@ -349,12 +340,16 @@ impl AppState {
         Ok(tx)
     }
 
-    async fn tenant_route(&self, slug: &Slug, caller: &Principal) -> Result<TenantRoute, ApiError> {
+    /// Where the tenant named `slug` lives. A tenant the caller may not
+    /// reach (`reaches`) is reported as unknown before its status is, so
+    /// that nobody learns of another client's tenant; on a cache hit the
+    /// grant that follows refuses it the same way.
+    async fn tenant_route(&self, slug: &Slug, reaches: impl Fn(TenantId) -> bool) -> Result<TenantRoute, ApiError> {
         if let Some(route) = self.caches().tenants.get(slug) {
             return Ok(route);
         }
         let tenant = self.fleet().control().tenant_by_slug(slug).await?.ok_or(ApiError::NotFound(Missing::Tenant))?;
-        if caller.role_in(tenant.id).is_none() {
+        if !reaches(tenant.id) {
             return Err(ApiError::NotFound(Missing::Tenant));
         }
         let database = match (tenant.status, tenant.database) {

@@ -148,6 +148,22 @@ impl Browser {
         Self { http }
     }
 
+    /// Follows redirects from `url` up to (not into) the first location
+    /// starting with `target`; returns that location.
+    pub async fn redirected_to(&self, url: &str, target: &str) -> reqwest::Url {
+        let mut url = url.to_owned();
+        for _ in 0..20 {
+            let response = self.http.get(&url).send().await.expect("GET");
+            let location = response.headers()[reqwest::header::LOCATION].to_str().expect("a redirect").to_owned();
+            let next = reqwest::Url::parse(&url).expect("url").join(&location).expect("a location");
+            if next.as_str().starts_with(target) {
+                return next;
+            }
+            url = next.to_string();
+        }
+        panic!("no redirect to {target} within 20 hops of {url}");
+    }
+
     /// GETs `url` and follows redirects until a page answers (at most 20
     /// hops); returns the final status, URL and body.
     pub async fn follow(&self, url: &str) -> (u16, String, String) {

@@ -377,16 +377,8 @@ async fn host_signs_in(world: &mut CharterWorld) {
     );
     // Follow the provider's redirects up to the host's redirect URI.
     let browser = Browser::new();
-    let mut url = authorize;
-    let code = loop {
-        let response = browser.http.get(&url).send().await.expect("GET");
-        let location = response.headers()[reqwest::header::LOCATION].to_str().expect("a redirect").to_owned();
-        let next = reqwest::Url::parse(&url).expect("url").join(&location).expect("location");
-        if next.as_str().starts_with(redirect) {
-            break next.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("a code");
-        }
-        url = next.to_string();
-    };
+    let answer = browser.redirected_to(&authorize, redirect).await;
+    let code = answer.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("a code");
     let tokens: Value = reqwest::Client::new()
         .post(format!("{}/token", provider.issuer))
         .form(&[
@@ -443,17 +435,9 @@ async fn refreshed_token(world: &mut CharterWorld) {
 async fn replayed_answer(world: &mut CharterWorld) {
     let browser = Browser::new();
     let base = world.base();
-    let mut url = format!("{base}/auth/login?login_hint=sam@firm.example");
     // Follow up to (not into) Charter's callback, then call it twice.
-    let callback = loop {
-        let response = browser.http.get(&url).send().await.expect("GET");
-        let location = response.headers()[reqwest::header::LOCATION].to_str().expect("a redirect").to_owned();
-        let next = reqwest::Url::parse(&url).expect("url").join(&location).expect("location").to_string();
-        if next.starts_with(&format!("{base}/auth/callback")) {
-            break next;
-        }
-        url = next;
-    };
+    let login = format!("{base}/auth/login?login_hint=sam@firm.example");
+    let callback = browser.redirected_to(&login, &format!("{base}/auth/callback")).await.to_string();
     let first = browser.http.get(&callback).send().await.expect("callback");
     assert_eq!(first.status().as_u16(), 303, "the first answer signs in");
     let replay = Browser::new().http.get(&callback).send().await.expect("replay");
