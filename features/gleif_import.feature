@@ -16,3 +16,11 @@ Feature: GLEIF import
     And the structure chart of Shell plc shows its direct children from the relationship file
     And importing the group's API JSON files afterwards creates no new entity, version or relationship
     And uploading a golden-copy CSV file with a broken LEI refuses that row by its LEI and imports the others
+
+  Scenario: A record GLEIF has updated becomes a new version dated by GLEIF's own update
+    When I import the real GLEIF files of Shell plc (LEI 21380068P1DRHMJ8KU70) kept in the repository's test fixtures
+    And I upload Shell plc's record renamed "SHELL RENAMED PLC", last updated by GLEIF on 2026-06-30
+    Then the import report counts 1 entity updated with 1 fact changed and no entity created
+    And Shell plc is named "SHELL PLC" as of 2026-06-29 and "SHELL RENAMED PLC" as of 2026-06-30
+    And Shell plc's history keeps the old name until 2026-06-30 and gives the new one the reason "GLEIF record updated 2026-06-30"
+    And the audit trail has one "entity.update" event for Shell plc and the tenant's audit chain verifies

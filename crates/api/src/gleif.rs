@@ -18,7 +18,7 @@ use charter_domain::{
     gleif::{LeiRecord, Record, Relationship},
     ids::EntityId,
 };
-use charter_storage::data::{AuditRecord, ImportedEntity, ImportedVersion, RelationshipRecord, TenantTx};
+use charter_storage::data::{AuditRecord, FactSetting, ImportedEntity, ImportedVersion, RelationshipRecord, TenantTx};
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -65,6 +65,14 @@ pub fn read_file(name: &str, bytes: &[u8]) -> Result<Vec<Record>, FieldError> {
     charter_domain::gleif_csv::read_file(name, bytes)
 }
 
+/// Reads named files as `read_file` does, several at a time (on every
+/// core); the first file in order that cannot be read is the error.
+pub fn read_files(files: &[(String, Vec<u8>)]) -> Result<Vec<(String, Vec<Record>)>, FieldError> {
+    parallel_map(files, |(name, bytes)| read_file(name, bytes).map(|records| (name.clone(), records)))
+        .into_iter()
+        .collect()
+}
+
 /// Imports the records of GLEIF files (named, for the report) in one
 /// transaction, in batches: new entities and relationships go in a few
 /// statements per thousand records, reference data is checked once per
@@ -96,12 +104,15 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
     leis.dedup();
     let mut known = tx.entities_by_lei(&leis).await?;
 
-    // Parse and check every entity record; split new from known.
+    // Parse every entity record (on all cores), check its reference data;
+    // split new from known.
+    let today = Utc::now().date_naive();
+    let parsed = parallel_map(&entities, |(_, record)| parse_record(record, today));
     let mut checked: Checked = HashMap::new();
     let mut new: Vec<(LeiRecord, Facts)> = Vec::new();
     let mut existing: Vec<(EntityId, LeiRecord, Facts)> = Vec::new();
-    for (file, record) in entities {
-        let facts = match facts_of(tx, &record, &mut checked).await? {
+    for ((file, record), parsed) in entities.into_iter().zip(parsed) {
+        let facts = match checked_facts(tx, parsed, &mut checked).await? {
             Ok(facts) => facts,
             Err(reason) => {
                 report.refused.push(Refusal { file, record: record.lei.clone(), reason });
@@ -144,11 +155,17 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
         report.entities_created += chunk.len() as u64;
     }
 
-    // Known entities: compare with what is on record now, change what differs.
-    let today = Utc::now().date_naive();
+    // Known entities: compare with what is on record now and change what
+    // differs, from GLEIF's last update of the record; a few statements per
+    // batch, one audit event per changed entity.
+    let request_id = crate::middleware::current_request_id();
     for chunk in existing.chunks(BATCH) {
         let ids: Vec<EntityId> = chunk.iter().map(|(id, _, _)| *id).collect();
         let current = tx.current_facts(&ids, today).await?;
+        // Grouped by the date they take effect: one reason per statement.
+        let mut settings: BTreeMap<NaiveDate, Vec<FactSetting>> = BTreeMap::new();
+        let mut changed: Vec<EntityId> = Vec::new();
+        let mut events: Vec<(EntityId, Value)> = Vec::new();
         for (id, record, facts) in chunk {
             let on_record = current.get(id);
             let differing: Vec<&(Fact, Value)> =
@@ -158,25 +175,36 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
                 continue;
             }
             let on = record.updated;
-            if let Some(version) = tx.entity_version(*id).await? {
-                tx.bump_entity_version(*id, version).await?;
-            }
-            let reason = format!("GLEIF record updated {on}");
-            for (fact, value) in &differing {
-                tx.change_fact(*id, fact, Some(value), on, None, Some(&reason), actor).await?;
-            }
+            settings.entry(on).or_default().extend(differing.iter().map(|(fact, value)| FactSetting {
+                entity: *id,
+                fact: fact.clone(),
+                value: value.clone(),
+                from: on,
+            }));
             let change: BTreeMap<String, &Value> = differing.iter().map(|(f, v)| (f.key(), v)).collect();
-            audit(
-                tx,
-                actor,
-                "entity.update",
-                Some(*id),
-                json!({ "facts": change, "effective_from": on, "reason": reason }),
-            )
-            .await?;
+            events.push((*id, json!({ "facts": change, "effective_from": on, "reason": updated_reason(on) })));
+            changed.push(*id);
             report.entities_updated += 1;
             report.facts_changed += differing.len() as u64;
         }
+        tx.bump_entity_versions(&changed).await?;
+        for (on, settings) in &settings {
+            tx.set_facts(settings, Some(&updated_reason(*on)), actor).await?;
+        }
+        let records: Vec<AuditRecord> = events
+            .into_iter()
+            .map(|(id, after)| AuditRecord {
+                actor,
+                action: "entity.update",
+                resource_type: "entity",
+                resource_id: Some(id.to_string()),
+                request_id: request_id.as_deref(),
+                before: None,
+                after: Some(after),
+                change: None,
+            })
+            .collect();
+        tx.append_audits(&records).await?;
     }
 
     // LEIs known only from relationships: entities holding their LEI alone.
@@ -239,6 +267,11 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
     Ok(report)
 }
 
+/// The reason recorded with the versions an updated GLEIF record changes.
+fn updated_reason(on: NaiveDate) -> String {
+    format!("GLEIF record updated {on}")
+}
+
 async fn audit(
     tx: &mut TenantTx,
     actor: &str,
@@ -260,25 +293,36 @@ async fn audit(
     Ok(())
 }
 
-/// The facts of one LEI record under the rules of `POST …/entities`;
-/// `Ok(Err(reason))` when it breaks one. Reference data is checked once per
-/// jurisdiction and legal form (`checked` remembers the answers).
-async fn facts_of(
-    tx: &mut TenantTx,
-    record: &LeiRecord,
-    checked: &mut Checked,
-) -> Result<Result<Facts, String>, ApiError> {
+/// A record's facts with the (jurisdiction, legal form) their reference
+/// check needs, or why the record breaks the rules of `POST …/entities`.
+type Parsed = Result<(Facts, (Option<String>, Option<String>), BTreeMap<String, Value>), String>;
+
+/// The facts of one LEI record under the rules of `POST …/entities`, before
+/// the reference data is checked (pure: runs on any thread).
+fn parse_record(record: &LeiRecord, today: NaiveDate) -> Parsed {
     let mut body = record.body.clone();
     body.insert("effective_from".into(), json!(record.since.to_string()));
     body.insert("reason".into(), json!("imported from GLEIF"));
-    let input = match parse_entity(&body, Intent::Create, &[], Utc::now().date_naive()) {
-        Ok(input) => input,
-        Err(invalid) => return Ok(Err(invalid.to_string())),
-    };
+    let input = parse_entity(&body, Intent::Create, &[], today).map_err(|invalid| invalid.to_string())?;
     let facts: Vec<(Fact, Value)> = input.facts.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))).collect();
     let as_map: BTreeMap<String, Value> = facts.iter().map(|(f, v)| (f.key(), v.clone())).collect();
     let text = |key: &str| as_map.get(key).and_then(Value::as_str).map(str::to_owned);
     let key = (text("jurisdiction"), text("legal_form"));
+    Ok((facts, key, as_map))
+}
+
+/// A parsed record's facts once its reference data is checked;
+/// `Ok(Err(reason))` when it breaks a rule. Reference data is checked once
+/// per jurisdiction and legal form (`checked` remembers the answers).
+async fn checked_facts(
+    tx: &mut TenantTx,
+    parsed: Parsed,
+    checked: &mut Checked,
+) -> Result<Result<Facts, String>, ApiError> {
+    let (facts, key, as_map) = match parsed {
+        Ok(parsed) => parsed,
+        Err(reason) => return Ok(Err(reason)),
+    };
     if !checked.contains_key(&key) {
         let changed: Vec<Fact> = facts.iter().map(|(f, _)| f.clone()).collect();
         let answer = match check_references(tx, &as_map, &changed).await {
@@ -293,5 +337,25 @@ async fn facts_of(
     Ok(match &checked[&key] {
         Ok(()) => Ok(facts),
         Err(reason) => Err(reason.clone()),
+    })
+}
+
+/// `items.iter().map(f)` on every core, in order: parsing GLEIF files and
+/// records is CPU work that a large import would otherwise do on one.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(8);
+    if threads < 2 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap_or_else(|panicked| std::panic::resume_unwind(panicked)))
+            .collect()
     })
 }

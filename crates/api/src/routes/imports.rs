@@ -12,7 +12,7 @@ use crate::{
     auth::Caller,
     error::ApiError,
     extract::PathParams,
-    gleif::{ImportReport, import, read_file},
+    gleif::{ImportReport, import, read_files},
     problems::WriteProblems,
 };
 
@@ -50,12 +50,16 @@ pub(crate) async fn gleif(
     while let Some(part) = upload.next_field().await.map_err(|e| ApiError::InvalidJson(format!("multipart: {e}")))? {
         let name = part.file_name().or(part.name()).unwrap_or("upload").to_owned();
         let bytes = part.bytes().await.map_err(|e| ApiError::InvalidJson(format!("multipart: {e}")))?;
-        let records = read_file(&name, &bytes).map_err(|e| ApiError::Validation(vec![e]))?;
-        files.push((name, records));
+        files.push((name, bytes.to_vec()));
     }
     if files.is_empty() {
         return Err(ApiError::Validation(vec![FieldError::new("files", "required", "upload at least one file")]));
     }
+    // Parsing is CPU work on every core: off the request threads.
+    let files = tokio::task::spawn_blocking(move || read_files(&files))
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading the files: {e}")))?
+        .map_err(|e| ApiError::Validation(vec![e]))?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
     let actor = scope.grant.actor().to_string();
     let report = import(&mut tx, &actor, &files).await?;

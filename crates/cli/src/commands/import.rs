@@ -29,13 +29,12 @@ pub enum ImportCommand {
 
 pub async fn run(global: &GlobalArgs, command: ImportCommand) -> Result<()> {
     let ImportCommand::Gleif { tenant, files, json } = command;
-    let mut documents = Vec::with_capacity(files.len());
+    let mut contents = Vec::with_capacity(files.len());
     for file in &files {
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-        let name = file.display().to_string();
-        let records = charter_api::gleif::read_file(&name, &bytes).map_err(|e| anyhow!("{name}: {}", e.message))?;
-        documents.push((name, records));
+        contents.push((file.display().to_string(), bytes));
     }
+    let documents = charter_api::gleif::read_files(&contents).map_err(|e| anyhow!("{}: {}", e.field, e.message))?;
     let connected = environment::connect(global).await?;
     let result = async {
         let slug = Slug::parse("tenant", &tenant)?;

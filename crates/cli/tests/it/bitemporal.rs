@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use charter_domain::{access::TenantGrant, entity::Fact, ids::EntityId};
-use charter_storage::data::{AsOf, EntityQuery, TxOptions};
+use charter_storage::data::{AsOf, EntityQuery, FactSetting, TxOptions};
 use chrono::{DateTime, NaiveDate, Utc};
 use proptest::{
     prelude::*,
@@ -27,18 +27,29 @@ fn day(n: u32) -> NaiveDate {
 
 /// One change: the number from a day, until a later day or the next change,
 /// set to a value or removed; `together` runs it in the previous change's
-/// transaction.
+/// transaction; `bulk` sets a value until the next change through
+/// `set_facts` (an import's path) instead of `change_fact`.
 #[derive(Debug, Clone)]
 struct Change {
     from: u32,
     to: Option<u32>,
     value: Option<u8>,
     together: bool,
+    bulk: bool,
 }
 
 fn change() -> impl Strategy<Value = Change> {
-    (0..DAYS, prop::option::of(1..DAYS / 2), prop::option::weighted(0.85, 0..4u8), prop::bool::weighted(0.25))
-        .prop_map(|(from, length, value, together)| Change { from, to: length.map(|l| from + l), value, together })
+    (
+        0..DAYS,
+        prop::option::of(1..DAYS / 2),
+        prop::option::weighted(0.85, 0..4u8),
+        prop::bool::weighted(0.25),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(|(from, length, value, together, bulk)| {
+            let to = if bulk { None } else { length.map(|l| from + l) };
+            Change { from, to, value: if bulk { value.or(Some(0)) } else { value }, together, bulk }
+        })
 }
 
 /// What the register should hold: versions `[start, end)` of one fact.
@@ -78,9 +89,11 @@ fn number(v: u8) -> Value {
     json!(format!("HRB 7{0}{0}{0}", v))
 }
 
-/// A search that only that number's versions match (its words joined).
-fn search_for(v: u8) -> String {
-    format!("hrb7{0}{0}{0}", v)
+/// A search that only that number's versions of the case's entity match
+/// (its words joined, and the case's name: every case's entity holds the
+/// same numbers, and a search answers a page of at most 100).
+fn search_for(v: u8, case: &str) -> String {
+    format!("hrb7{0}{0}{0} {case}", v)
 }
 
 async fn run_case(
@@ -91,11 +104,12 @@ async fn run_case(
 ) {
     let data = deployment.fleet.data();
     let entity = EntityId::generate();
+    let case = format!("case{}", entity.as_uuid().simple());
     let mut model = Model(vec![(0, None, 0)]);
     let mut tx = data.begin(database, grant, TxOptions::maintenance()).await.unwrap();
     tx.create_entity(
         entity,
-        &[(Fact::LegalName, json!("Model Ltd")), (Fact::RegistrationNumber, number(0))],
+        &[(Fact::LegalName, json!(format!("Model {case} Ltd"))), (Fact::RegistrationNumber, number(0))],
         day(0),
         "system:test",
     )
@@ -110,17 +124,25 @@ async fn run_case(
             tx = data.begin(database, grant, TxOptions::maintenance()).await.unwrap();
         }
         let value = c.value.map(number);
-        tx.change_fact(
-            entity,
-            &Fact::RegistrationNumber,
-            value.as_ref(),
-            day(c.from),
-            c.to.map(day),
-            Some("model"),
-            "system:test",
-        )
-        .await
-        .unwrap();
+        match (c.bulk, &value) {
+            (true, Some(value)) => {
+                let setting =
+                    FactSetting { entity, fact: Fact::RegistrationNumber, value: value.clone(), from: day(c.from) };
+                tx.set_facts(&[setting], Some("model"), "system:test").await.unwrap();
+            }
+            _ => tx
+                .change_fact(
+                    entity,
+                    &Fact::RegistrationNumber,
+                    value.as_ref(),
+                    day(c.from),
+                    c.to.map(day),
+                    Some("model"),
+                    "system:test",
+                )
+                .await
+                .unwrap(),
+        }
         model.apply(c);
     }
     tx.commit().await.unwrap();
@@ -141,7 +163,7 @@ async fn run_case(
     for (known_at, model) in &snapshots {
         for d in (0..DAYS + DAYS / 2).step_by(3) {
             for v in 0..4 {
-                let query = EntityQuery { text: Some(search_for(v)), limit: 100, ..EntityQuery::default() };
+                let query = EntityQuery { text: Some(search_for(v, &case)), limit: 100, ..EntityQuery::default() };
                 let found = tx.list_entities(AsOf::known_at(day(d), *known_at), &query).await.unwrap();
                 assert_eq!(
                     found.iter().any(|(_, id)| *id == entity),
@@ -160,7 +182,7 @@ async fn run_case(
             "day {d} as on record now"
         );
         for v in 0..4 {
-            let query = EntityQuery { text: Some(search_for(v)), limit: 100, ..EntityQuery::default() };
+            let query = EntityQuery { text: Some(search_for(v, &case)), limit: 100, ..EntityQuery::default() };
             let found = tx.list_entities(AsOf::latest(day(d)), &query).await.unwrap();
             assert_eq!(found.iter().any(|(_, id)| *id == entity), model.on(d) == Some(v), "search {v} on day {d} now");
         }

@@ -8,6 +8,7 @@
 mod support;
 
 mod access;
+mod audit_chain;
 mod bitemporal;
 mod cors;
 mod fleet;

@@ -69,6 +69,10 @@ pub struct BrokenLink {
 
 const ZERO_HASH: [u8; 32] = [0; 32];
 
+fn no_head() -> StoreError {
+    StoreError::Internal("the tenant's audit chain has no head; run `charter migrate apply`".into())
+}
+
 impl TenantTx {
     /// Appends an event to the tenant's chain, in this transaction: the
     /// change and its record commit together. Events of one tenant are
@@ -104,9 +108,63 @@ impl TenantTx {
             .await?;
         match appended {
             Some(_) => Ok(id),
-            None => {
-                Err(StoreError::Internal("the tenant's audit chain has no head; run `charter migrate apply`".into()))
-            }
+            None => Err(no_head()),
+        }
+    }
+
+    /// Appends events in order, as `append_audit` one after another would,
+    /// in one statement: the chain is extended link by link in the
+    /// database (a recursive step per event), so a bulk change (an import)
+    /// records an event per resource without a round trip each.
+    pub async fn append_audits(&mut self, records: &[AuditRecord<'_>]) -> Result<Vec<AuditEventId>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tenant = self.tenant().as_uuid();
+        let ids: Vec<AuditEventId> = records.iter().map(|_| AuditEventId::generate()).collect();
+        let uuids: Vec<uuid::Uuid> = ids.iter().map(AuditEventId::as_uuid).collect();
+        let column = |f: fn(&AuditRecord<'_>) -> Option<String>| records.iter().map(f).collect::<Vec<_>>();
+        let actors = column(|r| Some(r.actor.to_owned()));
+        let actions = column(|r| Some(r.action.to_owned()));
+        let types = column(|r| Some(r.resource_type.to_owned()));
+        let resources = column(|r| r.resource_id.clone());
+        let requests = column(|r| r.request_id.map(str::to_owned));
+        let before: Vec<Option<&Value>> = records.iter().map(|r| r.before.as_ref()).collect();
+        let after: Vec<Option<&Value>> = records.iter().map(|r| r.after.as_ref()).collect();
+        let change: Vec<Option<&Value>> = records.iter().map(|r| r.change.as_ref()).collect();
+        let appended = self
+            .query_opt(
+                "WITH RECURSIVE head AS (SELECT seq, hash FROM charter.audit_head WHERE tenant_id = $1 FOR UPDATE),
+                 i AS (SELECT $2::uuid[] AS id, $3::text[] AS actor, $4::text[] AS action, $5::text[] AS rtype,
+                              $6::text[] AS rid, $7::text[] AS req, $8::jsonb[] AS bef, $9::jsonb[] AS aft,
+                              $10::jsonb[] AS chg),
+                 chain (n, seq, prev_hash, hash) AS (
+                     SELECT 1, head.seq + 1, head.hash,
+                            charter.audit_digest(head.hash, head.seq + 1, i.id[1], now(), i.actor[1], i.action[1],
+                                                 i.rtype[1], i.rid[1], i.req[1], i.bef[1], i.aft[1], i.chg[1])
+                       FROM head, i
+                     UNION ALL
+                     SELECT c.n + 1, c.seq + 1, c.hash,
+                            charter.audit_digest(c.hash, c.seq + 1, i.id[c.n + 1], now(), i.actor[c.n + 1],
+                                                 i.action[c.n + 1], i.rtype[c.n + 1], i.rid[c.n + 1], i.req[c.n + 1],
+                                                 i.bef[c.n + 1], i.aft[c.n + 1], i.chg[c.n + 1])
+                       FROM chain c, i WHERE c.n < cardinality(i.id)),
+                 event AS (
+                     INSERT INTO charter.audit_event (tenant_id, seq, id, at, actor, action, resource_type, resource_id,
+                                                      request_id, before, after, change, prev_hash, hash)
+                     SELECT $1, c.seq, i.id[c.n], now(), i.actor[c.n], i.action[c.n], i.rtype[c.n], i.rid[c.n],
+                            i.req[c.n], i.bef[c.n], i.aft[c.n], i.chg[c.n], c.prev_hash, c.hash
+                       FROM chain c, i
+                     RETURNING seq, hash)
+                 UPDATE charter.audit_head h SET seq = last.seq, hash = last.hash
+                   FROM (SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1) last
+                  WHERE h.tenant_id = $1 RETURNING h.seq",
+                &[&tenant, &uuids, &actors, &actions, &types, &resources, &requests, &before, &after, &change],
+            )
+            .await?;
+        match appended {
+            Some(_) => Ok(ids),
+            None => Err(no_head()),
         }
     }
 

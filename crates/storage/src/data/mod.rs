@@ -24,7 +24,9 @@ pub use appointments::{AppointmentQuery, AppointmentRecord};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord, BrokenLink, ChainCheck};
 pub use certificates::{CertificateClass, CertificateRecord};
 pub use config::RoleRecord;
-pub use entities::{AsOf, EntityQuery, EntitySort, EntityState, FactVersion, ImportedEntity, ImportedVersion};
+pub use entities::{
+    AsOf, EntityQuery, EntitySort, EntityState, FactSetting, FactVersion, ImportedEntity, ImportedVersion,
+};
 pub use idempotency::Claim;
 pub use migrations::{DmlOutcome, DmlStep};
 pub use people::PersonRecord;

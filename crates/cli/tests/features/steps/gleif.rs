@@ -250,3 +250,84 @@ async fn report_refuses_broken(world: &mut CharterWorld) {
 async fn shell_is_an_entity(world: &mut CharterWorld) {
     assert!(world.entity_with_lei(SHELL).await.is_some());
 }
+
+#[when(regex = r#"^I upload Shell plc's record renamed "([^"]+)", last updated by GLEIF on (\d{4}-\d{2}-\d{2})$"#)]
+async fn upload_renamed(world: &mut CharterWorld, name: String, on: String) {
+    let file = fixtures().into_iter().find(|f| f.contains("single_lei_record")).expect("Shell's record");
+    let mut shell = document(&file)["data"].clone();
+    shell["attributes"]["entity"]["legalName"]["name"] = json!(name);
+    shell["attributes"]["registration"]["lastUpdateDate"] = json!(format!("{on}T09:00:00Z"));
+    world.upload_gleif(vec![("shell.json".into(), json!({ "data": shell }).to_string().into_bytes())]).await;
+}
+
+#[then(regex = r"^the import report counts (\d+) entity updated with (\d+) fact changed and no entity created$")]
+async fn report_counts_updates(world: &mut CharterWorld, updated: u64, facts: u64) {
+    let (status, report) = world.responses.last().cloned().expect("a report");
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["entities_updated"], updated, "{report}");
+    assert_eq!(report["facts_changed"], facts, "{report}");
+    assert_eq!(report["entities_created"], 0, "{report}");
+    assert_eq!(report["refused"], json!([]), "{report}");
+}
+
+#[then(regex = r#"^Shell plc is named "([^"]+)" as of (\S+) and "([^"]+)" as of (\S+)$"#)]
+async fn named_as_of(world: &mut CharterWorld, before: String, day_before: String, after: String, day: String) {
+    let shell = world.entity_with_lei(SHELL).await.expect("Shell plc");
+    let id = shell["id"].as_str().expect("id").to_owned();
+    let key = world.key_of(TENANT);
+    let deployment = world.deployment().await;
+    for (as_of, name) in [(day_before, before), (day, after)] {
+        let (status, entity) = deployment
+            .send(Method::GET, &format!("/api/v1/tenants/{TENANT}/entities/{id}?as_of={as_of}"), &key, None)
+            .await;
+        assert_eq!(status, 200, "{entity}");
+        assert_eq!(entity["legal_name"], name.as_str(), "as of {as_of}: {entity}");
+        assert_eq!(entity["jurisdiction"], "GB", "the facts GLEIF did not change stay: {entity}");
+    }
+}
+
+#[then(regex = r#"^Shell plc's history keeps the old name until (\S+) and gives the new one the reason "([^"]+)"$"#)]
+async fn history_of_rename(world: &mut CharterWorld, on: String, reason: String) {
+    let shell = world.entity_with_lei(SHELL).await.expect("Shell plc");
+    let id = shell["id"].as_str().expect("id").to_owned();
+    let key = world.key_of(TENANT);
+    let (status, history) = world
+        .deployment()
+        .await
+        .send(Method::GET, &format!("/api/v1/tenants/{TENANT}/entities/{id}/history"), &key, None)
+        .await;
+    assert_eq!(status, 200, "{history}");
+    let names = history["facts"]["legal_name"].as_array().expect("legal_name versions");
+    assert_eq!(names.len(), 2, "{history}");
+    assert_eq!(names[0]["value"], "SHELL PLC", "{history}");
+    assert_eq!(names[0]["valid_to"], on.as_str(), "{history}");
+    assert_eq!(names[1]["valid_from"], on.as_str(), "{history}");
+    assert_eq!(names[1]["valid_to"], Value::Null, "{history}");
+    assert_eq!(names[1]["reason"], reason.as_str(), "{history}");
+    let statuses = history["facts"]["status"].as_array().expect("status versions");
+    assert_eq!(statuses.len(), 1, "an unchanged fact gets no new version: {history}");
+}
+
+#[then(regex = r#"^the audit trail has one "([^"]+)" event for Shell plc and the tenant's audit chain verifies$"#)]
+async fn audit_of_rename(world: &mut CharterWorld, action: String) {
+    let shell = world.entity_with_lei(SHELL).await.expect("Shell plc");
+    let id = shell["id"].as_str().expect("id").to_owned();
+    let key = world.key_of(TENANT);
+    let deployment = world.deployment().await;
+    let (status, events) = deployment
+        .send(
+            Method::GET,
+            &format!("/api/v1/tenants/{TENANT}/audit-events?resource_type=entity&resource_id={id}&action={action}"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{events}");
+    let items = events["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{events}");
+    assert_eq!(items[0]["after"]["facts"]["legal_name"], "SHELL RENAMED PLC", "{events}");
+    let output = deployment.charter(&["audit", "verify", TENANT, "--json"]).await;
+    let check: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(output.status.success(), "{check}");
+    assert_eq!(check["first_broken"], Value::Null, "{check}");
+}
