@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::{GlobalArgs, environment, output, seed::entity_facts};
 
+mod gleif;
 mod ownership;
 mod register;
 
@@ -89,6 +90,20 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Times GLEIF imports into a new tenant: RECORDS new records, the same
+    /// again, then a delta where CHANGED_PCT % of them changed.
+    Gleif {
+        #[arg(long, default_value_t = 20_000)]
+        records: u32,
+        /// Records per hundred changed in the delta.
+        #[arg(long, default_value_t = 5)]
+        changed_pct: u32,
+        /// Runs of the re-import and of the delta (their median is reported).
+        #[arg(long, default_value_t = 5)]
+        repeat: u32,
+        #[arg(long)]
+        json: bool,
+    },
     /// Times list, search and get-by-id requests at the API, one at a time,
     /// for the big tenant, the small one and random ones.
     RegisterLatency {
@@ -153,6 +168,12 @@ pub async fn run(global: &GlobalArgs, command: BenchCommand) -> Result<()> {
             let connected = environment::connect(global).await?;
             let sizes = ownership::Sizes { entities, holders_per_entity: holders, ledger, gleif_records };
             let result = ownership::run(&connected.fleet, &api, &key, sizes, requests, json).await;
+            connected.shutdown().await?;
+            result
+        }
+        BenchCommand::Gleif { records, changed_pct, repeat, json } => {
+            let connected = environment::connect(global).await?;
+            let result = gleif::run(&connected.fleet, records, changed_pct, repeat, json).await;
             connected.shutdown().await?;
             result
         }

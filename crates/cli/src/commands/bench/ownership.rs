@@ -20,10 +20,10 @@ use charter_domain::{
 use charter_fleet::{Fleet, OnboardRequest};
 use charter_storage::data::{ImportedEntity, ImportedVersion, TenantTx, TxOptions};
 use chrono::NaiveDate;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::Timings;
-use crate::{output, seed::lei_for};
+use crate::output;
 
 /// How big the benchmark's data is.
 #[derive(Debug, Clone, Copy)]
@@ -201,30 +201,6 @@ async fn load(fleet: &Fleet, sizes: Sizes) -> Result<Loaded> {
     Ok(Loaded { slug, entities, ledger_entity })
 }
 
-/// GLEIF API files with `count` records made from the fixture's real ones,
-/// each under its own (valid) LEI.
-fn gleif_files(count: u32) -> Result<Vec<(String, Vec<u8>)>> {
-    let sample: Value = serde_json::from_str(include_str!(
-        "../../../../../tests/fixtures/gleif/direct-children_21380068P1DRHMJ8KU70.json"
-    ))?;
-    let records = sample["data"].as_array().context("records")?.clone();
-    let mut made = Vec::with_capacity(count as usize);
-    for n in 0..count {
-        let mut record = records[n as usize % records.len()].clone();
-        let lei = lei_for(&format!("BENCH{n:013}"));
-        record["id"] = json!(lei);
-        record["attributes"]["lei"] = json!(lei);
-        let name = record["attributes"]["entity"]["legalName"]["name"].as_str().unwrap_or("ENTITY").to_owned();
-        record["attributes"]["entity"]["legalName"]["name"] = json!(format!("{name} {n}"));
-        made.push(record);
-    }
-    Ok(made
-        .chunks(1_000)
-        .enumerate()
-        .map(|(n, chunk)| (format!("part-{n}.json"), json!({ "data": chunk }).to_string().into_bytes()))
-        .collect())
-}
-
 async fn time_get(client: &reqwest::Client, url: &str, key: &str) -> Result<Duration> {
     let started = Instant::now();
     let response = client.get(url).bearer_auth(key).send().await.context("request failed")?;
@@ -279,36 +255,8 @@ pub async fn run(fleet: &Fleet, api: &str, key: &str, sizes: Sizes, requests: us
         results.extend(Timings::of(label, samples));
     }
 
-    // GLEIF import, in-process: new records, then the same again.
-    let files = gleif_files(sizes.gleif_records)?;
-    let tenant =
-        fleet.control().tenant_by_slug(&Slug::parse("slug", &loaded.slug)?).await?.context("the benchmark tenant")?;
-    let database = tenant.database.context("no database")?.id;
-    let grant = TenantGrant::for_system(tenant.id, "bench gleif");
-    let mut rates = Vec::new();
-    for pass in ["new records", "the same records again"] {
-        let mut tx = fleet.data().begin(database, &grant, TxOptions::maintenance()).await?;
-        // Timed from the files' bytes: reading them is part of importing.
-        let started = Instant::now();
-        let documents = files
-            .iter()
-            .map(|(name, bytes)| Ok((name.clone(), charter_api::gleif::read_file(name, bytes)?)))
-            .collect::<Result<Vec<_>, charter_domain::FieldError>>()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let report = charter_api::gleif::import(&mut tx, "system:bench", &documents)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        tx.commit().await?;
-        let seconds = started.elapsed().as_secs_f64();
-        if !report.refused.is_empty() {
-            bail!("GLEIF records refused: {:?}", &report.refused[..report.refused.len().min(3)]);
-        }
-        rates.push(json!({
-            "pass": pass, "records": sizes.gleif_records, "seconds": seconds,
-            "records_per_s": f64::from(sizes.gleif_records) / seconds,
-            "created": report.entities_created, "unchanged": report.entities_unchanged,
-        }));
-    }
+    // GLEIF import, in-process (with 5 % changed in the delta).
+    let rates = super::gleif::passes(fleet, &loaded.slug, sizes.gleif_records, 5, 3).await?;
 
     if json_out {
         return output::json(&json!({ "latency": results, "gleif_import": rates }));
@@ -317,14 +265,6 @@ pub async fn run(fleet: &Fleet, api: &str, key: &str, sizes: Sizes, requests: us
     for t in &results {
         println!("{:<40} {:>8} {:>10.2} {:>8.2} {:>8.2}", t.label, t.count, t.median_ms, t.p95_ms, t.max_ms);
     }
-    for r in &rates {
-        println!(
-            "GLEIF import, {}: {} records in {:.2} s = {:.0} records/s",
-            r["pass"].as_str().unwrap_or(""),
-            r["records"],
-            r["seconds"].as_f64().unwrap_or(0.0),
-            r["records_per_s"].as_f64().unwrap_or(0.0)
-        );
-    }
+    super::gleif::print(&rates);
     Ok(())
 }
