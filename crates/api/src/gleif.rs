@@ -160,16 +160,24 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
     // batch, one audit event per changed entity.
     let request_id = crate::middleware::current_request_id();
     for chunk in existing.chunks(BATCH) {
-        let ids: Vec<EntityId> = chunk.iter().map(|(id, _, _)| *id).collect();
-        let current = tx.current_facts(&ids, today).await?;
+        let asked: Vec<(EntityId, String, &Value)> = chunk
+            .iter()
+            .flat_map(|(id, _, facts)| facts.iter().map(|(fact, value)| (*id, fact.key(), value)))
+            .collect();
+        let mut differ = tx.facts_differing(&asked, today).await?.into_iter().peekable();
         // Grouped by the date they take effect: one reason per statement.
         let mut settings: BTreeMap<NaiveDate, Vec<FactSetting>> = BTreeMap::new();
         let mut changed: Vec<EntityId> = Vec::new();
         let mut events: Vec<(EntityId, Value)> = Vec::new();
+        let mut position = 0;
         for (id, record, facts) in chunk {
-            let on_record = current.get(id);
-            let differing: Vec<&(Fact, Value)> =
-                facts.iter().filter(|(f, v)| on_record.and_then(|c| c.get(&f.key())) != Some(v)).collect();
+            // `asked` lists each record's facts in turn: these are its positions.
+            let mine = position..position + facts.len();
+            position = mine.end;
+            let mut differing: Vec<&(Fact, Value)> = Vec::new();
+            while let Some(n) = differ.next_if(|n| mine.contains(n)) {
+                differing.push(&facts[n - mine.start]);
+            }
             if differing.is_empty() {
                 report.entities_unchanged += 1;
                 continue;

@@ -7,7 +7,7 @@
 //! read back. The database refuses overlapping versions of a fact
 //! (`entity_fact_no_overlap`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use charter_domain::{entity::Fact, ids::EntityId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -524,29 +524,39 @@ impl TenantTx {
         Ok(self.query_one("SELECT count(*) FROM charter.legal_entity WHERE tenant_id = $1", &[&tenant]).await?.get(0))
     }
 
-    /// The facts of entities holding on a date, as on record now, from the
-    /// facts alone: one statement whose worst plan is one scan of the table
-    /// (a bulk import compares with it right after writing, before
-    /// statistics have caught up, when a join's plan can go very wrong).
-    pub async fn current_facts(
+    /// Which of `facts` (entity, fact key, value) differ from what is on
+    /// record now for that entity's fact on `on`, or have no value then:
+    /// their positions in `facts`, in order. Compared where the values are
+    /// (as jsonb: keys in any order, 1.0 = 1), so that only the differences
+    /// travel. The entities' current facts are read in one scan whatever the
+    /// statistics say (a bulk import compares right after writing, before
+    /// they have caught up, when a join's plan can go very wrong).
+    pub async fn facts_differing(
         &mut self,
-        ids: &[EntityId],
+        facts: &[(EntityId, String, &Value)],
         on: NaiveDate,
-    ) -> Result<HashMap<EntityId, BTreeMap<String, Value>>, StoreError> {
+    ) -> Result<Vec<usize>, StoreError> {
         let tenant = self.tenant().as_uuid();
-        let ids: Vec<uuid::Uuid> = ids.iter().map(|e| e.as_uuid()).collect();
+        let mut ids: Vec<uuid::Uuid> = facts.iter().map(|(e, _, _)| e.as_uuid()).collect();
+        let entities = ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        let keys: Vec<&str> = facts.iter().map(|(_, f, _)| f.as_str()).collect();
+        let values: Vec<&Value> = facts.iter().map(|(_, _, v)| *v).collect();
         let rows = self
             .query_planned(
-                "SELECT entity_id, fact, value FROM charter.entity_fact
-                  WHERE tenant_id = $1 AND entity_id = ANY ($2) AND valid @> $3::date AND upper_inf(recorded)",
-                &[&tenant, &ids, &on],
+                "WITH current AS MATERIALIZED (
+                     SELECT entity_id, fact, value FROM charter.entity_fact
+                      WHERE tenant_id = $1 AND entity_id = ANY ($2) AND valid @> $3::date AND upper_inf(recorded))
+                 SELECT i.n - 1
+                   FROM unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS i (entity_id, fact, value, n)
+                   LEFT JOIN current c ON c.entity_id = i.entity_id AND c.fact = i.fact
+                  WHERE c.value IS DISTINCT FROM i.value
+                  ORDER BY i.n",
+                &[&tenant, &ids, &on, &entities, &keys, &values],
             )
             .await?;
-        let mut facts: HashMap<EntityId, BTreeMap<String, Value>> = HashMap::new();
-        for r in rows {
-            facts.entry(EntityId::from_uuid(r.get(0))).or_default().insert(r.get(1), r.get(2));
-        }
-        Ok(facts)
+        Ok(rows.iter().filter_map(|r| usize::try_from(r.get::<_, i64>(0)).ok()).collect())
     }
 
     /// Whether the entity is in any of `groups` on `at.date` (its `groups`
