@@ -80,6 +80,7 @@ pub fn read_files(files: &[(String, Vec<u8>)]) -> Result<Vec<(String, Vec<Record
 /// one audit event naming them.
 pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record>)]) -> Result<ImportReport, ApiError> {
     let mut report = ImportReport::default();
+    let request_id = crate::middleware::current_request_id();
     let mut entities: Vec<(String, LeiRecord)> = Vec::new();
     let mut relationships: Vec<Relationship> = Vec::new();
     for (file, records) in files {
@@ -151,14 +152,14 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
         for ((record, _), entity) in chunk.iter().zip(&imported) {
             known.insert(record.lei.clone(), entity.id);
         }
-        audit(tx, actor, "entity.import", None, json!({ "source": "gleif", "created": created })).await?;
+        let after = json!({ "source": "gleif", "created": created });
+        tx.append_audit(&event(actor, "entity.import", None, request_id.as_deref(), after)).await?;
         report.entities_created += chunk.len() as u64;
     }
 
     // Known entities: compare with what is on record now and change what
     // differs, from GLEIF's last update of the record; a few statements per
     // batch, one audit event per changed entity.
-    let request_id = crate::middleware::current_request_id();
     for chunk in existing.chunks(BATCH) {
         let asked: Vec<(EntityId, String, &Value)> = chunk
             .iter()
@@ -186,8 +187,9 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
             settings.entry(on).or_default().extend(differing.iter().map(|(fact, value)| FactSetting {
                 entity: *id,
                 fact: fact.clone(),
-                value: value.clone(),
+                value: Some(value.clone()),
                 from: on,
+                to: None,
             }));
             let change: BTreeMap<String, &Value> = differing.iter().map(|(f, v)| (f.key(), v)).collect();
             events.push((*id, json!({ "facts": change, "effective_from": on, "reason": updated_reason(on) })));
@@ -201,16 +203,7 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
         }
         let records: Vec<AuditRecord> = events
             .into_iter()
-            .map(|(id, after)| AuditRecord {
-                actor,
-                action: "entity.update",
-                resource_type: "entity",
-                resource_id: Some(id.to_string()),
-                request_id: request_id.as_deref(),
-                before: None,
-                after: Some(after),
-                change: None,
-            })
+            .map(|(id, after)| event(actor, "entity.update", Some(id), request_id.as_deref(), after))
             .collect();
         tx.append_audits(&records).await?;
     }
@@ -246,7 +239,8 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
         for ((lei, _), entity) in chunk.iter().zip(&imported) {
             known.insert((*lei).clone(), entity.id);
         }
-        audit(tx, actor, "entity.import", None, json!({ "source": "gleif relationships", "created": created })).await?;
+        let after = json!({ "source": "gleif relationships", "created": created });
+        tx.append_audit(&event(actor, "entity.import", None, request_id.as_deref(), after)).await?;
         report.entities_from_relationships += chunk.len() as u64;
     }
 
@@ -280,25 +274,25 @@ fn updated_reason(on: NaiveDate) -> String {
     format!("GLEIF record updated {on}")
 }
 
-async fn audit(
-    tx: &mut TenantTx,
-    actor: &str,
-    action: &str,
+/// The audit record of an import's change to an entity, or to the register
+/// as a whole (`entity` `None`: resource type `import`).
+fn event<'a>(
+    actor: &'a str,
+    action: &'a str,
     entity: Option<EntityId>,
+    request_id: Option<&'a str>,
     after: Value,
-) -> Result<(), ApiError> {
-    tx.append_audit(&AuditRecord {
+) -> AuditRecord<'a> {
+    AuditRecord {
         actor,
         action,
         resource_type: if entity.is_some() { "entity" } else { "import" },
         resource_id: entity.map(|e| e.to_string()),
-        request_id: crate::middleware::current_request_id().as_deref(),
+        request_id,
         before: None,
         after: Some(after),
         change: None,
-    })
-    .await?;
-    Ok(())
+    }
 }
 
 /// A record's facts with the (jurisdiction, legal form) their reference

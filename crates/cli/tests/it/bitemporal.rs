@@ -126,8 +126,13 @@ async fn run_case(
         let value = c.value.map(number);
         match (c.bulk, &value) {
             (true, Some(value)) => {
-                let setting =
-                    FactSetting { entity, fact: Fact::RegistrationNumber, value: value.clone(), from: day(c.from) };
+                let setting = FactSetting {
+                    entity,
+                    fact: Fact::RegistrationNumber,
+                    value: Some(value.clone()),
+                    from: day(c.from),
+                    to: None,
+                };
                 tx.set_facts(&[setting], Some("model"), "system:test").await.unwrap();
             }
             _ => tx

@@ -78,41 +78,11 @@ impl TenantTx {
     /// change and its record commit together. Events of one tenant are
     /// ordered by the lock on the chain's head.
     pub async fn append_audit(&mut self, record: &AuditRecord<'_>) -> Result<AuditEventId, StoreError> {
-        let tenant = self.tenant().as_uuid();
-        let id = AuditEventId::generate();
-        let appended = self
-            .query_opt(
-                "WITH head AS (SELECT seq, hash FROM charter.audit_head WHERE tenant_id = $1 FOR UPDATE),
-                 event AS (
-                     INSERT INTO charter.audit_event (tenant_id, seq, id, at, actor, action, resource_type, resource_id,
-                                                      request_id, before, after, change, prev_hash, hash)
-                     SELECT $1, head.seq + 1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10, head.hash,
-                            charter.audit_digest(head.hash, head.seq + 1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $10)
-                       FROM head
-                     RETURNING seq, hash)
-                 UPDATE charter.audit_head h SET seq = event.seq, hash = event.hash FROM event
-                  WHERE h.tenant_id = $1 RETURNING h.seq",
-                &[
-                    &tenant,
-                    &id.as_uuid(),
-                    &record.actor,
-                    &record.action,
-                    &record.resource_type,
-                    &record.resource_id,
-                    &record.request_id,
-                    &record.before,
-                    &record.after,
-                    &record.change,
-                ],
-            )
-            .await?;
-        match appended {
-            Some(_) => Ok(id),
-            None => Err(no_head()),
-        }
+        let ids = self.append_audits(std::slice::from_ref(record)).await?;
+        ids.into_iter().next().ok_or_else(no_head)
     }
 
-    /// Appends events in order, as `append_audit` one after another would,
+    /// Appends events in order, each link covering the one before it,
     /// in one statement: the chain is extended link by link in the
     /// database (a recursive step per event), so a bulk change (an import)
     /// records an event per resource without a round trip each.

@@ -42,18 +42,6 @@ pub struct FactVersion {
     pub recorded_by: String,
 }
 
-/// One version of a fact as stored.
-#[derive(Debug, Clone)]
-struct Version {
-    value: Value,
-    search_text: Option<String>,
-    /// Business validity `[from, to)`; `None`: unbounded.
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    reason: Option<String>,
-    recorded_by: String,
-}
-
 /// An entity to import with its history: versions of its facts, each with
 /// its business validity. Versions of one fact must not overlap; the
 /// database refuses the whole batch if they do.
@@ -71,14 +59,15 @@ pub struct ImportedVersion {
     pub to: Option<NaiveDate>,
 }
 
-/// A fact set to a value from a date until its next version on record (a
-/// change of many entities at once: an import's updated records).
+/// A fact set to a value (or removed, with `None`) from a date: until `to`,
+/// or else until the next version of the fact already on record.
 #[derive(Debug, Clone)]
 pub struct FactSetting {
     pub entity: EntityId,
     pub fact: Fact,
-    pub value: Value,
+    pub value: Option<Value>,
     pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
 }
 
 /// A point in both times: business date and recording time.
@@ -227,7 +216,7 @@ impl TenantTx {
         Ok(imported)
     }
 
-    /// Registers an entity with its facts, valid from `from` (until `to`).
+    /// Registers an entity with its facts, valid from `from` on.
     pub async fn create_entity(
         &mut self,
         id: EntityId,
@@ -235,65 +224,18 @@ impl TenantTx {
         from: NaiveDate,
         actor: &str,
     ) -> Result<(), StoreError> {
-        let tenant = self.tenant().as_uuid();
-        self.execute("INSERT INTO charter.legal_entity (tenant_id, id) VALUES ($1, $2)", &[&tenant, &id.as_uuid()])
-            .await?;
-        for (fact, value) in facts {
-            self.insert_fact(id, fact, value, from, None, None, actor).await?;
-        }
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_fact(
-        &mut self,
-        entity: EntityId,
-        fact: &Fact,
-        value: &Value,
-        from: NaiveDate,
-        to: Option<NaiveDate>,
-        reason: Option<&str>,
-        actor: &str,
-    ) -> Result<(), StoreError> {
-        let version = Version {
-            value: value.clone(),
-            search_text: search_text(fact, value),
-            from: Some(from),
-            to,
-            reason: reason.map(str::to_owned),
-            recorded_by: actor.to_owned(),
-        };
-        self.insert_version(entity, &fact.key(), &version).await
-    }
-
-    /// Records a version of a fact from now on.
-    async fn insert_version(&mut self, entity: EntityId, fact: &str, version: &Version) -> Result<(), StoreError> {
-        let tenant = self.tenant().as_uuid();
-        self.execute(
-            "INSERT INTO charter.entity_fact
-                 (tenant_id, id, entity_id, fact, value, search_text, valid, recorded, reason, recorded_by)
-             VALUES ($1, $2, $3, $4, $5, $6, daterange($7, $8), tstzrange(now(), NULL), $9, $10)",
-            &[
-                &tenant,
-                &uuid::Uuid::now_v7(),
-                &entity.as_uuid(),
-                &fact,
-                &version.value,
-                &version.search_text,
-                &version.from,
-                &version.to,
-                &version.reason,
-                &version.recorded_by,
-            ],
-        )
-        .await?;
+        let versions = facts
+            .iter()
+            .map(|(fact, value)| ImportedVersion { fact: fact.clone(), value: value.clone(), from, to: None })
+            .collect();
+        self.import_entities(&[ImportedEntity { id, versions }], actor).await?;
         Ok(())
     }
 
     /// Sets `fact` to `value` (or removes it, with `None`) from `from`: until
     /// `to`, or else until the next version of the fact already on record.
     /// The versions it overlaps are superseded, and what they said outside
-    /// the changed period is recorded again.
+    /// the changed period is recorded again (see [`set_facts`](Self::set_facts)).
     #[allow(clippy::too_many_arguments)]
     pub async fn change_fact(
         &mut self,
@@ -305,86 +247,18 @@ impl TenantTx {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<(), StoreError> {
-        let tenant = self.tenant().as_uuid();
-        let key = fact.key();
-        let until: Option<NaiveDate> = match to {
-            Some(to) => Some(to),
-            None => self
-                .query_one(
-                    "SELECT min(lower(valid)) FROM charter.entity_fact
-                      WHERE tenant_id = $1 AND entity_id = $2 AND fact = $3 AND upper_inf(recorded)
-                        AND lower(valid) > $4",
-                    &[&tenant, &entity.as_uuid(), &key, &from],
-                )
-                .await?
-                .get(0),
-        };
-        // Versions recorded earlier in this same transaction (a seeder writing
-        // a history) were never visible to anyone else, and superseding them
-        // would leave an empty recording period: they are cut out instead,
-        // and their parts outside the change recorded again below.
-        let own: Vec<Version> = self
-            .query(
-                "DELETE FROM charter.entity_fact
-                  WHERE tenant_id = $1 AND entity_id = $2 AND fact = $3 AND upper_inf(recorded)
-                    AND lower(recorded) = now() AND valid && daterange($4, $5)
-                 RETURNING value, search_text, lower(valid), upper(valid), reason, recorded_by",
-                &[&tenant, &entity.as_uuid(), &key, &from, &until],
-            )
-            .await?
-            .iter()
-            .map(|r| Version {
-                value: r.get(0),
-                search_text: r.get(1),
-                from: r.get(2),
-                to: r.get(3),
-                reason: r.get(4),
-                recorded_by: r.get(5),
-            })
-            .collect();
-        for version in &own {
-            if version.from.is_none_or(|f| f < from) {
-                self.insert_version(entity, &key, &Version { to: Some(from), ..version.clone() }).await?;
-            }
-            if let Some(until) = until
-                && version.to.is_none_or(|t| t > until)
-            {
-                self.insert_version(entity, &key, &Version { from: Some(until), ..version.clone() }).await?;
-            }
-        }
-        // Supersede what the change overlaps and, in the same statement (so
-        // that only the versions this change superseded are read), record
-        // again their parts before `from` and after `until`.
-        self.execute(
-            "WITH superseded AS (
-                 UPDATE charter.entity_fact SET recorded = tstzrange(lower(recorded), now())
-                  WHERE tenant_id = $1 AND entity_id = $2 AND fact = $3 AND upper_inf(recorded)
-                    AND valid && daterange($4, $5)
-                 RETURNING tenant_id, entity_id, fact, value, search_text, valid, reason, recorded_by)
-             INSERT INTO charter.entity_fact
-                 (tenant_id, id, entity_id, fact, value, search_text, valid, recorded, reason, recorded_by)
-             SELECT tenant_id, gen_random_uuid(), entity_id, fact, value, search_text, part, tstzrange(now(), NULL),
-                    reason, recorded_by
-               FROM superseded,
-                    LATERAL (VALUES
-                        (CASE WHEN lower_inf(valid) OR lower(valid) < $4 THEN daterange(lower(valid), $4) END),
-                        (CASE WHEN $5::date IS NOT NULL AND (upper_inf(valid) OR upper(valid) > $5)
-                              THEN daterange($5, upper(valid)) END)) AS parts (part)
-              WHERE part IS NOT NULL AND NOT isempty(part)",
-            &[&tenant, &entity.as_uuid(), &key, &from, &until],
-        )
-        .await?;
-        if let Some(value) = value {
-            self.insert_fact(entity, fact, value, from, until, reason, actor).await?;
-        }
-        Ok(())
+        let setting = FactSetting { entity, fact: fact.clone(), value: value.cloned(), from, to };
+        self.set_facts(&[setting], reason, actor).await
     }
 
-    /// `change_fact` for many facts at once, each set from its date until the
+    /// Sets facts (or removes them) each from its date until its end or the
     /// next version of that fact on record, in one statement whatever the
-    /// count: the versions they overlap are superseded (or, when recorded
-    /// in this same transaction, cut out) and their parts outside the
-    /// changed periods recorded again. An entity's fact may appear once.
+    /// count: the versions they overlap are superseded and their parts
+    /// outside the changed periods recorded again. Versions recorded earlier
+    /// in this same transaction (a seeder writing a history) were never
+    /// visible to anyone else, and superseding them would leave an empty
+    /// recording period: they are cut out instead. An entity's fact may
+    /// appear once.
     pub async fn set_facts(
         &mut self,
         settings: &[FactSetting],
@@ -397,9 +271,11 @@ impl TenantTx {
         let tenant = self.tenant().as_uuid();
         let entities: Vec<uuid::Uuid> = settings.iter().map(|s| s.entity.as_uuid()).collect();
         let facts: Vec<String> = settings.iter().map(|s| s.fact.key()).collect();
-        let values: Vec<&Value> = settings.iter().map(|s| &s.value).collect();
-        let texts: Vec<Option<String>> = settings.iter().map(|s| search_text(&s.fact, &s.value)).collect();
+        let values: Vec<Option<&Value>> = settings.iter().map(|s| s.value.as_ref()).collect();
+        let texts: Vec<Option<String>> =
+            settings.iter().map(|s| s.value.as_ref().and_then(|v| search_text(&s.fact, v))).collect();
         let froms: Vec<NaiveDate> = settings.iter().map(|s| s.from).collect();
+        let tos: Vec<Option<NaiveDate>> = settings.iter().map(|s| s.to).collect();
         let ids: Vec<uuid::Uuid> = settings.iter().map(|_| uuid::Uuid::now_v7()).collect();
         // `c`: the settings with the start of each fact's next version (read
         // before anything changes: a statement's CTEs share one snapshot).
@@ -407,12 +283,13 @@ impl TenantTx {
         // sets; `parts` is what those said outside the changed period.
         self.execute(
             "WITH c AS (
-                 SELECT s.*,
-                        (SELECT min(lower(f.valid)) FROM charter.entity_fact f
-                          WHERE f.tenant_id = $1 AND f.entity_id = s.entity_id AND f.fact = s.fact
-                            AND upper_inf(f.recorded) AND lower(f.valid) > s.valid_from) AS valid_to
-                   FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::jsonb[], $6::text[], $7::date[])
-                        AS s (id, entity_id, fact, value, search_text, valid_from)),
+                 SELECT s.id, s.entity_id, s.fact, s.value, s.search_text, s.valid_from,
+                        coalesce(s.valid_to,
+                                 (SELECT min(lower(f.valid)) FROM charter.entity_fact f
+                                   WHERE f.tenant_id = $1 AND f.entity_id = s.entity_id AND f.fact = s.fact
+                                     AND upper_inf(f.recorded) AND lower(f.valid) > s.valid_from)) AS valid_to
+                   FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::jsonb[], $6::text[], $7::date[], $10::date[])
+                        AS s (id, entity_id, fact, value, search_text, valid_from, valid_to)),
              own AS (
                  DELETE FROM charter.entity_fact f USING c
                   WHERE f.tenant_id = $1 AND f.entity_id = c.entity_id AND f.fact = c.fact AND upper_inf(f.recorded)
@@ -442,8 +319,8 @@ impl TenantTx {
              UNION ALL
              SELECT $1, id, entity_id, fact, value, search_text, daterange(valid_from, valid_to),
                     tstzrange(now(), NULL), $8, $9
-               FROM c",
-            &[&tenant, &ids, &entities, &facts, &values, &texts, &froms, &reason, &actor],
+               FROM c WHERE value IS NOT NULL",
+            &[&tenant, &ids, &entities, &facts, &values, &texts, &froms, &reason, &actor, &tos],
         )
         .await?;
         Ok(())
