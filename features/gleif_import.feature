@@ -24,3 +24,26 @@ Feature: GLEIF import
     And Shell plc is named "SHELL PLC" as of 2026-06-29 and "SHELL RENAMED PLC" as of 2026-06-30
     And Shell plc's history keeps the old name until 2026-06-30 and gives the new one the reason "GLEIF record updated 2026-06-30"
     And the audit trail has one "entity.update" event for Shell plc and the tenant's audit chain verifies
+
+  Scenario: A sync skips the records nothing has moved in, but never a fact edited since
+    When I import the real GLEIF files of Shell plc (LEI 21380068P1DRHMJ8KU70) kept in the repository's test fixtures
+    Then the register keeps a digest of every LEI record it imported
+    When an entity manager renames Shell plc "SHELL LOCAL NAME" from 2020-01-01
+    Then Shell plc's digest is gone and the others are kept
+    When I import the real GLEIF files of Shell plc again
+    Then the import report counts 1 entity updated with 1 fact changed and no entity created
+    And Shell plc is named "SHELL LOCAL NAME" as of 2025-05-05 and "SHELL PLC" as of 2025-05-06
+    And every other LEI record was unchanged and every LEI record has its digest again
+
+  Scenario: A later change made in the register outlives syncs of an older GLEIF record
+    When I import the real GLEIF files of Shell plc (LEI 21380068P1DRHMJ8KU70) kept in the repository's test fixtures
+    And an entity manager renames Shell plc "SHELL LOCAL NAME" from 2026-01-01
+    And I import the real GLEIF files of Shell plc again
+    Then Shell plc is named "SHELL PLC" as of 2025-12-31 and "SHELL LOCAL NAME" as of 2026-01-01
+    And importing the same files again creates no new entity and no new version
+
+  Scenario: An LEI first known from a relationship takes its GLEIF record's facts from the day the entity began
+    When I import only the relationship file of Shell plc's group
+    And I import the real GLEIF files of Shell plc again
+    Then every direct child of Shell plc is named as its GLEIF record says from the day it began, and never by its placeholder any more
+    And importing the same files again creates no new entity and no new version

@@ -9,6 +9,11 @@
 //! by its LEI and skipped, the rest go on. Relationship records need both
 //! ends in the register: an LEI known only from a relationship becomes an
 //! entity holding just its LEI, completed when its own record is imported.
+//!
+//! Most of a daily GLEIF file is records nothing has moved in. The register
+//! keeps a digest of each record it agrees with (`entity_source_digest`,
+//! dropped by PostgreSQL whenever the entity's facts are written), and a
+//! record with the same digest is not compared again.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,7 +23,9 @@ use charter_domain::{
     gleif::{LeiRecord, Record, Relationship},
     ids::EntityId,
 };
-use charter_storage::data::{AuditRecord, FactSetting, ImportedEntity, ImportedVersion, RelationshipRecord, TenantTx};
+use charter_storage::data::{
+    AuditRecord, FactSetting, ImportedEntity, ImportedVersion, RelationshipRecord, SourceDigest, TenantTx,
+};
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -53,6 +60,8 @@ pub struct ImportReport {
 
 /// The facts a record sets.
 type Facts = Vec<(Fact, Value)>;
+/// The source name digests are kept under.
+const SOURCE: &str = "gleif";
 /// Answers of the reference checks, by (jurisdiction, legal form).
 type Checked = HashMap<(Option<String>, Option<String>), Result<(), String>>;
 
@@ -110,19 +119,23 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
     let today = Utc::now().date_naive();
     let parsed = parallel_map(&entities, |(_, record)| parse_record(record, today));
     let mut checked: Checked = HashMap::new();
-    let mut new: Vec<(LeiRecord, Facts)> = Vec::new();
-    let mut existing: Vec<(EntityId, LeiRecord, Facts)> = Vec::new();
+    let mut new: Vec<(LeiRecord, Facts, SourceDigest)> = Vec::new();
+    let mut existing: Vec<(EntityId, LeiRecord, Facts, SourceDigest)> = Vec::new();
+    let known_ids: Vec<EntityId> = known.values().copied().collect();
+    let agreed = tx.source_digests(SOURCE, &known_ids).await?;
     for ((file, record), parsed) in entities.into_iter().zip(parsed) {
-        let facts = match checked_facts(tx, parsed, &mut checked).await? {
-            Ok(facts) => facts,
+        let (facts, digest) = match checked_facts(tx, parsed, &mut checked).await? {
+            Ok(checked) => checked,
             Err(reason) => {
                 report.refused.push(Refusal { file, record: record.lei.clone(), reason });
                 continue;
             }
         };
         match known.get(&record.lei) {
-            Some(id) => existing.push((*id, record, facts)),
-            None => new.push((record, facts)),
+            // The same record the register agreed with, and nothing written since.
+            Some(id) if agreed.get(id) == Some(&digest) => report.entities_unchanged += 1,
+            Some(id) => existing.push((*id, record, facts, digest)),
+            None => new.push((record, facts, digest)),
         }
     }
 
@@ -130,7 +143,7 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
     for chunk in new.chunks(BATCH) {
         let imported: Vec<ImportedEntity> = chunk
             .iter()
-            .map(|(record, facts)| ImportedEntity {
+            .map(|(record, facts, _)| ImportedEntity {
                 id: EntityId::generate(),
                 versions: facts
                     .iter()
@@ -147,11 +160,20 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
         let created: Vec<Value> = chunk
             .iter()
             .zip(&imported)
-            .map(|((record, _), entity)| json!({ "id": entity.id, "lei": record.lei }))
+            .map(|((record, _, _), entity)| json!({ "id": entity.id, "lei": record.lei }))
             .collect();
-        for ((record, _), entity) in chunk.iter().zip(&imported) {
+        for ((record, _, _), entity) in chunk.iter().zip(&imported) {
             known.insert(record.lei.clone(), entity.id);
         }
+        // The register agrees with a record on its update day if its facts
+        // hold by then (they hold from `since`).
+        let agreeing: Vec<(EntityId, SourceDigest)> = chunk
+            .iter()
+            .zip(&imported)
+            .filter(|((record, _, _), _)| record.since <= record.updated)
+            .map(|((_, _, digest), entity)| (entity.id, *digest))
+            .collect();
+        tx.record_source_digests(SOURCE, &agreeing).await?;
         let after = json!({ "source": "gleif", "created": created });
         tx.append_audit(&event(actor, "entity.import", None, request_id.as_deref(), after)).await?;
         report.entities_created += chunk.len() as u64;
@@ -159,19 +181,45 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
 
     // Known entities: compare with what is on record now and change what
     // differs, from GLEIF's last update of the record; a few statements per
-    // batch, one audit event per changed entity.
+    // batch, one audit event per changed entity. An entity that is still the
+    // placeholder of an LEI known from a relationship is completed instead.
     for chunk in existing.chunks(BATCH) {
-        let asked: Vec<(EntityId, String, &Value)> = chunk
+        let ids: Vec<EntityId> = chunk.iter().map(|(id, _, _, _)| *id).collect();
+        let placeholders = tx.lei_placeholders(&ids).await?;
+        // Compared on the day GLEIF last updated the record, the day a
+        // change takes effect from (and holds until the register's next
+        // version of the fact: a later change made here outlives the sync).
+        let asked: Vec<(EntityId, String, &Value, NaiveDate)> = chunk
             .iter()
-            .flat_map(|(id, _, facts)| facts.iter().map(|(fact, value)| (*id, fact.key(), value)))
+            .filter(|(id, _, _, _)| !placeholders.contains_key(id))
+            .flat_map(|(id, record, facts, _)| {
+                facts.iter().map(|(fact, value)| (*id, fact.key(), value, record.updated))
+            })
             .collect();
-        let mut differ = tx.facts_differing(&asked, today).await?.into_iter().peekable();
+        let mut differ = tx.facts_differing(&asked).await?.into_iter().peekable();
         // Grouped by the date they take effect: one reason per statement.
         let mut settings: BTreeMap<NaiveDate, Vec<FactSetting>> = BTreeMap::new();
+        let mut completion = Completion::default();
         let mut changed: Vec<EntityId> = Vec::new();
         let mut events: Vec<(EntityId, Value)> = Vec::new();
+        // Every record of the batch: on its update day, the register agrees
+        // with it already or once its differences are set from that day.
+        let mut agreeing: Vec<(EntityId, SourceDigest)> = Vec::new();
         let mut position = 0;
-        for (id, record, facts) in chunk {
+        for (id, record, facts, digest) in chunk {
+            if let Some(held_from) = placeholders.get(id) {
+                completion.add(*id, *held_from, record.since, facts);
+                if record.since <= record.updated {
+                    agreeing.push((*id, *digest));
+                }
+                let change: BTreeMap<String, &Value> = facts.iter().map(|(f, v)| (f.key(), v)).collect();
+                let after = json!({ "facts": change, "effective_from": record.since, "reason": COMPLETED });
+                events.push((*id, after));
+                changed.push(*id);
+                report.entities_updated += 1;
+                report.facts_changed += facts.len() as u64;
+                continue;
+            }
             // `asked` lists each record's facts in turn: these are its positions.
             let mine = position..position + facts.len();
             position = mine.end;
@@ -179,11 +227,12 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
             while let Some(n) = differ.next_if(|n| mine.contains(n)) {
                 differing.push(&facts[n - mine.start]);
             }
+            agreeing.push((*id, *digest));
+            let on = record.updated;
             if differing.is_empty() {
                 report.entities_unchanged += 1;
                 continue;
             }
-            let on = record.updated;
             settings.entry(on).or_default().extend(differing.iter().map(|(fact, value)| FactSetting {
                 entity: *id,
                 fact: fact.clone(),
@@ -198,6 +247,8 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
             report.facts_changed += differing.len() as u64;
         }
         tx.bump_entity_versions(&changed).await?;
+        tx.set_facts(&completion.cleared, Some(COMPLETED), actor).await?;
+        tx.set_facts(&completion.set, Some(COMPLETED), actor).await?;
         for (on, settings) in &settings {
             tx.set_facts(settings, Some(&updated_reason(*on)), actor).await?;
         }
@@ -206,6 +257,7 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
             .map(|(id, after)| event(actor, "entity.update", Some(id), request_id.as_deref(), after))
             .collect();
         tx.append_audits(&records).await?;
+        tx.record_source_digests(SOURCE, &agreeing).await?;
     }
 
     // LEIs known only from relationships: entities holding their LEI alone.
@@ -269,6 +321,38 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
     Ok(report)
 }
 
+/// The reason recorded with the versions that complete a placeholder.
+const COMPLETED: &str = "completed from its GLEIF record";
+
+/// Placeholders completed from their records: the placeholder's versions
+/// are superseded (`cleared`, set to no value), then the record's facts set
+/// from the day the entity began, as for a new entity (`set`). Two
+/// statements, since a statement sets an entity's fact once.
+#[derive(Default)]
+struct Completion {
+    cleared: Vec<FactSetting>,
+    set: Vec<FactSetting>,
+}
+
+impl Completion {
+    fn add(&mut self, entity: EntityId, held_from: NaiveDate, since: NaiveDate, facts: &Facts) {
+        self.cleared.extend([Fact::LegalName, Fact::Lei].map(|fact| FactSetting {
+            entity,
+            fact,
+            value: None,
+            from: held_from,
+            to: None,
+        }));
+        self.set.extend(facts.iter().map(|(fact, value)| FactSetting {
+            entity,
+            fact: fact.clone(),
+            value: Some(value.clone()),
+            from: since,
+            to: None,
+        }));
+    }
+}
+
 /// The reason recorded with the versions an updated GLEIF record changes.
 fn updated_reason(on: NaiveDate) -> String {
     format!("GLEIF record updated {on}")
@@ -297,7 +381,7 @@ fn event<'a>(
 
 /// A record's facts with the (jurisdiction, legal form) their reference
 /// check needs, or why the record breaks the rules of `POST …/entities`.
-type Parsed = Result<(Facts, (Option<String>, Option<String>), BTreeMap<String, Value>), String>;
+type Parsed = Result<(Facts, (Option<String>, Option<String>), BTreeMap<String, Value>, SourceDigest), String>;
 
 /// The facts of one LEI record under the rules of `POST …/entities`, before
 /// the reference data is checked (pure: runs on any thread).
@@ -310,18 +394,33 @@ fn parse_record(record: &LeiRecord, today: NaiveDate) -> Parsed {
     let as_map: BTreeMap<String, Value> = facts.iter().map(|(f, v)| (f.key(), v.clone())).collect();
     let text = |key: &str| as_map.get(key).and_then(Value::as_str).map(str::to_owned);
     let key = (text("jurisdiction"), text("legal_form"));
-    Ok((facts, key, as_map))
+    let digest = digest(&as_map);
+    Ok((facts, key, as_map, digest))
 }
 
-/// A parsed record's facts once its reference data is checked;
+/// The digest of a record's facts (by key, so in one order whatever the
+/// file's): equal digests, equal facts.
+fn digest(facts: &BTreeMap<String, Value>) -> SourceDigest {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for (key, value) in facts {
+        hash.update(key.as_bytes());
+        hash.update([0]);
+        hash.update(value.to_string().as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize().into()
+}
+
+/// A parsed record's facts and digest once its reference data is checked;
 /// `Ok(Err(reason))` when it breaks a rule. Reference data is checked once
 /// per jurisdiction and legal form (`checked` remembers the answers).
 async fn checked_facts(
     tx: &mut TenantTx,
     parsed: Parsed,
     checked: &mut Checked,
-) -> Result<Result<Facts, String>, ApiError> {
-    let (facts, key, as_map) = match parsed {
+) -> Result<Result<(Facts, SourceDigest), String>, ApiError> {
+    let (facts, key, as_map, digest) = match parsed {
         Ok(parsed) => parsed,
         Err(reason) => return Ok(Err(reason)),
     };
@@ -337,7 +436,7 @@ async fn checked_facts(
         checked.insert(key.clone(), answer);
     }
     Ok(match &checked[&key] {
-        Ok(()) => Ok(facts),
+        Ok(()) => Ok((facts, digest)),
         Err(reason) => Err(reason.clone()),
     })
 }

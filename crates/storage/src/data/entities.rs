@@ -401,36 +401,38 @@ impl TenantTx {
         Ok(self.query_one("SELECT count(*) FROM charter.legal_entity WHERE tenant_id = $1", &[&tenant]).await?.get(0))
     }
 
-    /// Which of `facts` (entity, fact key, value) differ from what is on
-    /// record now for that entity's fact on `on`, or have no value then:
-    /// their positions in `facts`, in order. Compared where the values are
-    /// (as jsonb: keys in any order, 1.0 = 1), so that only the differences
-    /// travel. The entities' current facts are read in one scan whatever the
-    /// statistics say (a bulk import compares right after writing, before
-    /// they have caught up, when a join's plan can go very wrong).
+    /// Which of `facts` (entity, fact key, value, day) differ from what is
+    /// on record now for that entity's fact on that day, or have no value
+    /// then: their positions in `facts`, in order. Compared where the values
+    /// are (as jsonb: keys in any order, 1.0 = 1), so that only the
+    /// differences travel. The entities' current versions are read in one
+    /// scan whatever the statistics say (a bulk import compares right after
+    /// writing, before they have caught up, when a join's plan can go very
+    /// wrong).
     pub async fn facts_differing(
         &mut self,
-        facts: &[(EntityId, String, &Value)],
-        on: NaiveDate,
+        facts: &[(EntityId, String, &Value, NaiveDate)],
     ) -> Result<Vec<usize>, StoreError> {
         let tenant = self.tenant().as_uuid();
-        let mut ids: Vec<uuid::Uuid> = facts.iter().map(|(e, _, _)| e.as_uuid()).collect();
+        let mut ids: Vec<uuid::Uuid> = facts.iter().map(|(e, _, _, _)| e.as_uuid()).collect();
         let entities = ids.clone();
         ids.sort_unstable();
         ids.dedup();
-        let keys: Vec<&str> = facts.iter().map(|(_, f, _)| f.as_str()).collect();
-        let values: Vec<&Value> = facts.iter().map(|(_, _, v)| *v).collect();
+        let keys: Vec<&str> = facts.iter().map(|(_, f, _, _)| f.as_str()).collect();
+        let values: Vec<&Value> = facts.iter().map(|(_, _, v, _)| *v).collect();
+        let days: Vec<NaiveDate> = facts.iter().map(|(_, _, _, d)| *d).collect();
         let rows = self
             .query_planned(
                 "WITH current AS MATERIALIZED (
-                     SELECT entity_id, fact, value FROM charter.entity_fact
-                      WHERE tenant_id = $1 AND entity_id = ANY ($2) AND valid @> $3::date AND upper_inf(recorded))
+                     SELECT entity_id, fact, value, valid FROM charter.entity_fact
+                      WHERE tenant_id = $1 AND entity_id = ANY ($2) AND upper_inf(recorded))
                  SELECT i.n - 1
-                   FROM unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS i (entity_id, fact, value, n)
-                   LEFT JOIN current c ON c.entity_id = i.entity_id AND c.fact = i.fact
+                   FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::date[])
+                        WITH ORDINALITY AS i (entity_id, fact, value, day, n)
+                   LEFT JOIN current c ON c.entity_id = i.entity_id AND c.fact = i.fact AND c.valid @> i.day
                   WHERE c.value IS DISTINCT FROM i.value
                   ORDER BY i.n",
-                &[&tenant, &ids, &on, &entities, &keys, &values],
+                &[&tenant, &ids, &entities, &keys, &values, &days],
             )
             .await?;
         Ok(rows.iter().filter_map(|r| usize::try_from(r.get::<_, i64>(0)).ok()).collect())

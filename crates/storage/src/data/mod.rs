@@ -17,6 +17,7 @@ mod relationships;
 mod rows;
 mod settings;
 mod shares;
+mod source_digests;
 mod tenant_row;
 mod tenant_tx;
 
@@ -35,4 +36,5 @@ pub use relationships::RelationshipRecord;
 pub use rows::{TableDigest, TenantTable};
 pub use settings::{MODULES, TenantSettings};
 pub use shares::{ShareClassRecord, TransactionRecord};
+pub use source_digests::SourceDigest;
 pub use tenant_tx::{TenantTx, TxMode, TxOptions};

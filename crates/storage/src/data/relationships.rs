@@ -56,6 +56,31 @@ impl TenantTx {
         Ok(rows.iter().map(|r| (r.get(0), EntityId::from_uuid(r.get(1)))).collect())
     }
 
+    /// Which of `entities` are still placeholders an import made for an LEI
+    /// known only from a relationship: their facts on record are a legal
+    /// name `LEI <lei>` and the LEI, nothing else. With the day they hold from.
+    pub async fn lei_placeholders(
+        &mut self,
+        entities: &[EntityId],
+    ) -> Result<HashMap<EntityId, NaiveDate>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let ids: Vec<uuid::Uuid> = entities.iter().map(EntityId::as_uuid).collect();
+        let rows = self
+            .query_planned(
+                "SELECT entity_id, min(lower(valid)) FROM charter.entity_fact
+                  WHERE tenant_id = $1 AND entity_id = ANY ($2) AND upper_inf(recorded)
+                  GROUP BY entity_id
+                 HAVING bool_and(fact IN ('legal_name', 'lei'))
+                    AND count(*) FILTER (WHERE fact = 'legal_name') = 1
+                    AND count(*) FILTER (WHERE fact = 'lei') = 1
+                    AND max(value #>> '{}') FILTER (WHERE fact = 'legal_name')
+                        = 'LEI ' || max(value #>> '{}') FILTER (WHERE fact = 'lei')",
+                &[&tenant, &ids],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (EntityId::from_uuid(r.get(0)), r.get(1))).collect())
+    }
+
     /// Records many relationships of one source at once (an import): the
     /// ones on record unchanged are left alone, changed ones superseded, new
     /// ones inserted; three statements whatever the count.

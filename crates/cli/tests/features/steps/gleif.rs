@@ -73,6 +73,22 @@ impl CharterWorld {
         (entities, facts)
     }
 
+    /// The LEIs of the tenant's entities that have a GLEIF digest, read by the superuser.
+    async fn leis_with_digests(&mut self) -> BTreeSet<String> {
+        let (tenant, url) = self.deployment().await.tenant_database(TENANT).await;
+        let admin = connect_as_admin(&url).await;
+        let rows = admin
+            .query(
+                "SELECT f.value #>> '{}' FROM charter.entity_source_digest d
+                   JOIN charter.entity_fact f ON f.tenant_id = d.tenant_id AND f.entity_id = d.entity_id
+                  WHERE d.tenant_id = $1 AND d.source = 'gleif' AND f.fact = 'lei' AND upper_inf(f.recorded)",
+                &[&tenant],
+            )
+            .await
+            .expect("digests");
+        rows.iter().map(|r| r.get(0)).collect()
+    }
+
     /// The entity holding `lei`, by a search for it.
     async fn entity_with_lei(&mut self, lei: &str) -> Option<Value> {
         let key = self.key_of(TENANT);
@@ -330,4 +346,117 @@ async fn audit_of_rename(world: &mut CharterWorld, action: String) {
     let check: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert!(output.status.success(), "{check}");
     assert_eq!(check["first_broken"], Value::Null, "{check}");
+}
+
+/// The LEIs of the fixtures' entity records (not those known only from relationships).
+fn leis_of_records() -> BTreeSet<String> {
+    let mut leis = BTreeSet::new();
+    for file in fixtures() {
+        let document = document(&file);
+        let items = match &document["data"] {
+            Value::Array(items) => items.clone(),
+            item => vec![item.clone()],
+        };
+        leis.extend(
+            items.iter().filter(|i| i["type"] == "lei-records").map(|i| i["id"].as_str().expect("id").to_owned()),
+        );
+    }
+    leis
+}
+
+#[then("the register keeps a digest of every LEI record it imported")]
+async fn digests_of_records(world: &mut CharterWorld) {
+    let records = leis_of_records();
+    assert!(records.len() > 10, "the fixtures hold {} LEI records", records.len());
+    assert_eq!(world.leis_with_digests().await, records);
+}
+
+#[when(regex = r#"^an entity manager renames Shell plc "([^"]+)" from (\d{4}-\d{2}-\d{2})$"#)]
+async fn manager_renames_shell(world: &mut CharterWorld, name: String, from: String) {
+    let shell = world.entity_with_lei(SHELL).await.expect("Shell plc");
+    let id = shell["id"].as_str().expect("id").to_owned();
+    let version = shell["version"].as_i64().expect("version");
+    let key = world.key_of(TENANT);
+    let deployment = world.deployment().await;
+    let response = deployment
+        .http
+        .patch(deployment.url(&format!("/api/v1/tenants/{TENANT}/entities/{id}")))
+        .bearer_auth(&key)
+        .header("if-match", format!("\"{version}\""))
+        .json(&json!({ "legal_name": name, "effective_from": from, "reason": "board resolution" }))
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["legal_name"], name.as_str(), "{body}");
+}
+
+#[then("Shell plc's digest is gone and the others are kept")]
+async fn shell_digest_dropped(world: &mut CharterWorld) {
+    let mut expected = leis_of_records();
+    expected.remove(SHELL);
+    assert_eq!(world.leis_with_digests().await, expected);
+}
+
+#[when("I import the real GLEIF files of Shell plc again")]
+async fn import_shell_again(world: &mut CharterWorld) {
+    world.import_fixtures().await;
+}
+
+#[then("every other LEI record was unchanged and every LEI record has its digest again")]
+async fn digests_again(world: &mut CharterWorld) {
+    let report = world.responses.last().cloned().expect("a report").1;
+    let records = leis_of_records();
+    assert_eq!(report["entities_unchanged"], records.len() - 1, "{report}");
+    assert_eq!(world.leis_with_digests().await, records);
+}
+
+#[when("I import only the relationship file of Shell plc's group")]
+async fn import_relationships_only(world: &mut CharterWorld) {
+    if !world.keys.contains_key(TENANT) {
+        world.onboard(TENANT, "shared").await;
+    }
+    let file = fixtures().into_iter().find(|f| f.contains("direct-child-relationships")).expect("relationship file");
+    let output = world.deployment().await.charter(&["import", "gleif", "--tenant", TENANT, "--json", &file]).await;
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    assert!(output.status.success(), "{report} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(report["entities_from_relationships"].as_u64() > Some(1), "{report}");
+    world.responses.push((200, report));
+}
+
+#[then(
+    "every direct child of Shell plc is named as its GLEIF record says from the day it began, and never by its placeholder any more"
+)]
+async fn children_complete(world: &mut CharterWorld) {
+    let file = fixtures().into_iter().find(|f| f.contains("direct-children_")).expect("children file");
+    let children = document(&file)["data"].as_array().expect("records").clone();
+    assert!(children.len() > 5, "{} children", children.len());
+    let key = world.key_of(TENANT);
+    for child in children {
+        let lei = child["id"].as_str().expect("LEI");
+        let name = child["attributes"]["entity"]["legalName"]["name"].as_str().expect("name");
+        // The day the facts hold from: the entity's creation, else its first registration.
+        let began = child["attributes"]["entity"]["creationDate"]
+            .as_str()
+            .or_else(|| child["attributes"]["registration"]["initialRegistrationDate"].as_str())
+            .expect("a start")[..10]
+            .to_owned();
+        let entity = world.entity_with_lei(lei).await.expect("the child");
+        assert_eq!(entity["legal_name"], name, "today: {entity}");
+        let id = entity["id"].as_str().expect("id").to_owned();
+        let deployment = world.deployment().await;
+        let (status, then) = deployment
+            .send(Method::GET, &format!("/api/v1/tenants/{TENANT}/entities/{id}?as_of={began}"), &key, None)
+            .await;
+        assert_eq!(status, 200, "{then}");
+        assert_eq!(then["legal_name"], name, "as of {began}: {then}");
+        let (status, history) =
+            deployment.send(Method::GET, &format!("/api/v1/tenants/{TENANT}/entities/{id}/history"), &key, None).await;
+        assert_eq!(status, 200, "{history}");
+        for version in history["facts"]["legal_name"].as_array().expect("legal_name versions") {
+            assert_eq!(version["value"], name, "a placeholder name is still on record: {history}");
+        }
+    }
 }
