@@ -27,22 +27,27 @@ fn document(path: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON")
 }
 
+/// Every record of the JSON fixtures (LEI and relationship records).
+fn fixture_records() -> Vec<Value> {
+    let mut records = Vec::new();
+    for file in fixtures() {
+        match document(&file)["data"].take() {
+            Value::Array(items) => records.extend(items),
+            item => records.push(item),
+        }
+    }
+    records
+}
+
 /// Every LEI the files name, in records or as ends of relationships.
 fn leis_in_files() -> BTreeSet<String> {
     let mut leis = BTreeSet::new();
-    for file in fixtures() {
-        let document = document(&file);
-        let items = match &document["data"] {
-            Value::Array(items) => items.clone(),
-            item => vec![item.clone()],
-        };
-        for item in items {
-            if item["type"] == "lei-records" {
-                leis.insert(item["id"].as_str().expect("id").to_owned());
-            } else {
-                for end in ["startNode", "endNode"] {
-                    leis.insert(item["attributes"]["relationship"][end]["id"].as_str().expect("LEI").to_owned());
-                }
+    for item in fixture_records() {
+        if item["type"] == "lei-records" {
+            leis.insert(item["id"].as_str().expect("id").to_owned());
+        } else {
+            for end in ["startNode", "endNode"] {
+                leis.insert(item["attributes"]["relationship"][end]["id"].as_str().expect("LEI").to_owned());
             }
         }
     }
@@ -350,18 +355,11 @@ async fn audit_of_rename(world: &mut CharterWorld, action: String) {
 
 /// The LEIs of the fixtures' entity records (not those known only from relationships).
 fn leis_of_records() -> BTreeSet<String> {
-    let mut leis = BTreeSet::new();
-    for file in fixtures() {
-        let document = document(&file);
-        let items = match &document["data"] {
-            Value::Array(items) => items.clone(),
-            item => vec![item.clone()],
-        };
-        leis.extend(
-            items.iter().filter(|i| i["type"] == "lei-records").map(|i| i["id"].as_str().expect("id").to_owned()),
-        );
-    }
-    leis
+    fixture_records()
+        .iter()
+        .filter(|i| i["type"] == "lei-records")
+        .map(|i| i["id"].as_str().expect("id").to_owned())
+        .collect()
 }
 
 #[then("the register keeps a digest of every LEI record it imported")]
