@@ -6,33 +6,18 @@
 #     SQL (set tenant + the entity with its facts as of today, one
 #     transaction) at the same concurrency,
 #     alternating, ROUNDS times; medians and their ratio.
-# Usage: scripts/bench-foundation.sh   (CLIENTS, DURATION, ROUNDS, ENTITIES, SHARED, DEDICATED)
+# Usage: scripts/bench-foundation.sh   (CLIENTS, DURATION, ROUNDS, ENTITIES, SHARED, DEDICATED, KEEP)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CLIENTS=${CLIENTS:-8} DURATION=${DURATION:-20} ROUNDS=${ROUNDS:-3} ENTITIES=${ENTITIES:-10000}
 SHARED=${SHARED:-200} DEDICATED=${DEDICATED:-5} PORT=${PORT:-18181}
-server_url=$(scripts/ensure-postgres | tail -n 1)
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -q -p charter
-bin=target/release/charter
-
-control_db="charter_bench_$$"
-psql "$server_url" -qc "CREATE DATABASE $control_db"
-export CHARTER_DATABASE_URL="${server_url%/*}/$control_db"
-export CHARTER_LOG=warn
-cleanup() {
-  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  for db in $(psql "$server_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE '${control_db}%'"); do
-    psql "$server_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
-  done
-}
-trap cleanup EXIT
+source scripts/lib/bench.sh
+bench_setup charter_bench
 
 export CHARTER_KEY=$($bin admin-key create --name bench 2>/dev/null)
-$bin serve --listen "127.0.0.1:$PORT" >/dev/null &
-server_pid=$!
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/livez" >/dev/null && break; sleep 0.2; done
+bench_serve "$PORT"
 
 echo "## onboarding ($SHARED shared, $DEDICATED dedicated, one after another)"
 $bin bench onboarding --api "http://127.0.0.1:$PORT" --shared "$SHARED" --dedicated "$DEDICATED"
