@@ -5,7 +5,7 @@
 -- A row says: the entity's versions on record agree with every fact the
 -- source's record gives, on the day the record says it was last updated
 -- (the day an import compares on and dates its changes from); `digest` is
--- SHA-256 of those facts. Only a write to the entity's facts can end that
+-- SHA-256 of that day and those facts. Only a write to the entity's facts can end that
 -- agreement, and every such write deletes the row (the triggers below): the
 -- promise is kept by PostgreSQL, not by the discipline of each writer. A
 -- cache: copies of a tenant leave it out, and the next sync compares in full.

@@ -394,15 +394,19 @@ fn parse_record(record: &LeiRecord, today: NaiveDate) -> Parsed {
     let as_map: BTreeMap<String, Value> = facts.iter().map(|(f, v)| (f.key(), v.clone())).collect();
     let text = |key: &str| as_map.get(key).and_then(Value::as_str).map(str::to_owned);
     let key = (text("jurisdiction"), text("legal_form"));
-    let digest = digest(&as_map);
+    let digest = digest(&as_map, record.updated);
     Ok((facts, key, as_map, digest))
 }
 
 /// The digest of a record's facts (by key, so in one order whatever the
-/// file's): equal digests, equal facts.
-fn digest(facts: &BTreeMap<String, Value>) -> SourceDigest {
+/// file's) and of the day they are compared on (GLEIF's last update: the
+/// register's agreement holds for that day): equal digests, the same
+/// comparison.
+fn digest(facts: &BTreeMap<String, Value>, compared_on: NaiveDate) -> SourceDigest {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
+    hash.update(compared_on.to_string().as_bytes());
+    hash.update([0]);
     for (key, value) in facts {
         hash.update(key.as_bytes());
         hash.update([0]);

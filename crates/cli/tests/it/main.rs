@@ -12,6 +12,7 @@ mod audit_chain;
 mod bitemporal;
 mod cors;
 mod fleet;
+mod gleif_sync;
 mod idempotency;
 mod limits;
 mod openapi;
