@@ -117,7 +117,7 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
     // Parse every entity record (on all cores), check its reference data;
     // split new from known.
     let today = Utc::now().date_naive();
-    let parsed = parallel_map(&entities, |(_, record)| parse_record(record, today));
+    let parsed = off_the_runtime(|| parallel_map(&entities, |(_, record)| parse_record(record, today)));
     let mut checked: Checked = HashMap::new();
     let mut new: Vec<(LeiRecord, Facts, SourceDigest)> = Vec::new();
     let mut existing: Vec<(EntityId, LeiRecord, Facts, SourceDigest)> = Vec::new();
@@ -443,6 +443,19 @@ async fn checked_facts(
         Ok(()) => Ok((facts, digest)),
         Err(reason) => Err(reason.clone()),
     })
+}
+
+/// Runs CPU work from async code without stalling the tasks queued on this
+/// worker: on a multi-threaded runtime (the server's, the CLI's) the worker
+/// hands them to the others first; elsewhere (a single-threaded test) it
+/// just runs.
+fn off_the_runtime<R>(work: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
 }
 
 /// `items.iter().map(f)` on every core, in order: parsing GLEIF files and
