@@ -284,8 +284,9 @@ impl TenantTx {
         // name key and hashing the tenant's versions took 3 times as long).
         // `c`: the settings with the start of each fact's next version;
         // `hit`: the versions each overlaps. `own` and `superseded` take
-        // them by primary key, disjoint sets; `parts` is what those said
-        // outside the changed period.
+        // them by primary key (still current when written to: a row a
+        // concurrent writer superseded is left alone), disjoint sets;
+        // `parts` is what those said outside the changed period.
         self.execute(
             "WITH setting AS (
                  SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::jsonb[], $6::text[], $7::date[],
@@ -310,12 +311,12 @@ impl TenantTx {
                   WHERE x.valid && daterange(c.valid_from, c.valid_to)),
              own AS (
                  DELETE FROM charter.entity_fact f USING hit
-                  WHERE f.tenant_id = $1 AND f.id = hit.id AND hit.own
+                  WHERE f.tenant_id = $1 AND f.id = hit.id AND hit.own AND upper_inf(f.recorded)
                  RETURNING f.entity_id, f.fact, f.value, f.search_text, f.valid, f.reason, f.recorded_by,
                            hit.valid_from, hit.valid_to),
              superseded AS (
                  UPDATE charter.entity_fact f SET recorded = tstzrange(lower(f.recorded), now()) FROM hit
-                  WHERE f.tenant_id = $1 AND f.id = hit.id AND NOT hit.own
+                  WHERE f.tenant_id = $1 AND f.id = hit.id AND NOT hit.own AND upper_inf(f.recorded)
                  RETURNING f.entity_id, f.fact, f.value, f.search_text, f.valid, f.reason, f.recorded_by,
                            hit.valid_from, hit.valid_to),
              parts AS (
