@@ -56,10 +56,14 @@ fn leis_in_files() -> BTreeSet<String> {
 
 impl CharterWorld {
     async fn import_fixtures(&mut self) {
+        self.import_files(&fixtures()).await;
+    }
+
+    /// `charter import gleif` of `files` into the tenant; its report becomes the last response.
+    async fn import_files(&mut self, files: &[String]) {
         if !self.keys.contains_key(TENANT) {
             self.onboard(TENANT, "shared").await;
         }
-        let files = fixtures();
         let mut args = vec!["import", "gleif", "--tenant", TENANT, "--json"];
         args.extend(files.iter().map(String::as_str));
         let output = self.deployment().await.charter(&args).await;
@@ -413,15 +417,10 @@ async fn digests_again(world: &mut CharterWorld) {
 
 #[when("I import only the relationship file of Shell plc's group")]
 async fn import_relationships_only(world: &mut CharterWorld) {
-    if !world.keys.contains_key(TENANT) {
-        world.onboard(TENANT, "shared").await;
-    }
     let file = fixtures().into_iter().find(|f| f.contains("direct-child-relationships")).expect("relationship file");
-    let output = world.deployment().await.charter(&["import", "gleif", "--tenant", TENANT, "--json", &file]).await;
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    assert!(output.status.success(), "{report} {}", String::from_utf8_lossy(&output.stderr));
+    world.import_files(&[file]).await;
+    let report = &world.responses.last().expect("a report").1;
     assert!(report["entities_from_relationships"].as_u64() > Some(1), "{report}");
-    world.responses.push((200, report));
 }
 
 #[then(
