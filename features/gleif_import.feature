@@ -47,3 +47,7 @@ Feature: GLEIF import
     And I import the real GLEIF files of Shell plc again
     Then every direct child of Shell plc is named as its GLEIF record says from the day it began, and never by its placeholder any more
     And importing the same files again creates no new entity and no new version
+
+  Scenario: Two imports of the same files at once create each entity once
+    When two imports of the real GLEIF files of Shell plc run at the same time
+    Then both imports succeed and every LEI in the files is held by exactly one entity of the tenant

@@ -21,6 +21,17 @@ Feature: The register refuses bad input, naming each field and rule, and writes 
       | an entity with a legal name of 501 characters                  | legal_name                  |
       | a back-dated change without a reason                           | reason                      |
       | an appointment overlapping the same director's term            | appointed_on                |
+      | an entity with the LEI of another entity of the tenant         | lei                         |
+      | a change giving an entity the LEI of another entity            | lei                         |
+
+  Scenario: An LEI identifies one entity of a tenant; another tenant keeps its own
+    Given "globex" has an entity with LEI "5493001KJTIIGC8Y1R12"
+    When "acme"'s key sends an entity with LEI "5493001KJTIIGC8Y1R12"
+    Then the response status is 201
+    When "acme"'s key sends an entity with LEI "5493001KJTIIGC8Y1R12"
+    Then the response status is 422 with problem code "validation_failed"
+    And the problem names "lei"
+    And nothing was written
 
   Scenario: A wizard validates a step without writing
     When "acme"'s key sends a validation of a good entity

@@ -10,7 +10,7 @@ use axum::{
 };
 use charter_domain::{FieldError, Invalid, access::Denied};
 use charter_fleet::FleetError;
-use charter_storage::StoreError;
+use charter_storage::{StoreError, data::LEI_HELD_ONCE};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -331,6 +331,15 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(message) => Self::Unavailable(message),
             StoreError::TenantFrozen => Self::TenantFrozen,
             StoreError::Timeout => Self::StatementTimeout,
+            // Another entity got the LEI between the check and the write
+            // (the check names it; here a concurrent write committed first).
+            StoreError::Rejected { constraint: Some(c), .. } if c == LEI_HELD_ONCE => {
+                Self::Validation(vec![FieldError::new(
+                    "lei",
+                    "unique_lei",
+                    "another entity of this tenant was given this LEI at the same time",
+                )])
+            }
             // An exclusion constraint caught two versions of one fact (or
             // term) overlapping: a concurrent write got there first.
             StoreError::Rejected { sqlstate, .. } if sqlstate == "23P01" => Self::Conflict(

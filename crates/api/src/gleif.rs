@@ -88,6 +88,7 @@ pub fn read_files(files: &[(String, Vec<u8>)]) -> Result<Vec<(String, Vec<Record
 /// distinct jurisdiction and legal form, and each batch of new entities is
 /// one audit event naming them.
 pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record>)]) -> Result<ImportReport, ApiError> {
+    tx.take_turn_importing(SOURCE).await?;
     let mut report = ImportReport::default();
     let request_id = crate::middleware::current_request_id();
     let mut entities: Vec<(String, LeiRecord)> = Vec::new();

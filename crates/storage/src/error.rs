@@ -13,7 +13,7 @@ pub enum StoreError {
     /// security policy. Callers validate input first, so reaching this from
     /// a request means a bug or an attack, not a typo.
     #[error("rejected by the database ({sqlstate}): {message}")]
-    Rejected { sqlstate: String, message: String },
+    Rejected { sqlstate: String, message: String, constraint: Option<String> },
     /// The tenant may not be written here now: frozen while it moves to
     /// another database, or moved away already (SQLSTATE CH001).
     #[error("the tenant is not writable in this database right now")]
@@ -87,7 +87,11 @@ impl From<tokio_postgres::Error> for StoreError {
         ]
         .contains(code)
         {
-            Self::Rejected { sqlstate: code.code().to_owned(), message: db.message().to_owned() }
+            Self::Rejected {
+                sqlstate: code.code().to_owned(),
+                message: db.message().to_owned(),
+                constraint: db.constraint().map(str::to_owned),
+            }
         } else if [
             SqlState::QUERY_CANCELED,
             SqlState::LOCK_NOT_AVAILABLE,

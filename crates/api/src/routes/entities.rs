@@ -222,6 +222,34 @@ async fn render(tx: &mut TenantTx, states: Vec<EntityState>, at: AsOf) -> Result
     Ok(states.into_iter().map(|s| Entity::new(s, &names, at)).collect())
 }
 
+/// Every rule an entity's new facts must hold beyond their own formats:
+/// the references (`check_references`), and an LEI that no other entity of
+/// the tenant holds (`own` is the entity written, `None` for a new one).
+pub(crate) async fn check_entity(
+    tx: &mut TenantTx,
+    facts: &BTreeMap<String, Value>,
+    changed: &[Fact],
+    own: Option<EntityId>,
+) -> Result<(), ApiError> {
+    let mut errors = match check_references(tx, facts, changed).await {
+        Ok(()) => Vec::new(),
+        Err(ApiError::Validation(errors)) => errors,
+        Err(other) => return Err(other),
+    };
+    if changed.contains(&Fact::Lei)
+        && let Some(lei) = text(facts, "lei")
+        && let Some(holder) = tx.entities_by_lei(std::slice::from_ref(&lei)).await?.into_values().next()
+        && Some(holder) != own
+    {
+        errors.push(FieldError::new(
+            "lei",
+            "unique_lei",
+            format!("{lei} is the LEI of another entity of this tenant ({holder}); an LEI identifies one entity"),
+        ));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+}
+
 /// Refuses references to data that does not exist or does not fit: an
 /// unknown jurisdiction, an ELF code of another jurisdiction, an unknown group.
 pub(crate) async fn check_references(
@@ -325,7 +353,7 @@ pub(crate) async fn create(
     let facts: Vec<(Fact, Value)> = input.facts.iter().filter_map(|(f, v)| v.clone().map(|v| (f.clone(), v))).collect();
     let as_map: BTreeMap<String, Value> = facts.iter().map(|(f, v)| (f.key(), v.clone())).collect();
     let changed: Vec<Fact> = facts.iter().map(|(f, _)| f.clone()).collect();
-    check_references(&mut tx, &as_map, &changed).await?;
+    check_entity(&mut tx, &as_map, &changed, None).await?;
     let id = EntityId::generate();
     let actor = scope.grant.actor().to_string();
     tx.create_entity(id, &facts, input.change.from, &actor).await?;
@@ -500,7 +528,7 @@ pub(crate) async fn validate(
             let facts: BTreeMap<String, Value> =
                 input.facts.iter().filter_map(|(f, v)| v.clone().map(|v| (f.key(), v))).collect();
             let changed: Vec<Fact> = input.facts.iter().map(|(f, _)| f.clone()).collect();
-            check_references(&mut tx, &facts, &changed).await
+            check_entity(&mut tx, &facts, &changed, None).await
         }
     };
     tx.commit().await?;
@@ -627,7 +655,7 @@ pub(crate) async fn update(
         .into());
     }
     let changed: Vec<Fact> = input.facts.iter().map(|(f, _)| f.clone()).collect();
-    check_references(&mut tx, &facts, &changed).await?;
+    check_entity(&mut tx, &facts, &changed, Some(id)).await?;
     let actor = scope.grant.actor().to_string();
     for (fact, value) in &input.facts {
         tx.change_fact(

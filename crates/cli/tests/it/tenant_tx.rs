@@ -136,3 +136,56 @@ async fn pooled_connections_go_back_idle_not_inside_a_transaction() {
     assert!(!states.is_empty() && states.iter().all(|s| s == "idle"), "{states:?}");
     deployment.destroy().await;
 }
+
+/// Facts of a GB entity named `name` holding `lei`.
+fn facts_with_lei(name: &str, lei: &str) -> Vec<(Fact, serde_json::Value)> {
+    let mut facts = facts(name);
+    facts.push((Fact::Lei, serde_json::json!(lei)));
+    facts
+}
+
+/// Two writers giving one LEI to two entities of a tenant at once (the
+/// API's check passed for both): the second waits for the first to commit
+/// and PostgreSQL refuses it, which the API names as the `lei` rule. Another
+/// tenant holds the same LEI freely.
+#[tokio::test]
+async fn racing_writers_leave_an_lei_with_one_entity_of_the_tenant() {
+    const LEI: &str = "5493001KJTIIGC8Y1R12";
+    let deployment = Deployment::start().await;
+    let (alpha, database) = tenant(&deployment, "alpha").await;
+    let (beta, _) = tenant(&deployment, "beta").await;
+    let fleet = deployment.another_fleet(3).await;
+    let grant = TenantGrant::for_system(alpha, "test");
+
+    let mut first = fleet.data().begin(database, &grant, TxOptions::write()).await.unwrap();
+    first.create_entity(EntityId::generate(), &facts_with_lei("First Ltd", LEI), today(), "system:test").await.unwrap();
+    let second = tokio::spawn({
+        let (fleet, grant) = (fleet.clone(), grant.clone());
+        async move {
+            let mut tx = fleet.data().begin(database, &grant, TxOptions::write()).await?;
+            tx.create_entity(EntityId::generate(), &facts_with_lei("Second Ltd", LEI), today(), "system:test").await?;
+            tx.commit().await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the second writer waits for the first");
+    first.commit().await.unwrap();
+    let refused = second.await.unwrap().expect_err("the second writer is refused");
+    assert!(
+        matches!(&refused, charter_storage::StoreError::Rejected { constraint: Some(c), .. }
+            if c == charter_storage::data::LEI_HELD_ONCE),
+        "{refused}"
+    );
+    match charter_api::error::ApiError::from(refused) {
+        charter_api::error::ApiError::Validation(errors) => {
+            assert_eq!((errors[0].field.as_str(), errors[0].rule), ("lei", "unique_lei"), "{errors:?}");
+        }
+        other => panic!("not a validation error: {other}"),
+    }
+
+    let mut other =
+        fleet.data().begin(database, &TenantGrant::for_system(beta, "test"), TxOptions::write()).await.unwrap();
+    other.create_entity(EntityId::generate(), &facts_with_lei("Beta Ltd", LEI), today(), "system:test").await.unwrap();
+    other.commit().await.unwrap();
+    deployment.destroy().await;
+}

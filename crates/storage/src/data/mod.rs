@@ -32,7 +32,7 @@ pub use idempotency::Claim;
 pub use migrations::{DmlOutcome, DmlStep};
 pub use people::PersonRecord;
 pub use pools::DataPlane;
-pub use relationships::RelationshipRecord;
+pub use relationships::{LEI_HELD_ONCE, RelationshipRecord};
 pub use rows::{TableDigest, TenantTable};
 pub use settings::{MODULES, TenantSettings};
 pub use shares::{ShareClassRecord, TransactionRecord};

@@ -36,10 +36,25 @@ fn relationship(r: &tokio_postgres::Row) -> RelationshipRecord {
     }
 }
 
+/// The constraint that refuses a second entity of a tenant holding an LEI
+/// (ddl 0017): a refused write's `StoreError::Rejected` names it.
+pub const LEI_HELD_ONCE: &str = "entity_fact_lei_held_once";
+
 /// The columns `relationship` reads.
 const COLUMNS: &str = "child_id, parent_id, kind, status, lower(valid), upper(valid), source, source_id";
 
 impl TenantTx {
+    /// Waits until no other transaction imports from `source` into this
+    /// tenant, and keeps others waiting until this one ends: two imports of
+    /// one file would each find its LEIs new and create them twice (the
+    /// second is refused by `LEI_HELD_ONCE`; in turn, it finds them known).
+    pub async fn take_turn_importing(&mut self, source: &str) -> Result<(), StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let key = format!("charter import {source} {tenant}");
+        self.query_one("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&key]).await?;
+        Ok(())
+    }
+
     /// The entities holding each LEI now (an LEI is stored as given, upper case).
     pub async fn entities_by_lei(&mut self, leis: &[String]) -> Result<HashMap<String, EntityId>, StoreError> {
         let tenant = self.tenant().as_uuid();

@@ -1,6 +1,6 @@
 //! Feature: Bad input gets a clear 4xx and changes nothing.
 
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use super::CharterWorld;
@@ -82,6 +82,28 @@ async fn register_request(world: &mut CharterWorld, description: &str) -> Option
     };
     let acme = world.key_of("acme");
     let quoted = |prefix: &str| description.strip_prefix(prefix).map(|rest| rest.trim_matches('"').to_owned());
+    const TAKEN: &str = "5493001KJTIIGC8Y1R12";
+    if description == "an entity with the LEI of another entity of the tenant" {
+        let deployment = world.deployment().await;
+        let alpha = json!({ "legal_name": "Alpha Ltd", "jurisdiction": "GB", "lei": TAKEN });
+        let (status, body) = deployment.send(Method::POST, "/api/v1/tenants/acme/entities", &acme, Some(alpha)).await;
+        assert_eq!(status, 201, "{body}");
+        return entity(json!({ "legal_name": "Beta Ltd", "jurisdiction": "GB", "lei": TAKEN }));
+    }
+    if description == "a change giving an entity the LEI of another entity" {
+        let deployment = world.deployment().await;
+        let alpha = json!({ "legal_name": "Alpha Ltd", "jurisdiction": "GB", "lei": TAKEN });
+        let (status, body) = deployment.send(Method::POST, "/api/v1/tenants/acme/entities", &acme, Some(alpha)).await;
+        assert_eq!(status, 201, "{body}");
+        let beta = deployment.create_entity("acme", &acme, "Beta Ltd").await;
+        return Some((
+            Method::PATCH,
+            format!("/api/v1/tenants/acme/entities/{beta}"),
+            json!({ "lei": TAKEN }).to_string().into_bytes(),
+            "application/json",
+            vec![("if-match", "\"1\"".to_owned())],
+        ));
+    }
     if let Some(lei) = quoted("an entity with LEI ") {
         return entity(json!({ "legal_name": "Example Ltd", "jurisdiction": "GB", "lei": lei }));
     }
@@ -323,4 +345,16 @@ async fn validation_names(world: &mut CharterWorld, field: String, rule: String)
 async fn validation_passes(world: &mut CharterWorld) {
     let (_, body) = world.last().clone();
     assert_eq!(body, json!({ "valid": true, "errors": [] }));
+}
+
+#[given(expr = "{string} has an entity with LEI {string}")]
+async fn tenant_has_lei(world: &mut CharterWorld, slug: String, lei: String) {
+    let key = world.key_of(&slug);
+    let body = json!({ "legal_name": format!("{slug} Holdings Ltd"), "jurisdiction": "GB", "lei": lei });
+    let (status, created) = world
+        .deployment()
+        .await
+        .send(reqwest::Method::POST, &format!("/api/v1/tenants/{slug}/entities"), &key, Some(body))
+        .await;
+    assert_eq!(status, 201, "{created}");
 }

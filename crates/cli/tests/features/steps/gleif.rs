@@ -457,3 +457,46 @@ async fn children_complete(world: &mut CharterWorld) {
         }
     }
 }
+
+#[when("two imports of the real GLEIF files of Shell plc run at the same time")]
+async fn two_imports_at_once(world: &mut CharterWorld) {
+    if !world.keys.contains_key(TENANT) {
+        world.onboard(TENANT, "shared").await;
+    }
+    let files = fixtures();
+    let mut args = vec!["import", "gleif", "--tenant", TENANT, "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let deployment = world.deployment().await;
+    let (first, second) = tokio::join!(deployment.charter(&args), deployment.charter(&args));
+    for output in [first, second] {
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        assert!(output.status.success(), "{report} {}", String::from_utf8_lossy(&output.stderr));
+        world.responses.push((200, report));
+    }
+}
+
+#[then("both imports succeed and every LEI in the files is held by exactly one entity of the tenant")]
+async fn each_lei_once(world: &mut CharterWorld) {
+    let leis = leis_in_files();
+    let reports: Vec<Value> = world.responses.iter().rev().take(2).map(|(_, r)| r.clone()).collect();
+    let created: u64 = reports
+        .iter()
+        .map(|r| r["entities_created"].as_u64().unwrap_or(0) + r["entities_from_relationships"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(created, leis.len() as u64, "one import creates the entities, the other finds them: {reports:?}");
+    let (tenant, url) = world.deployment().await.tenant_database(TENANT).await;
+    let admin = connect_as_admin(&url).await;
+    let rows = admin
+        .query(
+            "SELECT value #>> '{}', count(DISTINCT entity_id) FROM charter.entity_fact
+              WHERE tenant_id = $1 AND fact = 'lei' AND upper_inf(recorded) GROUP BY 1",
+            &[&tenant],
+        )
+        .await
+        .expect("LEIs");
+    let held: BTreeSet<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(held, leis, "the LEIs of the tenant's entities");
+    for row in &rows {
+        assert_eq!(row.get::<_, i64>(1), 1, "entities holding {}", row.get::<_, String>(0));
+    }
+}
