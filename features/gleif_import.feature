@@ -51,3 +51,12 @@ Feature: GLEIF import
   Scenario: Two imports of the same files at once create each entity once
     When two imports of the real GLEIF files of Shell plc run at the same time
     Then both imports succeed and every LEI in the files is held by exactly one entity of the tenant
+
+  Scenario: A fact GLEIF no longer gives ends from GLEIF's update; a fact entered in the register stays
+    When I import the real GLEIF files of Shell plc (LEI 21380068P1DRHMJ8KU70) kept in the repository's test fixtures
+    And an entity manager sets Shell plc's "legal_form_text" to "public limited company" from 2020-01-01
+    And I upload Shell plc's record without its other names, last updated by GLEIF on 2026-06-30
+    Then the import report counts 1 entity updated with 1 fact changed and no entity created
+    And Shell plc's former name "ROYAL DUTCH SHELL PLC" holds as of 2026-06-29 and no other name as of 2026-06-30
+    And Shell plc's "legal_form_text" is still "public limited company" as of 2026-06-30
+    And importing the same record again changes nothing

@@ -157,7 +157,7 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
                     .collect(),
             })
             .collect();
-        tx.import_entities(&imported, actor).await?;
+        tx.import_entities(&imported, Some(IMPORTED), actor).await?;
         let created: Vec<Value> = chunk
             .iter()
             .zip(&imported)
@@ -198,6 +198,28 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
             })
             .collect();
         let mut differ = tx.facts_differing(&asked).await?.into_iter().peekable();
+        // The facts GLEIF could give that a record does not (say, other
+        // names it dropped), held by the register on that day: those GLEIF
+        // gave end there; those entered in the register stay.
+        let missing: Vec<(EntityId, String, NaiveDate)> = chunk
+            .iter()
+            .filter(|(id, _, _, _)| !placeholders.contains_key(id))
+            .flat_map(|(id, record, facts, _)| {
+                charter_domain::gleif::FACTS
+                    .iter()
+                    .filter(|fact| !facts.iter().any(|(given, _)| given == *fact))
+                    .map(|fact| (*id, fact.key(), record.updated))
+            })
+            .collect();
+        let mut gone: HashMap<EntityId, Vec<Fact>> = HashMap::new();
+        for (n, reason) in tx.facts_held(&missing).await? {
+            let (id, key, _) = &missing[n];
+            if given_by_gleif(reason.as_deref())
+                && let Some(fact) = Fact::from_key(key)
+            {
+                gone.entry(*id).or_default().push(fact);
+            }
+        }
         // Grouped by the date they take effect: one reason per statement.
         let mut settings: BTreeMap<NaiveDate, Vec<FactSetting>> = BTreeMap::new();
         let mut completion = Completion::default();
@@ -230,22 +252,26 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
             }
             agreeing.push((*id, *digest));
             let on = record.updated;
-            if differing.is_empty() {
+            let ended = gone.remove(id).unwrap_or_default();
+            if differing.is_empty() && ended.is_empty() {
                 report.entities_unchanged += 1;
                 continue;
             }
-            settings.entry(on).or_default().extend(differing.iter().map(|(fact, value)| FactSetting {
+            let set = differing.iter().map(|(fact, value)| (fact, Some(value)));
+            let changes: Vec<(&Fact, Option<&Value>)> = set.chain(ended.iter().map(|fact| (fact, None))).collect();
+            settings.entry(on).or_default().extend(changes.iter().map(|(fact, value)| FactSetting {
                 entity: *id,
-                fact: fact.clone(),
-                value: Some(value.clone()),
+                fact: (*fact).clone(),
+                value: value.cloned(),
                 from: on,
                 to: None,
             }));
-            let change: BTreeMap<String, &Value> = differing.iter().map(|(f, v)| (f.key(), v)).collect();
+            let change: BTreeMap<String, &Value> =
+                changes.iter().map(|(f, v)| (f.key(), v.unwrap_or(&Value::Null))).collect();
             events.push((*id, json!({ "facts": change, "effective_from": on, "reason": updated_reason(on) })));
             changed.push(*id);
             report.entities_updated += 1;
-            report.facts_changed += differing.len() as u64;
+            report.facts_changed += changes.len() as u64;
         }
         tx.bump_entity_versions(&changed).await?;
         tx.set_facts(&completion.cleared, Some(COMPLETED), actor).await?;
@@ -286,7 +312,7 @@ pub async fn import(tx: &mut TenantTx, actor: &str, files: &[(String, Vec<Record
                 }
             })
             .collect();
-        tx.import_entities(&imported, actor).await?;
+        tx.import_entities(&imported, Some(PLACEHOLDER), actor).await?;
         let created: Vec<Value> =
             chunk.iter().zip(&imported).map(|((lei, _), e)| json!({ "id": e.id, "lei": lei })).collect();
         for ((lei, _), entity) in chunk.iter().zip(&imported) {
@@ -359,6 +385,21 @@ fn updated_reason(on: NaiveDate) -> String {
     format!("GLEIF record updated {on}")
 }
 
+/// The reason recorded with a new entity's facts from its GLEIF record.
+const IMPORTED: &str = "imported from GLEIF";
+/// The reason recorded with the facts of an entity known only from a relationship.
+const PLACEHOLDER: &str = "named in a GLEIF relationship";
+
+/// Whether a version was recorded by an import (its reason says so): a
+/// fact GLEIF gave, which a newer record that no longer gives it ends.
+/// Versions entered in the register (any other reason, or none) stay.
+fn given_by_gleif(reason: Option<&str>) -> bool {
+    reason.is_some_and(|r| {
+        [IMPORTED, COMPLETED, PLACEHOLDER].contains(&r)
+            || r.strip_prefix("GLEIF record updated ").is_some_and(|day| day.parse::<NaiveDate>().is_ok())
+    })
+}
+
 /// The audit record of an import's change to an entity, or to the register
 /// as a whole (`entity` `None`: resource type `import`).
 fn event<'a>(
@@ -389,7 +430,7 @@ type Parsed = Result<(Facts, (Option<String>, Option<String>), BTreeMap<String, 
 fn parse_record(record: &LeiRecord, today: NaiveDate) -> Parsed {
     let mut body = record.body.clone();
     body.insert("effective_from".into(), json!(record.since.to_string()));
-    body.insert("reason".into(), json!("imported from GLEIF"));
+    body.insert("reason".into(), json!(IMPORTED));
     let input = parse_entity(&body, Intent::Create, &[], today).map_err(|invalid| invalid.to_string())?;
     let facts: Vec<(Fact, Value)> = input.facts.into_iter().filter_map(|(f, v)| v.map(|v| (f, v))).collect();
     let as_map: BTreeMap<String, Value> = facts.iter().map(|(f, v)| (f.key(), v.clone())).collect();

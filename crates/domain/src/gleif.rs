@@ -7,7 +7,24 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use crate::{lei::Lei, validation::FieldError};
+use crate::{entity::Fact, lei::Lei, validation::FieldError};
+
+/// Every fact a GLEIF record can give (`lei_record` sets no other): those a
+/// newer record may stop giving. Legal name, LEI, jurisdiction and status
+/// are in every record; the others only when GLEIF has them.
+pub const FACTS: [Fact; 11] = [
+    Fact::LegalName,
+    Fact::Lei,
+    Fact::OtherNames,
+    Fact::Jurisdiction,
+    Fact::LegalForm,
+    Fact::LegalFormText,
+    Fact::RegistrationAuthority,
+    Fact::RegistrationNumber,
+    Fact::Status,
+    Fact::IncorporationDate,
+    Fact::Addresses,
+];
 
 /// An entity as GLEIF describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -247,5 +264,25 @@ mod tests {
         assert_eq!((r.child.as_str(), r.parent.as_str()), ("2138004VFYZFYLELHT92", "21380068P1DRHMJ8KU70"));
         assert_eq!(r.from.map(|d| d.to_string()).as_deref(), Some("2017-10-18"));
         assert!(records(&json!({"meta": {}})).is_err());
+    }
+
+    #[test]
+    fn a_record_with_every_field_gives_only_the_listed_facts() {
+        let full = json!({"type": "lei-records", "id": "21380068P1DRHMJ8KU70", "attributes": {
+            "lei": "21380068P1DRHMJ8KU70",
+            "entity": {"legalName": {"name": "SHELL PLC"}, "jurisdiction": "GB",
+                       "legalForm": {"id": "8888", "other": "public limited company"},
+                       "registeredAt": {"id": "RA000585"}, "registeredAs": "04366849", "status": "INACTIVE",
+                       "creationDate": "2002-02-05T00:00:00Z",
+                       "otherNames": [{"name": "ROYAL DUTCH SHELL PLC", "type": "PREVIOUS_LEGAL_NAME"}],
+                       "transliteratedOtherNames": [{"name": "SHELL", "type": "AUTO_ASCII_TRANSLITERATED_LEGAL_NAME"}],
+                       "legalAddress": {"addressLines": ["SHELL CENTRE"], "city": "LONDON", "country": "GB"},
+                       "headquartersAddress": {"addressLines": ["SHELL CENTRE"], "city": "LONDON", "country": "GB"}},
+            "registration": {"initialRegistrationDate": "2012-06-06T00:00:00Z"}}});
+        let Ok(Record::Entity(record)) = record(&full) else { panic!("not read") };
+        let listed: Vec<String> = FACTS.iter().map(Fact::key).collect();
+        let given: Vec<&String> = record.body.keys().collect();
+        assert_eq!(given.len(), FACTS.len(), "every listed fact is given by some record: {given:?}");
+        assert!(given.iter().all(|key| listed.contains(key)), "{given:?} beyond {listed:?}");
     }
 }

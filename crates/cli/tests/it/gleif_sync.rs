@@ -1,6 +1,6 @@
 //! The GLEIF import's source digests change nothing but its speed: any
 //! sequence of imports of real records (renamed, updated by GLEIF on various
-//! days, often unchanged) and of an entity manager's renames leaves one
+//! days, with or without other names, often unchanged) and of an entity manager's renames leaves one
 //! tenant, whose imports use the digests, with exactly the register,
 //! histories and import reports of another tenant whose digests are wiped
 //! before every import (so that each record is compared fact by fact).
@@ -28,8 +28,10 @@ fn day(base: (i32, u32, u32), n: u32) -> NaiveDate {
 
 #[derive(Debug, Clone)]
 enum Step {
-    /// Every record, each under name `names[k]`, last updated by GLEIF on day `updated[k]`.
-    Import { names: [u8; RECORDS], updated: [u8; RECORDS] },
+    /// Every record, each under name `names[k]`, last updated by GLEIF on
+    /// day `updated[k]`, with a former name unless `unnamed[k]` (a fact
+    /// GLEIF stops giving ends).
+    Import { names: [u8; RECORDS], updated: [u8; RECORDS], unnamed: [bool; RECORDS] },
     /// The last import's file again (a sync where nothing moved: what the
     /// digests skip).
     Again,
@@ -39,8 +41,8 @@ enum Step {
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        3 => (prop::array::uniform3(0..3u8), prop::array::uniform3(0..4u8))
-            .prop_map(|(names, updated)| Step::Import { names, updated }),
+        3 => (prop::array::uniform3(0..3u8), prop::array::uniform3(0..4u8), prop::array::uniform3(any::<bool>()))
+            .prop_map(|(names, updated, unnamed)| Step::Import { names, updated, unnamed }),
         1 => Just(Step::Again),
         1 => (0..RECORDS, 0..3u8, 0..90u8).prop_map(|(record, name, from)| Step::Rename { record, name, from }),
     ]
@@ -54,14 +56,26 @@ fn fixture_records() -> Vec<Value> {
     document["data"].as_array().unwrap()[..RECORDS].to_vec()
 }
 
-/// A GLEIF file of the records, renamed and dated as `names` and `updated` say.
-fn file(records: &[Value], names: &[u8; RECORDS], updated: &[u8; RECORDS]) -> Vec<(String, Vec<u8>)> {
+/// A GLEIF file of the records, renamed, dated and with other names as
+/// `names`, `updated` and `unnamed` say.
+fn file(
+    records: &[Value],
+    names: &[u8; RECORDS],
+    updated: &[u8; RECORDS],
+    unnamed: &[bool; RECORDS],
+) -> Vec<(String, Vec<u8>)> {
     let data: Vec<Value> = records
         .iter()
         .enumerate()
         .map(|(k, record)| {
             let mut record = record.clone();
             record["attributes"]["entity"]["legalName"]["name"] = json!(format!("SYNC ENTITY {k} NAME {}", names[k]));
+            record["attributes"]["entity"]["otherNames"] = if unnamed[k] {
+                json!([])
+            } else {
+                json!([{ "name": format!("SYNC ENTITY {k} FORMER"), "type": "PREVIOUS_LEGAL_NAME" }])
+            };
+            record["attributes"]["entity"]["transliteratedOtherNames"] = json!([]);
             // Days from 2025-06-01 on: after every fixture's own dates.
             let on = day((2025, 6, 1), u32::from(updated[k]) * 7);
             record["attributes"]["registration"]["lastUpdateDate"] = json!(format!("{on}T08:00:00Z"));
@@ -143,11 +157,11 @@ async fn run_case(deployment: &Deployment, tenants: &[Tenant; 2], records: &[Val
             let mut tx = data.begin(t.database, &t.grant, TxOptions::maintenance()).await.unwrap();
             match &step {
                 Step::Again => {} // resolved to the import it repeats, above
-                Step::Import { names, updated } => {
+                Step::Import { names, updated, unnamed } => {
                     if t.forgetful {
                         assert_eq!(t.digests(deployment, true).await, 0);
                     }
-                    let files = charter_api::gleif::read_files(&file(records, names, updated)).unwrap();
+                    let files = charter_api::gleif::read_files(&file(records, names, updated, unnamed)).unwrap();
                     let report = charter_api::gleif::import(&mut tx, "system:test", &files).await.unwrap();
                     assert_eq!(report.refused.len(), 0, "{:?}", report.refused);
                     reports.push(serde_json::to_value(&report).unwrap());

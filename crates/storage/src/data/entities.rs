@@ -173,7 +173,12 @@ impl TenantTx {
     /// Imports entities with their histories in two statements per batch
     /// (bulk loads: a legacy register, a benchmark). Returns how many were
     /// imported.
-    pub async fn import_entities(&mut self, entities: &[ImportedEntity], actor: &str) -> Result<u64, StoreError> {
+    pub async fn import_entities(
+        &mut self,
+        entities: &[ImportedEntity],
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<u64, StoreError> {
         let tenant = self.tenant().as_uuid();
         let ids: Vec<uuid::Uuid> = entities.iter().map(|e| e.id.as_uuid()).collect();
         let imported = self
@@ -205,12 +210,12 @@ impl TenantTx {
         }
         self.execute(
             "INSERT INTO charter.entity_fact
-                 (tenant_id, id, entity_id, fact, value, search_text, valid, recorded, recorded_by)
+                 (tenant_id, id, entity_id, fact, value, search_text, valid, recorded, reason, recorded_by)
              SELECT $1, v.id, v.entity_id, v.fact, v.value, v.search_text, daterange(v.valid_from, v.valid_to),
-                    tstzrange(now(), NULL), $8
+                    tstzrange(now(), NULL), $10, $8
                FROM unnest($9::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[], $6::date[], $7::date[])
                     AS v (id, entity_id, fact, value, search_text, valid_from, valid_to)",
-            &[&tenant, &owners, &facts, &values, &texts, &froms, &tos, &actor, &fact_ids],
+            &[&tenant, &owners, &facts, &values, &texts, &froms, &tos, &actor, &fact_ids, &reason],
         )
         .await?;
         Ok(imported)
@@ -228,7 +233,7 @@ impl TenantTx {
             .iter()
             .map(|(fact, value)| ImportedVersion { fact: fact.clone(), value: value.clone(), from, to: None })
             .collect();
-        self.import_entities(&[ImportedEntity { id, versions }], actor).await?;
+        self.import_entities(&[ImportedEntity { id, versions }], None, actor).await?;
         Ok(())
     }
 
@@ -453,6 +458,31 @@ impl TenantTx {
             )
             .await?;
         Ok(rows.iter().filter_map(|r| usize::try_from(r.get::<_, i64>(0)).ok()).collect())
+    }
+
+    /// Which of `facts` (entity, fact key, day) have a value on record now
+    /// for that day: their positions in `facts`, in order, each with the
+    /// reason its version was recorded for.
+    pub async fn facts_held(
+        &mut self,
+        facts: &[(EntityId, String, NaiveDate)],
+    ) -> Result<Vec<(usize, Option<String>)>, StoreError> {
+        let tenant = self.tenant().as_uuid();
+        let entities: Vec<uuid::Uuid> = facts.iter().map(|(e, _, _)| e.as_uuid()).collect();
+        let keys: Vec<&str> = facts.iter().map(|(_, f, _)| f.as_str()).collect();
+        let days: Vec<NaiveDate> = facts.iter().map(|(_, _, d)| *d).collect();
+        let rows = self
+            .query_planned(
+                "SELECT a.n - 1, f.reason
+                   FROM unnest($2::uuid[], $3::text[], $4::date[]) WITH ORDINALITY AS a (entity_id, fact, day, n)
+                   JOIN charter.entity_fact f
+                     ON f.tenant_id = $1 AND f.entity_id = a.entity_id AND f.fact = a.fact
+                    AND upper_inf(f.recorded) AND f.valid @> a.day
+                  ORDER BY a.n",
+                &[&tenant, &entities, &keys, &days],
+            )
+            .await?;
+        Ok(rows.iter().filter_map(|r| Some((usize::try_from(r.get::<_, i64>(0)).ok()?, r.get(1)))).collect())
     }
 
     /// Whether the entity is in any of `groups` on `at.date` (its `groups`

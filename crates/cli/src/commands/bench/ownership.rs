@@ -120,7 +120,7 @@ async fn load(fleet: &Fleet, sizes: Sizes) -> Result<Loaded> {
                 ],
             })
             .collect();
-        tx.import_entities(&imported, &actor).await?;
+        tx.import_entities(&imported, None, &actor).await?;
     }
     let mut persons = Vec::new();
     for n in 0..300 {

@@ -348,7 +348,7 @@ pub async fn load(fleet: &Fleet, layout: Layout, prefix: &str, concurrency: usiz
                 for batch in (0..count).collect::<Vec<_>>().chunks(2_000) {
                     let entities: Vec<ImportedEntity> = batch.iter().map(|&k| entity(tenant, k).0).collect();
                     let mut tx = fleet.data().begin(database, &grant, TxOptions::maintenance()).await?;
-                    tx.import_entities(&entities, "system:bench register-data").await?;
+                    tx.import_entities(&entities, None, "system:bench register-data").await?;
                     tx.commit().await?;
                     progress.inc(batch.len() as u64);
                 }

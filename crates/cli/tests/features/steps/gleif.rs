@@ -10,6 +10,12 @@ use super::CharterWorld;
 use crate::support::connect_as_admin;
 
 const TENANT: &str = "acme";
+
+#[derive(Default)]
+pub struct State {
+    /// GLEIF's last update of the record uploaded last.
+    last_update: Option<String>,
+}
 const SHELL: &str = "21380068P1DRHMJ8KU70";
 
 fn fixtures() -> Vec<String> {
@@ -499,4 +505,80 @@ async fn each_lei_once(world: &mut CharterWorld) {
     for row in &rows {
         assert_eq!(row.get::<_, i64>(1), 1, "entities holding {}", row.get::<_, String>(0));
     }
+}
+
+impl CharterWorld {
+    /// Shell plc as of a day, read through the API.
+    async fn shell_as_of(&mut self, day: &str) -> Value {
+        let shell = self.entity_with_lei(SHELL).await.expect("Shell plc");
+        let id = shell["id"].as_str().expect("id").to_owned();
+        let key = self.key_of(TENANT);
+        let path = format!("/api/v1/tenants/{TENANT}/entities/{id}?as_of={day}");
+        let (status, entity) = self.deployment().await.send(Method::GET, &path, &key, None).await;
+        assert_eq!(status, 200, "{entity}");
+        entity
+    }
+
+    /// Shell's record without its other names, as GLEIF last updated it on `on`.
+    fn shell_without_other_names(on: &str) -> Vec<(String, Vec<u8>)> {
+        let file = fixtures().into_iter().find(|f| f.contains("single_lei_record")).expect("Shell's record");
+        let mut shell = document(&file)["data"].clone();
+        shell["attributes"]["entity"]["otherNames"] = json!([]);
+        shell["attributes"]["registration"]["lastUpdateDate"] = json!(format!("{on}T09:00:00Z"));
+        vec![("shell.json".into(), json!({ "data": shell }).to_string().into_bytes())]
+    }
+}
+
+#[when(regex = r#"^an entity manager sets Shell plc's "([a-z_]+)" to "([^"]+)" from (\d{4}-\d{2}-\d{2})$"#)]
+async fn manager_sets_fact(world: &mut CharterWorld, fact: String, value: String, from: String) {
+    let shell = world.entity_with_lei(SHELL).await.expect("Shell plc");
+    let id = shell["id"].as_str().expect("id").to_owned();
+    let version = shell["version"].as_i64().expect("version");
+    let key = world.key_of(TENANT);
+    let deployment = world.deployment().await;
+    let response = deployment
+        .http
+        .patch(deployment.url(&format!("/api/v1/tenants/{TENANT}/entities/{id}")))
+        .bearer_auth(&key)
+        .header("if-match", format!("\"{version}\""))
+        .json(&json!({ fact.as_str(): value, "effective_from": from, "reason": "from the articles" }))
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(status, 200, "{body}");
+}
+
+#[when(regex = r"^I upload Shell plc's record without its other names, last updated by GLEIF on (\d{4}-\d{2}-\d{2})$")]
+async fn upload_without_other_names(world: &mut CharterWorld, on: String) {
+    world.upload_gleif(CharterWorld::shell_without_other_names(&on)).await;
+    world.gleif.last_update = Some(on);
+}
+
+#[then(regex = r#"^Shell plc's former name "([^"]+)" holds as of (\S+) and no other name as of (\S+)$"#)]
+async fn other_names_end(world: &mut CharterWorld, name: String, before: String, on: String) {
+    let earlier = world.shell_as_of(&before).await;
+    let names = earlier["other_names"].as_array().cloned().unwrap_or_default();
+    assert!(names.iter().any(|n| n["name"] == name.as_str() && n["type"] == "former"), "{earlier}");
+    let later = world.shell_as_of(&on).await;
+    assert!(later["other_names"].as_array().is_none_or(Vec::is_empty), "{later}");
+    assert_eq!(later["legal_name"], "SHELL PLC", "{later}");
+}
+
+#[then(regex = r#"^Shell plc's "([a-z_]+)" is still "([^"]+)" as of (\S+)$"#)]
+async fn fact_stays(world: &mut CharterWorld, fact: String, value: String, on: String) {
+    let entity = world.shell_as_of(&on).await;
+    assert_eq!(entity[fact.as_str()], value.as_str(), "{entity}");
+}
+
+#[then("importing the same record again changes nothing")]
+async fn same_record_again(world: &mut CharterWorld) {
+    let on = world.gleif.last_update.clone().expect("a record was uploaded");
+    let before = world.register_size().await;
+    world.upload_gleif(CharterWorld::shell_without_other_names(&on)).await;
+    let (status, report) = world.responses.last().cloned().expect("a report");
+    assert_eq!(status, 200, "{report}");
+    assert_eq!((report["entities_updated"].clone(), report["facts_changed"].clone()), (json!(0), json!(0)), "{report}");
+    assert_eq!(world.register_size().await, before, "{report}");
 }
