@@ -22,3 +22,19 @@ Feature: Share ledger and registers
     Given 600 shares issued to "Pat Smith" on 2022-01-01 and 400 to "Lee Chan" on 2023-01-01
     Then the register as of 2023-06-30 exported as CSV lists "Pat Smith" 600 (60 %) and "Lee Chan" 400 (40 %)
     And the BODS statements of the beneficial owners as of 2023-06-30 name "Pat Smith" with 60 % and "Lee Chan" with 40 %
+
+  Scenario: A transaction recorded in error is reversed, never edited
+    Given 600 shares issued to "Pat Smith" on 2022-01-01 and 400 to "Lee Chan" on 2023-01-01
+    And 100 transferred from "Pat Smith" to "Lee Chan" on 2024-01-01
+    When I reverse the transaction of 2024-01-01 because "recorded against the wrong holder"
+    Then the response status is 201
+    And the register as of 2024-06-30 shows "Pat Smith" 600 (60 %) and "Lee Chan" 400 (40 %)
+    And the register as of 2024-06-30 as known before the reversal shows "Pat Smith" 500 (50 %) and "Lee Chan" 500 (50 %)
+    And the ledger keeps the transaction of 2024-01-01 and lists its reversal with the reason "recorded against the wrong holder"
+    When I reverse the transaction of 2024-01-01 again
+    Then the response status is 422 naming "id" with rule "reversed_once" and the ledger is unchanged
+
+  Scenario: A reversal that would overdraw a later position is refused
+    Given 600 shares issued to "Pat Smith" on 2022-01-01 and 500 of them transferred to "Lee Chan" on 2024-01-01
+    When I reverse the transaction of 2022-01-01 because "never issued"
+    Then the response status is 422 naming 2024-01-01

@@ -501,6 +501,7 @@ mod tests {
             to_shares: None,
             ratio: None,
             reason: None,
+            reverses: None,
         }
     }
 

@@ -173,10 +173,15 @@ pub enum TransactionKind {
     Split,
     /// A holder's shares of one class turned into shares of another.
     Conversion,
+    /// Takes back an earlier transaction recorded in error (`reverses`): as
+    /// known from then on, the ledger stands as if it had never been made;
+    /// as known before, it did. Recorded through its own endpoint.
+    Reversal,
 }
 
 impl TransactionKind {
-    pub const ALL: [Self; 5] = [Self::Issuance, Self::Transfer, Self::Cancellation, Self::Split, Self::Conversion];
+    pub const ALL: [Self; 6] =
+        [Self::Issuance, Self::Transfer, Self::Cancellation, Self::Split, Self::Conversion, Self::Reversal];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -185,12 +190,17 @@ impl TransactionKind {
             Self::Cancellation => "cancellation",
             Self::Split => "split",
             Self::Conversion => "conversion",
+            Self::Reversal => "reversal",
         }
     }
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         Self::ALL.into_iter().find(|k| k.as_str() == raw).ok_or_else(|| {
-            FieldError::new(field, "one_of", "must be one of: issuance, transfer, cancellation, split, conversion")
+            FieldError::new(
+                field,
+                "one_of",
+                "must be one of: issuance, transfer, cancellation, split, conversion, reversal",
+            )
         })
     }
 }
@@ -212,6 +222,8 @@ pub struct Transaction {
     /// A split's ratio: new shares per old share, as numerator / denominator.
     pub ratio: Option<(i64, i64)>,
     pub reason: Option<String>,
+    /// A reversal's transaction, taken back.
+    pub reverses: Option<ShareTransactionId>,
 }
 
 impl Transaction {
@@ -316,6 +328,14 @@ impl Transaction {
                 TransactionKind::Cancellation => (true, false, true),
                 TransactionKind::Split => (false, false, false),
                 TransactionKind::Conversion => (true, given("to_holder"), true),
+                TransactionKind::Reversal => {
+                    errors.push(FieldError::new(
+                        "kind",
+                        "reversal_endpoint",
+                        "a reversal takes back a recorded transaction: POST …/share-transactions/{id}/reversal",
+                    ));
+                    (false, false, false)
+                }
             };
             needs(&mut errors, "from_holder", given("from_holder"), wants_from);
             needs(&mut errors, "to_holder", given("to_holder"), wants_to);
@@ -360,8 +380,39 @@ impl Transaction {
             to_shares,
             ratio: numerator.zip(denominator),
             reason,
+            reverses: None,
         };
         Ok((transaction, joint_holdings))
+    }
+
+    /// The reversal of `original` (a transaction on record, not itself a
+    /// reversal), for `reason`: of its class, from its date, so that every
+    /// date it changed is checked again without it.
+    pub fn reversal(original: &Transaction, reason: &str) -> Result<Self, Invalid> {
+        let mut errors = Collector::new();
+        if original.kind == TransactionKind::Reversal {
+            errors.push(FieldError::new(
+                "id",
+                "not_a_reversal",
+                "a reversal cannot be reversed: record the transaction it took back again",
+            ));
+        }
+        let reason = errors.take(bounded_text("reason", reason, 500));
+        errors.finish()?;
+        Ok(Self {
+            id: ShareTransactionId::generate(),
+            kind: TransactionKind::Reversal,
+            class: original.class,
+            effective_on: original.effective_on,
+            from: None,
+            to: None,
+            shares: 0,
+            to_class: None,
+            to_shares: None,
+            ratio: None,
+            reason,
+            reverses: Some(original.id),
+        })
     }
 
     /// The classes this transaction touches.
@@ -448,8 +499,11 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// `transactions` in the order they were recorded.
+    /// `transactions` in the order they were recorded. Reversals and the
+    /// transactions they took back are left out: neither has any effect.
     pub fn new(mut transactions: Vec<Transaction>) -> Self {
+        let reversed: BTreeSet<ShareTransactionId> = transactions.iter().filter_map(|t| t.reverses).collect();
+        transactions.retain(|t| t.kind != TransactionKind::Reversal && !reversed.contains(&t.id));
         // A stable sort keeps the recorded order within a date.
         transactions.sort_by_key(|t| t.effective_on);
         Self { transactions }
@@ -463,10 +517,15 @@ impl Ledger {
         self.transactions.is_empty()
     }
 
-    /// The ledger with `transaction` recorded last.
+    /// The ledger with `transaction` recorded last (a reversal: without the
+    /// transaction it takes back).
     pub fn with(&self, transaction: Transaction) -> Self {
-        let at = self.transactions.partition_point(|t| t.effective_on <= transaction.effective_on);
         let mut transactions = self.transactions.clone();
+        if let Some(reversed) = transaction.reverses {
+            transactions.retain(|t| t.id != reversed);
+            return Self { transactions };
+        }
+        let at = transactions.partition_point(|t| t.effective_on <= transaction.effective_on);
         transactions.insert(at, transaction);
         Self { transactions }
     }
@@ -636,6 +695,9 @@ fn apply(holdings: &mut Holdings, t: &Transaction) {
                 }
             }
         }
+        // Its effect is the absence of the transaction it took back, which
+        // `Ledger` leaves out.
+        TransactionKind::Reversal => {}
     }
 }
 
@@ -670,7 +732,40 @@ mod tests {
             to_shares: None,
             ratio: None,
             reason: None,
+            reverses: None,
         }
+    }
+
+    #[test]
+    fn a_reversal_leaves_the_ledger_as_if_the_transaction_had_never_been_made() {
+        let class = ShareClassId::generate();
+        let (pat, lee) = (Holder::Person(PersonId::generate()), Holder::Person(PersonId::generate()));
+        let issued = tx(TransactionKind::Issuance, class, "2022-01-01", None, Some(pat), 600);
+        let moved = tx(TransactionKind::Transfer, class, "2024-01-01", Some(pat), Some(lee), 100);
+        let ledger = Ledger::new(vec![issued.clone(), moved.clone()]);
+        let reversal = Transaction::reversal(&moved, "recorded against the wrong holder").unwrap();
+        assert_eq!(
+            (reversal.class, reversal.effective_on, reversal.reverses),
+            (class, moved.effective_on, Some(moved.id))
+        );
+        let without = ledger.with(reversal.clone());
+        assert_eq!(without.holdings(day("2024-06-30")), Holdings::from([((class, pat), 600)]));
+        assert_eq!(without.positions(), Ledger::new(vec![issued.clone()]).positions());
+        // Read back from the database: both rows, in the order recorded.
+        let read = Ledger::new(vec![issued.clone(), moved, reversal.clone()]);
+        assert_eq!(read.holdings(day("2024-06-30")), without.holdings(day("2024-06-30")));
+        assert_eq!(read.len(), 1);
+        // Taking back the issuance would leave the later transfer short.
+        let overdrawn = ledger.with(Transaction::reversal(&issued, "never issued").unwrap());
+        assert!(
+            matches!(overdrawn.check(&BTreeMap::new()), Err(Breach::Negative { date, .. }) if date == day("2024-01-01"))
+        );
+        // A reversal is not reversed, a reason is needed, and POST …/share-transactions records none.
+        assert_eq!(Transaction::reversal(&reversal, "undo").unwrap_err().0[0].rule, "not_a_reversal");
+        assert_eq!(Transaction::reversal(&issued, "  ").unwrap_err().0[0].field, "reason");
+        let body = json!({"kind": "reversal", "share_class_id": class.as_uuid().to_string()});
+        let refused = Transaction::parse(body.as_object().unwrap(), day("2026-01-01")).unwrap_err();
+        assert!(refused.0.iter().any(|e| e.rule == "reversal_endpoint"), "{refused:?}");
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shares::create_class, shares::list_classes))
         .routes(routes!(shares::record))
         .routes(routes!(shares::get_transaction))
+        .routes(routes!(shares::reverse))
         .routes(routes!(shares::ledger))
         .routes(routes!(shares::register))
         .routes(routes!(shares::register_csv))

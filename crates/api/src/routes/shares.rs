@@ -121,7 +121,8 @@ pub(crate) struct ShareTransaction {
     id: uuid::Uuid,
     /// The entity whose shares these are.
     issuer_id: uuid::Uuid,
-    /// `issuance`, `transfer`, `cancellation`, `split` or `conversion`.
+    /// `issuance`, `transfer`, `cancellation`, `split`, `conversion` or
+    /// `reversal` (of the transaction in `reverses`).
     kind: String,
     share_class_id: uuid::Uuid,
     effective_from: NaiveDate,
@@ -135,6 +136,8 @@ pub(crate) struct ShareTransaction {
     ratio_numerator: Option<i64>,
     ratio_denominator: Option<i64>,
     reason: Option<String>,
+    /// A reversal's transaction, taken back from its date on.
+    reverses: Option<uuid::Uuid>,
     recorded_at: DateTime<Utc>,
     recorded_by: String,
 }
@@ -156,6 +159,7 @@ impl From<TransactionRecord> for ShareTransaction {
             ratio_numerator: t.ratio.map(|r| r.0),
             ratio_denominator: t.ratio.map(|r| r.1),
             reason: t.reason,
+            reverses: t.reverses.map(|id| id.as_uuid()),
             recorded_at: r.recorded_at,
             recorded_by: r.recorded_by,
         }
@@ -435,6 +439,117 @@ pub(crate) async fn record(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// Why a transaction is taken back.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[allow(dead_code)] // documents the body; parsing goes through reversal_reason
+pub(crate) struct ReversalWrite {
+    /// Required: the ledger keeps why (say, "recorded against the wrong holder").
+    reason: String,
+}
+
+/// Reverse a transaction recorded in error (editors and admins).
+///
+/// A correction is a new transaction, never an edit: the reversal is
+/// recorded now and takes the transaction back from its own date, so the
+/// register as known from now on stands as if it had never been made, and
+/// as known before, it did. Refused (422, naming the date) if the ledger
+/// without it would break a rule at any date (say, a later transfer of the
+/// shares it issued); a transaction is reversed once, and a reversal not at
+/// all (record the transaction again instead). To amend, reverse and
+/// record the corrected transaction.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{slug}/share-transactions/{id}/reversal",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The transaction to reverse"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat the request with the same key to get the first result"),
+    ),
+    request_body = ReversalWrite,
+    responses((status = 201, description = "Reversed", body = ShareTransaction, headers(("Location" = String))), WriteProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn reverse(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> Result<Response, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
+    let id = ShareTransactionId::parse("id", &id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
+    let idempotency = IdempotencyKey::from_request(
+        &headers,
+        &format!("/share-transactions/{id}/reversal {slug}"),
+        &Value::Object(body.clone()),
+    )?;
+    let reason = reversal_reason(&body)?;
+    let mut tx = state.begin(&scope, TxMode::Write).await?;
+    if let Some(key) = &idempotency
+        && let Some(replay) = IdempotencyKey::replay(tx.claim_idempotency(&key.key, &key.request_hash).await?)?
+    {
+        return Ok(replay);
+    }
+    let original = tx.share_transaction(id).await?.ok_or(ApiError::NotFound(Missing::ShareTransaction))?;
+    let reversal = Transaction::reversal(&original.transaction, &reason)?;
+    let issuer = original.issuer;
+    tx.lock_share_capital(issuer).await?;
+    if let Some(earlier) = tx.share_ledger(issuer).await?.iter().find(|r| r.transaction.reverses == Some(id)) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "id",
+            "reversed_once",
+            format!("the transaction was reversed already, by {}", earlier.transaction.id),
+        )]));
+    }
+    let actor = scope.grant.actor().to_string();
+    tx.record_share_reversal_checked(issuer, &reversal, &original.transaction, &actor)
+        .await?
+        .map_err(|breach| ApiError::Validation(vec![breach.to_field_error()]))?;
+    let recorded = tx.share_transaction(reversal.id).await?.ok_or(ApiError::NotFound(Missing::ShareTransaction))?;
+    let json = serde_json::to_value(ShareTransaction::from(recorded)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let before =
+        serde_json::to_value(ShareTransaction::from(original)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.append_audit(&AuditRecord {
+        actor: &actor,
+        action: "share_transaction.reverse",
+        resource_type: "share_transaction",
+        resource_id: Some(id.to_string()),
+        request_id: current_request_id().as_deref(),
+        before: Some(before),
+        after: Some(json.clone()),
+        change: None,
+    })
+    .await?;
+    let location = format!("/api/v1/tenants/{}/share-transactions/{}", scope.slug, reversal.id);
+    if let Some(key) = &idempotency {
+        tx.settle_idempotency(&key.key, 201, &json, Some(&location)).await?;
+    }
+    tx.commit().await?;
+    let mut response = (StatusCode::CREATED, Json(json)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// The `reason` of a reversal's body, the only field it takes.
+fn reversal_reason(body: &Map<String, Value>) -> Result<String, ApiError> {
+    let mut errors: Vec<FieldError> = body
+        .keys()
+        .filter(|k| k.as_str() != "reason")
+        .map(|k| FieldError::new(k.clone(), "unknown_field", "is not a field of a reversal"))
+        .collect();
+    let reason = body.get("reason").and_then(Value::as_str).map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_none() {
+        errors.push(FieldError::new("reason", "required", "say why the transaction is taken back"));
+    }
+    match reason {
+        Some(reason) if errors.is_empty() => Ok(reason.to_owned()),
+        _ => Err(ApiError::Validation(errors)),
+    }
 }
 
 /// One transaction of a share ledger.

@@ -58,6 +58,7 @@ async fn the_served_document_describes_every_operation() {
         "GET /api/v1/tenants/{slug}/share-certificates/{id}",
         "POST /api/v1/tenants/{slug}/share-certificates/{id}/cancel",
         "POST /api/v1/tenants/{slug}/share-certificates/{id}/report-lost",
+        "POST /api/v1/tenants/{slug}/share-transactions/{id}/reversal",
         "POST /api/v1/tenants/{slug}/share-certificates/{id}/replace",
         "POST /api/v1/tenants/{slug}/persons",
         "GET /api/v1/tenants/{slug}/persons",

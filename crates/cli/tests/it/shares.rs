@@ -1,7 +1,7 @@
 //! The share ledger: holdings summed by the database agree with the domain's
 //! replay, for ledgers of random valid transactions, as of every date and as
-//! known at earlier times (one of the holders a joint holding); a split
-//! sends an issuer to the replay.
+//! known at earlier times (one of the holders a joint holding, some
+//! transactions reversed later); a split sends an issuer to the replay.
 
 use charter_domain::{
     access::TenantGrant,
@@ -38,7 +38,7 @@ struct Wish {
 }
 
 fn wish() -> impl Strategy<Value = Wish> {
-    (0..5u8, 0..60u32, 0..4usize, 0..4usize, 1..40i64, 0..2usize).prop_map(|(kind, on, from, to, shares, class)| Wish {
+    (0..6u8, 0..60u32, 0..4usize, 0..4usize, 1..40i64, 0..2usize).prop_map(|(kind, on, from, to, shares, class)| Wish {
         kind,
         on,
         from,
@@ -113,7 +113,30 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
                 TransactionKind::Conversion,
                 TransactionKind::Issuance,
             ];
+            // What is on record and may be reversed (once, and not a reversal).
+            let mut reversible: Vec<Transaction> = Vec::new();
+            let mut reversed_any = false;
             for w in wishes {
+                if w.kind == 5 {
+                    if reversible.is_empty() {
+                        continue;
+                    }
+                    let original = reversible[w.shares as usize % reversible.len()].clone();
+                    let reversal = Transaction::reversal(&original, "recorded in error").unwrap();
+                    let next = ledger.with(reversal.clone());
+                    let recorded =
+                        tx.record_share_reversal_checked(issuer, &reversal, &original, "t").await.unwrap();
+                    assert_eq!(recorded.is_ok(), next.check(&authorised).is_ok());
+                    if recorded.is_ok() {
+                        ledger = next;
+                        reversible.retain(|t| t.id != original.id);
+                        reversed_any = true;
+                    }
+                    tx.commit().await.unwrap();
+                    snapshots.push((Utc::now(), ledger.clone()));
+                    tx = data.begin(database, &grant, TxOptions::maintenance()).await.unwrap();
+                    continue;
+                }
                 let kind = kinds[usize::from(w.kind)];
                 let t = Transaction {
                     id: ShareTransactionId::generate(),
@@ -131,12 +154,14 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
                     to_shares: (kind == TransactionKind::Conversion).then_some(w.shares * 2),
                     ratio: None,
                     reason: None,
+                    reverses: None,
                 };
                 let next = ledger.with(t.clone());
                 let recorded = tx.record_share_transaction_checked(issuer, &t, "t").await.unwrap();
                 assert_eq!(recorded.is_ok(), next.check(&authorised).is_ok());
                 if recorded.is_ok() {
                     ledger = next;
+                    reversible.push(t);
                 }
                 // Each transaction on record at its own moment.
                 tx.commit().await.unwrap();
@@ -156,6 +181,7 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
                     to_shares: None,
                     ratio: Some((2, 1)),
                     reason: None,
+                    reverses: None,
                 };
                 t.id = ShareTransactionId::generate();
                 if tx.record_share_transaction_checked(issuer, &t, "t").await.unwrap().is_ok() {
@@ -181,29 +207,32 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
             }
             bulk.rollback().await.unwrap();
             // So are the positions the data migration builds for ledgers
-            // recorded before positions existed (dml 0003, the replay in SQL).
-            let app = crate::support::connect_as_app(&database_url, &deployment.fleet).await;
-            app.batch_execute(&format!(
-                "BEGIN;
-                 SELECT set_config('charter.tenant_id', '{tenant}', true);
-                 DELETE FROM charter.share_position p USING charter.share_holder h
-                  WHERE h.issuer_id = '{issuer}' AND p.share_class_id = h.share_class_id AND p.holder_id = h.holder_id;
-                 DELETE FROM charter.share_holder WHERE issuer_id = '{issuer}';
-                 {};
-                 COMMIT",
-                include_str!("../../../../migrations/dml/0003_share_positions.sql")
-            ))
-            .await
-            .unwrap();
-            let mut rebuilt = data.begin(database, &grant, TxOptions::snapshot()).await.unwrap();
-            for d in 0..70 {
-                let at = rebuilt.holdings_at(&[issuer], day(d)).await.unwrap();
-                // Ledgers recorded before ddl 0010 had no joint holders (ddl 0014).
-                let mut expected = ledger.holdings(day(d));
-                expected.retain(|(_, holder), _| !matches!(holder, Holder::Joint(_)));
-                assert_eq!(at[&issuer], expected, "positions from dml 0003, day {d}");
+            // recorded before positions existed (dml 0003, the replay in SQL;
+            // reversals came later, ddl 0018).
+            if !reversed_any {
+                let app = crate::support::connect_as_app(&database_url, &deployment.fleet).await;
+                app.batch_execute(&format!(
+                    "BEGIN;
+                     SELECT set_config('charter.tenant_id', '{tenant}', true);
+                     DELETE FROM charter.share_position p USING charter.share_holder h
+                      WHERE h.issuer_id = '{issuer}' AND p.share_class_id = h.share_class_id AND p.holder_id = h.holder_id;
+                     DELETE FROM charter.share_holder WHERE issuer_id = '{issuer}';
+                     {};
+                     COMMIT",
+                    include_str!("../../../../migrations/dml/0003_share_positions.sql")
+                ))
+                .await
+                .unwrap();
+                let mut rebuilt = data.begin(database, &grant, TxOptions::snapshot()).await.unwrap();
+                for d in 0..70 {
+                    let at = rebuilt.holdings_at(&[issuer], day(d)).await.unwrap();
+                    // Ledgers recorded before ddl 0010 had no joint holders (ddl 0014).
+                    let mut expected = ledger.holdings(day(d));
+                    expected.retain(|(_, holder), _| !matches!(holder, Holder::Joint(_)));
+                    assert_eq!(at[&issuer], expected, "positions from dml 0003, day {d}");
+                }
+                rebuilt.commit().await.unwrap();
             }
-            rebuilt.commit().await.unwrap();
             for (known_at, ledger) in snapshots.iter().rev().take(4) {
                 for d in (0..70).step_by(5) {
                     let expected = ledger.holdings(day(d));

@@ -50,7 +50,7 @@ const CLASS_COLUMNS: &str = "c.id, c.entity_id, c.name, c.currency, (c.nominal_v
 const TRANSACTION_COLUMNS: &str = "t.id, t.issuer_id, t.kind, t.share_class_id, t.effective_on, t.from_person_id,
     t.from_entity_id, t.to_person_id, t.to_entity_id, t.shares, t.to_share_class_id, t.to_shares,
     t.ratio_numerator, t.ratio_denominator, t.reason, t.recorded_at, t.recorded_by, t.from_joint_holding_id,
-    t.to_joint_holding_id";
+    t.to_joint_holding_id, t.reverses";
 
 fn millionths(row: &Row, index: usize) -> Result<Decimal6, StoreError> {
     let raw: String = row.get(index);
@@ -134,6 +134,7 @@ fn transaction_record(row: &Row) -> Result<TransactionRecord, StoreError> {
             to_shares: row.get(11),
             ratio: row.get::<_, Option<i64>>(12).zip(row.get::<_, Option<i64>>(13)),
             reason: row.get(14),
+            reverses: row.get::<_, Option<uuid::Uuid>>(19).map(ShareTransactionId::from_uuid),
         },
         recorded_at: row.get(15),
         recorded_by: row.get(16),
@@ -258,20 +259,46 @@ impl TenantTx {
         t: &Transaction,
         actor: &str,
     ) -> Result<Result<(), Breach>, StoreError> {
+        self.record_checked(issuer, t, t, actor).await
+    }
+
+    /// Records `reversal` of `original` (of this issuer, not reversed yet)
+    /// if the ledger without `original` keeps every rule at every date and
+    /// covers the outstanding certificates, as `record_share_transaction_checked`.
+    pub async fn record_share_reversal_checked(
+        &mut self,
+        issuer: EntityId,
+        reversal: &Transaction,
+        original: &Transaction,
+        actor: &str,
+    ) -> Result<Result<(), Breach>, StoreError> {
+        self.record_checked(issuer, reversal, original, actor).await
+    }
+
+    /// Records `t`, whose effect on holdings is `moved`'s (itself, or for a
+    /// reversal the transaction taken back), if the ledger with it stands.
+    async fn record_checked(
+        &mut self,
+        issuer: EntityId,
+        t: &Transaction,
+        moved: &Transaction,
+        actor: &str,
+    ) -> Result<Result<(), Breach>, StoreError> {
         self.lock_share_capital(issuer).await?;
         let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
         let classes = self.share_classes(Some(issuer), None).await?;
-        let certificated = classes.iter().any(|c| c.id == t.class && c.certificated);
+        let certificated: Vec<ShareClassId> =
+            classes.iter().filter(|c| c.certificated && moved.classes().any(|m| m == c.id)).map(|c| c.id).collect();
         let authorised = classes.into_iter().map(|c| (c.id, c.authorised)).collect();
         let ledger = ledger.with(t.clone());
         if let Err(breach) = ledger.check(&authorised) {
             return Ok(Err(breach));
         }
-        // Shares leave holders only in the transaction's own class: if it
-        // issues certificates, they must still be covered.
-        if certificated {
+        // Shares leave holders only in the classes the transaction touches:
+        // where those issue certificates, they must still be covered.
+        for class in certificated {
             let certificates: Vec<Certificate> =
-                self.share_certificates(t.class).await?.into_iter().map(|r| r.certificate).collect();
+                self.share_certificates(class).await?.into_iter().map(|r| r.certificate).collect();
             if let Err(breach) = check_certificates_held(&ledger, &certificates) {
                 return Ok(Err(breach));
             }
@@ -279,14 +306,14 @@ impl TenantTx {
         self.insert_share_transaction(issuer, t, actor).await?;
         // A split scales every holder of its class; anything else moves the
         // shares of the holders it names.
-        let touched: BTreeSet<(ShareClassId, Holder)> = t
+        let touched: BTreeSet<(ShareClassId, Holder)> = moved
             .from
-            .map(|from| (t.class, from))
+            .map(|from| (moved.class, from))
             .into_iter()
-            .chain(t.to.map(|to| (t.to_class.unwrap_or(t.class), to)))
+            .chain(moved.to.map(|to| (moved.to_class.unwrap_or(moved.class), to)))
             .collect();
-        let only = (t.kind != TransactionKind::Split).then_some(&touched);
-        self.write_share_positions(issuer, &ledger, Some(t.effective_on), only).await?;
+        let only = (moved.kind != TransactionKind::Split).then_some(&touched);
+        self.write_share_positions(issuer, &ledger, Some(moved.effective_on), only).await?;
         Ok(Ok(()))
     }
 
@@ -368,18 +395,24 @@ impl TenantTx {
                    FROM (SELECT issuer_id, share_class_id AS class_id, from_person_id AS person_id,
                                 from_entity_id AS entity_id, from_joint_holding_id AS joint_holding_id,
                                 -sum(shares) AS delta
-                           FROM charter.share_transaction
+                           FROM charter.share_transaction t
                           WHERE tenant_id = $1 AND issuer_id = ANY ($2) AND effective_on <= $3
                             AND ($4::timestamptz IS NULL OR recorded_at <= $4)
                             AND num_nonnulls(from_person_id, from_entity_id, from_joint_holding_id) = 1
+                            AND NOT EXISTS (SELECT FROM charter.share_transaction r
+                                             WHERE r.tenant_id = $1 AND r.reverses = t.id
+                                               AND ($4::timestamptz IS NULL OR r.recorded_at <= $4))
                           GROUP BY 1, 2, 3, 4, 5
                          UNION ALL
                          SELECT issuer_id, coalesce(to_share_class_id, share_class_id), to_person_id, to_entity_id,
                                 to_joint_holding_id, sum(coalesce(to_shares, shares))
-                           FROM charter.share_transaction
+                           FROM charter.share_transaction t
                           WHERE tenant_id = $1 AND issuer_id = ANY ($2) AND effective_on <= $3
                             AND ($4::timestamptz IS NULL OR recorded_at <= $4)
                             AND num_nonnulls(to_person_id, to_entity_id, to_joint_holding_id) = 1
+                            AND NOT EXISTS (SELECT FROM charter.share_transaction r
+                                             WHERE r.tenant_id = $1 AND r.reverses = t.id
+                                               AND ($4::timestamptz IS NULL OR r.recorded_at <= $4))
                           GROUP BY 1, 2, 3, 4, 5) moves
                   GROUP BY 1, 2, 3, 4, 5
                  HAVING sum(delta) <> 0",
@@ -435,6 +468,25 @@ impl TenantTx {
         let mut positions = ledger.positions();
         // A series is never empty: a pair appears with its first position.
         positions.retain(|pair, series| !series.is_empty() && only.is_none_or(|only| only.contains(pair)));
+        // Pairs a reversal leaves without any transaction never held the
+        // class, as known now: their rows go.
+        let gone: Vec<&(ShareClassId, Holder)> =
+            only.into_iter().flatten().filter(|pair| !positions.contains_key(*pair)).collect();
+        if !gone.is_empty() {
+            let (classes, holders): (Vec<uuid::Uuid>, Vec<uuid::Uuid>) =
+                gone.iter().map(|(class, holder)| (class.as_uuid(), holder.as_uuid())).unzip();
+            for table in ["share_position", "share_holder"] {
+                self.execute(
+                    &format!(
+                        "DELETE FROM charter.{table} p
+                          USING unnest($2::uuid[], $3::uuid[]) AS pair (class_id, holder_id)
+                          WHERE p.tenant_id = $1 AND p.share_class_id = pair.class_id AND p.holder_id = pair.holder_id"
+                    ),
+                    &[&tenant, &classes, &holders],
+                )
+                .await?;
+            }
+        }
         let (classes, holders): (Vec<uuid::Uuid>, Vec<uuid::Uuid>) =
             positions.iter().map(|((class, holder), _)| (class.as_uuid(), holder.as_uuid())).unzip();
         self.execute(
@@ -565,8 +617,8 @@ impl TenantTx {
             "INSERT INTO charter.share_transaction
                  (tenant_id, id, issuer_id, kind, share_class_id, effective_on, from_person_id, from_entity_id,
                   to_person_id, to_entity_id, shares, to_share_class_id, to_shares, ratio_numerator,
-                  ratio_denominator, reason, recorded_by, from_joint_holding_id, to_joint_holding_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                  ratio_denominator, reason, recorded_by, from_joint_holding_id, to_joint_holding_id, reverses)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
             &[
                 &tenant,
                 &t.id.as_uuid(),
@@ -587,6 +639,7 @@ impl TenantTx {
                 &actor,
                 &from_joint,
                 &to_joint,
+                &t.reverses.map(|r| r.as_uuid()),
             ],
         )
         .await?;

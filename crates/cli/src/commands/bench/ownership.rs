@@ -73,6 +73,7 @@ fn issuance(class: ShareClassId, to: Holder, shares: i64, on: NaiveDate) -> Tran
         to_shares: None,
         ratio: None,
         reason: None,
+        reverses: None,
     }
 }
 
@@ -193,6 +194,7 @@ async fn load(fleet: &Fleet, sizes: Sizes) -> Result<Loaded> {
             to_shares: None,
             ratio: None,
             reason: None,
+            reverses: None,
         };
         ledger.push(t);
     }

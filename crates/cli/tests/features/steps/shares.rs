@@ -20,6 +20,8 @@ pub struct State {
     ledger_before: Option<usize>,
     /// "Ann Lee|Bo Lee" → the joint holding's id.
     joint: HashMap<String, String>,
+    /// A moment just before the latest reversal was requested (RFC 3339).
+    before_reversal: Option<String>,
 }
 
 /// `"Pat Smith" 600 (60 %)` → (name, shares, percent).
@@ -148,11 +150,15 @@ async fn issued_then_transferred(
     assert_eq!(status, 201, "{body}");
 }
 
-#[then(regex = r#"^the register as of (\d{4}-\d{2}-\d{2}) shows (.+)$"#)]
-async fn register_shows(world: &mut CharterWorld, date: String, expected: String) {
+#[then(regex = r#"^the register as of (\d{4}-\d{2}-\d{2})( as known before the reversal)? shows (.+)$"#)]
+async fn register_shows(world: &mut CharterWorld, date: String, before_reversal: String, expected: String) {
     let issuer = world.shares.issuer.clone().expect("an issuer");
-    let (status, register) =
-        world.in_register(Method::GET, &format!("/entities/{issuer}/register?as_of={date}"), None).await;
+    let mut path = format!("/entities/{issuer}/register?as_of={date}");
+    if !before_reversal.is_empty() {
+        let known_at = world.shares.before_reversal.clone().expect("a reversal was requested");
+        path.push_str(&format!("&known_at={}", known_at.replace('+', "%2B")));
+    }
+    let (status, register) = world.in_register(Method::GET, &path, None).await;
     assert_eq!(status, 200, "{register}");
     let expected: Vec<(String, i64, f64)> = expected.split(" and ").map(holding).collect();
     assert!(!expected.is_empty(), "no holdings in the step");
@@ -667,4 +673,57 @@ async fn not_beneficial_owner(world: &mut CharterWorld, name: String, entity: St
     let body = world.beneficial_owners_of(&entity, threshold).await;
     let person = world.shareholder(&name).await["person_id"].clone();
     assert!(body["items"].as_array().expect("items").iter().all(|o| o["person_id"] != person), "{body}");
+}
+
+// ---- Reversals ----
+
+#[when(regex = r#"^I reverse the transaction of (\d{4}-\d{2}-\d{2})(?: because "([^"]+)"| again)$"#)]
+async fn reverse_transaction(world: &mut CharterWorld, on: String, reason: String) {
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let (status, ledger) =
+        world.in_register(Method::GET, &format!("/entities/{issuer}/share-transactions"), None).await;
+    assert_eq!(status, 200, "{ledger}");
+    let ledger = ledger.as_array().cloned().expect("transactions");
+    let original = ledger
+        .iter()
+        .find(|t| t["effective_from"] == on.as_str() && t["kind"] != "reversal")
+        .unwrap_or_else(|| panic!("no transaction of {on}: {ledger:?}"));
+    let id = original["id"].as_str().expect("id").to_owned();
+    let reason = if reason.is_empty() { "entered twice" } else { reason.as_str() };
+    world.shares.ledger_before = Some(ledger.len());
+    world.shares.before_reversal = Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    let response = world
+        .in_register(Method::POST, &format!("/share-transactions/{id}/reversal"), Some(json!({ "reason": reason })))
+        .await;
+    world.responses.push(response);
+}
+
+#[then(
+    regex = r#"^the ledger keeps the transaction of (\d{4}-\d{2}-\d{2}) and lists its reversal with the reason "([^"]+)"$"#
+)]
+async fn ledger_keeps_both(world: &mut CharterWorld, on: String, reason: String) {
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let (status, ledger) =
+        world.in_register(Method::GET, &format!("/entities/{issuer}/share-transactions"), None).await;
+    assert_eq!(status, 200, "{ledger}");
+    let ledger = ledger.as_array().cloned().expect("transactions");
+    assert_eq!(ledger.len(), world.shares.ledger_before.expect("the ledger's size before") + 1, "{ledger:?}");
+    let original = ledger.iter().find(|t| t["effective_from"] == on.as_str() && t["kind"] == "transfer");
+    let original = original.unwrap_or_else(|| panic!("the transfer of {on} is gone: {ledger:?}"));
+    let reversal = ledger.iter().find(|t| t["kind"] == "reversal").expect("a reversal");
+    assert_eq!(reversal["reverses"], original["id"], "{reversal}");
+    assert_eq!(reversal["effective_from"], on.as_str(), "{reversal}");
+    assert_eq!(reversal["reason"], reason.as_str(), "{reversal}");
+    let (status, events) = world
+        .in_register(
+            Method::GET,
+            &format!(
+                "/audit-events?action=share_transaction.reverse&resource_id={}",
+                original["id"].as_str().expect("id")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{events}");
+    assert_eq!(events["items"].as_array().map(Vec::len), Some(1), "{events}");
 }
