@@ -382,8 +382,11 @@ impl Completion {
 
 /// The reason recorded with the versions an updated GLEIF record changes.
 fn updated_reason(on: NaiveDate) -> String {
-    format!("GLEIF record updated {on}")
+    format!("{UPDATED}{on}")
 }
+
+/// What `updated_reason` starts with.
+const UPDATED: &str = "GLEIF record updated ";
 
 /// The reason recorded with a new entity's facts from its GLEIF record.
 const IMPORTED: &str = "imported from GLEIF";
@@ -396,7 +399,7 @@ const PLACEHOLDER: &str = "named in a GLEIF relationship";
 fn given_by_gleif(reason: Option<&str>) -> bool {
     reason.is_some_and(|r| {
         [IMPORTED, COMPLETED, PLACEHOLDER].contains(&r)
-            || r.strip_prefix("GLEIF record updated ").is_some_and(|day| day.parse::<NaiveDate>().is_ok())
+            || r.strip_prefix(UPDATED).is_some_and(|day| day.parse::<NaiveDate>().is_ok())
     })
 }
 
