@@ -430,12 +430,23 @@ pub(crate) async fn record(
     })
     .await?;
     let location = format!("/api/v1/tenants/{}/share-transactions/{}", scope.slug, transaction.id);
-    if let Some(key) = &idempotency {
-        tx.settle_idempotency(&key.key, 201, &json, Some(&location)).await?;
+    commit_created(tx, idempotency.as_ref(), &location, json).await
+}
+
+/// Settles the idempotency key (if any), commits and answers 201 with the
+/// new transaction at `location`.
+async fn commit_created(
+    mut tx: TenantTx,
+    idempotency: Option<&IdempotencyKey>,
+    location: &str,
+    json: Value,
+) -> Result<Response, ApiError> {
+    if let Some(key) = idempotency {
+        tx.settle_idempotency(&key.key, 201, &json, Some(location)).await?;
     }
     tx.commit().await?;
     let mut response = (StatusCode::CREATED, Json(json)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&location) {
+    if let Ok(location) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
@@ -524,15 +535,7 @@ pub(crate) async fn reverse(
     })
     .await?;
     let location = format!("/api/v1/tenants/{}/share-transactions/{}", scope.slug, reversal.id);
-    if let Some(key) = &idempotency {
-        tx.settle_idempotency(&key.key, 201, &json, Some(&location)).await?;
-    }
-    tx.commit().await?;
-    let mut response = (StatusCode::CREATED, Json(json)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    commit_created(tx, idempotency.as_ref(), &location, json).await
 }
 
 /// The `reason` of a reversal's body, the only field it takes.

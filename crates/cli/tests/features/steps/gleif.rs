@@ -381,24 +381,33 @@ async fn digests_of_records(world: &mut CharterWorld) {
 
 #[when(regex = r#"^an entity manager renames Shell plc "([^"]+)" from (\d{4}-\d{2}-\d{2})$"#)]
 async fn manager_renames_shell(world: &mut CharterWorld, name: String, from: String) {
-    let shell = world.entity_with_lei(SHELL).await.expect("Shell plc");
-    let id = shell["id"].as_str().expect("id").to_owned();
-    let version = shell["version"].as_i64().expect("version");
-    let key = world.key_of(TENANT);
-    let deployment = world.deployment().await;
-    let response = deployment
-        .http
-        .patch(deployment.url(&format!("/api/v1/tenants/{TENANT}/entities/{id}")))
-        .bearer_auth(&key)
-        .header("if-match", format!("\"{version}\""))
-        .json(&json!({ "legal_name": name, "effective_from": from, "reason": "board resolution" }))
-        .send()
-        .await
-        .expect("request sent");
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(status, 200, "{body}");
+    let body =
+        world.change_shell(json!({ "legal_name": name, "effective_from": from, "reason": "board resolution" })).await;
     assert_eq!(body["legal_name"], name.as_str(), "{body}");
+}
+
+impl CharterWorld {
+    /// `PATCH` Shell plc's entity with `change`, as an entity manager; the changed entity.
+    async fn change_shell(&mut self, change: Value) -> Value {
+        let shell = self.entity_with_lei(SHELL).await.expect("Shell plc");
+        let id = shell["id"].as_str().expect("id").to_owned();
+        let version = shell["version"].as_i64().expect("version");
+        let key = self.key_of(TENANT);
+        let deployment = self.deployment().await;
+        let response = deployment
+            .http
+            .patch(deployment.url(&format!("/api/v1/tenants/{TENANT}/entities/{id}")))
+            .bearer_auth(&key)
+            .header("if-match", format!("\"{version}\""))
+            .json(&change)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(status, 200, "{body}");
+        body
+    }
 }
 
 #[then("Shell plc's digest is gone and the others are kept")]
@@ -531,23 +540,10 @@ impl CharterWorld {
 
 #[when(regex = r#"^an entity manager sets Shell plc's "([a-z_]+)" to "([^"]+)" from (\d{4}-\d{2}-\d{2})$"#)]
 async fn manager_sets_fact(world: &mut CharterWorld, fact: String, value: String, from: String) {
-    let shell = world.entity_with_lei(SHELL).await.expect("Shell plc");
-    let id = shell["id"].as_str().expect("id").to_owned();
-    let version = shell["version"].as_i64().expect("version");
-    let key = world.key_of(TENANT);
-    let deployment = world.deployment().await;
-    let response = deployment
-        .http
-        .patch(deployment.url(&format!("/api/v1/tenants/{TENANT}/entities/{id}")))
-        .bearer_auth(&key)
-        .header("if-match", format!("\"{version}\""))
-        .json(&json!({ fact.as_str(): value, "effective_from": from, "reason": "from the articles" }))
-        .send()
-        .await
-        .expect("request sent");
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.expect("JSON");
-    assert_eq!(status, 200, "{body}");
+    let body = world
+        .change_shell(json!({ fact.as_str(): value, "effective_from": from, "reason": "from the articles" }))
+        .await;
+    assert_eq!(body[fact.as_str()], value.as_str(), "{body}");
 }
 
 #[when(regex = r"^I upload Shell plc's record without its other names, last updated by GLEIF on (\d{4}-\d{2}-\d{2})$")]

@@ -677,13 +677,20 @@ async fn not_beneficial_owner(world: &mut CharterWorld, name: String, entity: St
 
 // ---- Reversals ----
 
+impl CharterWorld {
+    /// The issuer's ledger as the API lists it.
+    async fn ledger(&mut self) -> Vec<Value> {
+        let issuer = self.shares.issuer.clone().expect("an issuer");
+        let (status, ledger) =
+            self.in_register(Method::GET, &format!("/entities/{issuer}/share-transactions"), None).await;
+        assert_eq!(status, 200, "{ledger}");
+        ledger.as_array().cloned().expect("transactions")
+    }
+}
+
 #[when(regex = r#"^I reverse the transaction of (\d{4}-\d{2}-\d{2})(?: because "([^"]+)"| again)$"#)]
 async fn reverse_transaction(world: &mut CharterWorld, on: String, reason: String) {
-    let issuer = world.shares.issuer.clone().expect("an issuer");
-    let (status, ledger) =
-        world.in_register(Method::GET, &format!("/entities/{issuer}/share-transactions"), None).await;
-    assert_eq!(status, 200, "{ledger}");
-    let ledger = ledger.as_array().cloned().expect("transactions");
+    let ledger = world.ledger().await;
     let original = ledger
         .iter()
         .find(|t| t["effective_from"] == on.as_str() && t["kind"] != "reversal")
@@ -702,11 +709,7 @@ async fn reverse_transaction(world: &mut CharterWorld, on: String, reason: Strin
     regex = r#"^the ledger keeps the transaction of (\d{4}-\d{2}-\d{2}) and lists its reversal with the reason "([^"]+)"$"#
 )]
 async fn ledger_keeps_both(world: &mut CharterWorld, on: String, reason: String) {
-    let issuer = world.shares.issuer.clone().expect("an issuer");
-    let (status, ledger) =
-        world.in_register(Method::GET, &format!("/entities/{issuer}/share-transactions"), None).await;
-    assert_eq!(status, 200, "{ledger}");
-    let ledger = ledger.as_array().cloned().expect("transactions");
+    let ledger = world.ledger().await;
     assert_eq!(ledger.len(), world.shares.ledger_before.expect("the ledger's size before") + 1, "{ledger:?}");
     let original = ledger.iter().find(|t| t["effective_from"] == on.as_str() && t["kind"] == "transfer");
     let original = original.unwrap_or_else(|| panic!("the transfer of {on} is gone: {ledger:?}"));
