@@ -15,31 +15,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TENANTS=${TENANTS:-10000} TOTAL=${TOTAL:-1000000} BIG=${BIG:-100000} SMALL=${SMALL:-100}
-REQUESTS=${REQUESTS:-400} PORT=${PORT:-18182} KEEP=${KEEP:-0}
-server_url=$(scripts/ensure-postgres | tail -n 1)
-cargo build --release -q -p charter
-bin=target/release/charter
-
-control_db=${CONTROL_DB:-charter_reg_$$}
-fresh=0
-if ! psql "$server_url" -Atc "SELECT 1 FROM pg_database WHERE datname = '$control_db'" | grep -q 1; then
-  psql "$server_url" -qc "CREATE DATABASE $control_db"
-  fresh=1
-fi
-export CHARTER_DATABASE_URL="${server_url%/*}/$control_db"
-export CHARTER_LOG=warn CHARTER_DB_POOL_SIZE=8 CHARTER_SHARED_CAPACITY=100000
-cleanup() {
-  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  if [ "$KEEP" != 1 ]; then
-    for db in $(psql "$server_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE '${control_db}%'"); do
-      psql "$server_url" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
-    done
-  else
-    echo "kept: CONTROL_DB=$control_db"
-  fi
-}
-trap cleanup EXIT
-
+REQUESTS=${REQUESTS:-400} PORT=${PORT:-18182}
+source scripts/lib/bench.sh
+bench_setup charter_reg
+export CHARTER_DB_POOL_SIZE=8 CHARTER_SHARED_CAPACITY=100000
 
 layout=(--tenants "$TENANTS" --total "$TOTAL" --big "$BIG" --small "$SMALL")
 echo "## load: $TENANTS tenants, $TOTAL entities ($BIG in one tenant, $SMALL in another)"
@@ -53,9 +32,7 @@ psql "$shared_url" -Atc "SELECT 'tenants: ' || count(*) FROM charter.tenant"
 psql "$shared_url" -Atc "SELECT 'database size: ' || pg_size_pretty(pg_database_size(current_database()))"
 
 export CHARTER_KEY=$($bin admin-key create --name "bench-$$" 2>/dev/null)
-$bin serve --listen "127.0.0.1:$PORT" >/dev/null &
-server_pid=$!
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/livez" >/dev/null && break; sleep 0.2; done
+bench_serve "$PORT"
 
 echo
 echo "## API latency, one request at a time, $REQUESTS requests per probe and tenant"

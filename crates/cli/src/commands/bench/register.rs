@@ -535,13 +535,18 @@ async fn time(client: &reqwest::Client, api: &str, key: &str, paths: &Paths) -> 
     match paths {
         Paths::One(path) => Ok(vec![get(path.clone()).await?.0]),
         Paths::FollowCursor { first, pages } => {
-            let (_, mut body) = get(first.clone()).await?;
+            let (first_elapsed, mut body) = get(first.clone()).await?;
             let mut timed = Vec::with_capacity(*pages);
             for _ in 0..*pages {
                 let Some(cursor) = body["next_cursor"].as_str().map(str::to_owned) else { break };
                 let (elapsed, next) = get(format!("{first}&cursor={cursor}")).await?;
                 timed.push(elapsed);
                 body = next;
+            }
+            // A list of one page (a small tenant) has only that page to
+            // time; without it, `measure` would wait for samples forever.
+            if timed.is_empty() {
+                timed.push(first_elapsed);
             }
             Ok(timed)
         }
