@@ -6,7 +6,7 @@ use charter_domain::{
     access::TenantGrant,
     appointment::AppointmentInput,
     entity::{Fact, Intent, parse_entity},
-    ids::{AppointmentId, EntityId, PersonId, ShareClassId},
+    ids::{AppointmentId, EntityId, PersonId, ShareClassId, ShareTransactionId},
     person::PersonInput,
     shares::{ShareClassInput, Transaction},
 };
@@ -115,7 +115,8 @@ impl Seeder {
 
     /// Records a share transaction from an API-shaped body, checked against
     /// the issuer's whole ledger as the API checks it.
-    pub async fn share_transaction(&mut self, body: Value) -> Result<()> {
+    /// Records a share transaction given as the API takes it; its id.
+    pub async fn share_transaction(&mut self, body: Value) -> Result<ShareTransactionId> {
         let object = body.as_object().ok_or_else(|| anyhow!("a share transaction body is an object"))?;
         let (transaction, joint_holdings) = Transaction::parse(object, Utc::now().date_naive())?;
         self.tx.record_joint_holdings(&joint_holdings, &self.actor).await?;
@@ -125,7 +126,20 @@ impl Seeder {
             .record_share_transaction_checked(issuer, &transaction, &self.actor)
             .await?
             .map_err(|breach| anyhow!("{}", breach.to_field_error()))?;
-        self.audit("share_transaction.create", "share_transaction", transaction.id.to_string(), body).await
+        self.audit("share_transaction.create", "share_transaction", transaction.id.to_string(), body).await?;
+        Ok(transaction.id)
+    }
+
+    /// Reverses a share transaction recorded in error, for `reason`.
+    pub async fn reverse_share_transaction(&mut self, id: ShareTransactionId, reason: &str) -> Result<()> {
+        let original = self.tx.share_transaction(id).await?.ok_or_else(|| anyhow!("no share transaction {id}"))?;
+        let reversal = Transaction::reversal(&original.transaction, reason)?;
+        self.tx
+            .record_share_reversal_checked(original.issuer, &reversal, &original.transaction, &self.actor)
+            .await?
+            .map_err(|breach| anyhow!("{}", breach.to_field_error()))?;
+        let after = serde_json::json!({ "reverses": id, "reason": reason });
+        self.audit("share_transaction.reverse", "share_transaction", id.to_string(), after).await
     }
 
     pub async fn commit(self) -> Result<()> {

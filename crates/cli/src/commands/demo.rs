@@ -231,6 +231,13 @@ async fn seed_acme_shares(s: &mut Seeder, entities: [EntityId; 4], persons: [Per
     ] {
         s.share_transaction(body).await?;
     }
+    // A transfer entered against the wrong holder, taken back: the ledger
+    // keeps both, the register never shows it.
+    let mistaken = s
+        .share_transaction(json!({"kind": "transfer", "share_class_id": ordinary, "from_holder": person(john),
+                                  "to_holder": person(jane), "shares": 50_000, "effective_from": "2024-03-31"}))
+        .await?;
+    s.reverse_share_transaction(mistaken, "entered against the wrong holder: the board approved it for Maria").await?;
     Ok(())
 }
 

@@ -193,6 +193,12 @@ async fn demo_shares(world: &mut CharterWorld) {
         owned_through_chains += usize::from(persons > 0.0);
     }
     assert!(registers >= 4, "entities with a register of members: {registers}");
+    let mut reversals = 0;
+    for entity in entities["items"].as_array().expect("items") {
+        let ledger = get(format!("/entities/{}/share-transactions", entity["id"].as_str().expect("id"))).await;
+        reversals += ledger.as_array().expect("transactions").iter().filter(|t| t["kind"] == "reversal").count();
+    }
+    assert_eq!(reversals, 1, "the demo's ledger shows a correction");
     assert!(owned_through_chains >= 2, "entities owned by persons through chains: {owned_through_chains}");
 }
 
