@@ -81,3 +81,10 @@ Feature: Single sign-on
     Given entity group "Europe" of "acme" holds "Acme Europe SAS" and not "Acme Holdings Ltd"
     And an integration key of "acme" limited to entity group "Europe"
     Then the key lists exactly "Acme Europe SAS" of "acme" and gets 404 reading "Acme Holdings Ltd"
+
+  Scenario: A refused LEI names no entity outside the caller's entity groups
+    Given entity group "Europe" of "acme" holds "Acme Europe SAS" and not "Acme Holdings Ltd"
+    And "Acme Holdings Ltd" of "acme" holds the LEI "5493001KJTIIGC8Y1R12"
+    And an editor's key of "acme" limited to entity group "Europe"
+    When the key gives "Acme Europe SAS" of "acme" the LEI "5493001KJTIIGC8Y1R12"
+    Then the response status is 422 naming "lei" without the id of "Acme Holdings Ltd"

@@ -222,14 +222,24 @@ async fn render(tx: &mut TenantTx, states: Vec<EntityState>, at: AsOf) -> Result
     Ok(states.into_iter().map(|s| Entity::new(s, &names, at)).collect())
 }
 
+/// Which entity a write is about, and what the caller may learn of others.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Writing {
+    /// The entity written, `None` for a new one.
+    pub own: Option<EntityId>,
+    /// Whether the caller reaches every entity of the tenant (a grant not
+    /// limited to entity groups): only then does a refusal name another.
+    pub sees_all: bool,
+}
+
 /// Every rule an entity's new facts must hold beyond their own formats:
 /// the references (`check_references`), and an LEI that no other entity of
-/// the tenant holds (`own` is the entity written, `None` for a new one).
+/// the tenant holds.
 pub(crate) async fn check_entity(
     tx: &mut TenantTx,
     facts: &BTreeMap<String, Value>,
     changed: &[Fact],
-    own: Option<EntityId>,
+    writing: Writing,
 ) -> Result<(), ApiError> {
     let mut errors = match check_references(tx, facts, changed).await {
         Ok(()) => Vec::new(),
@@ -239,12 +249,13 @@ pub(crate) async fn check_entity(
     if changed.contains(&Fact::Lei)
         && let Some(lei) = text(facts, "lei")
         && let Some(holder) = tx.entities_by_lei(std::slice::from_ref(&lei)).await?.into_values().next()
-        && Some(holder) != own
+        && Some(holder) != writing.own
     {
+        let named = if writing.sees_all { format!(" ({holder})") } else { String::new() };
         errors.push(FieldError::new(
             "lei",
             "unique_lei",
-            format!("{lei} is the LEI of another entity of this tenant ({holder}); an LEI identifies one entity"),
+            format!("{lei} is the LEI of another entity of this tenant{named}; an LEI identifies one entity"),
         ));
     }
     if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
@@ -353,7 +364,7 @@ pub(crate) async fn create(
     let facts: Vec<(Fact, Value)> = input.facts.iter().filter_map(|(f, v)| v.clone().map(|v| (f.clone(), v))).collect();
     let as_map: BTreeMap<String, Value> = facts.iter().map(|(f, v)| (f.key(), v.clone())).collect();
     let changed: Vec<Fact> = facts.iter().map(|(f, _)| f.clone()).collect();
-    check_entity(&mut tx, &as_map, &changed, None).await?;
+    check_entity(&mut tx, &as_map, &changed, Writing { own: None, sees_all: true }).await?;
     let id = EntityId::generate();
     let actor = scope.grant.actor().to_string();
     tx.create_entity(id, &facts, input.change.from, &actor).await?;
@@ -528,7 +539,7 @@ pub(crate) async fn validate(
             let facts: BTreeMap<String, Value> =
                 input.facts.iter().filter_map(|(f, v)| v.clone().map(|v| (f.key(), v))).collect();
             let changed: Vec<Fact> = input.facts.iter().map(|(f, _)| f.clone()).collect();
-            check_entity(&mut tx, &facts, &changed, None).await
+            check_entity(&mut tx, &facts, &changed, Writing { own: None, sees_all: true }).await
         }
     };
     tx.commit().await?;
@@ -655,7 +666,8 @@ pub(crate) async fn update(
         .into());
     }
     let changed: Vec<Fact> = input.facts.iter().map(|(f, _)| f.clone()).collect();
-    check_entity(&mut tx, &facts, &changed, Some(id)).await?;
+    let writing = Writing { own: Some(id), sees_all: scope.grant.scope().groups().is_none() };
+    check_entity(&mut tx, &facts, &changed, writing).await?;
     let actor = scope.grant.actor().to_string();
     for (fact, value) in &input.facts {
         tx.change_fact(

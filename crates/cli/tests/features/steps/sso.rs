@@ -767,12 +767,13 @@ async fn sam_edits_within_group(world: &mut CharterWorld, name: String, _group: 
     assert_eq!(status, 200, "{:?}", renamed.text().await);
 }
 
-#[given(regex = r#"^an integration key of "([^"]+)" limited to entity group "([^"]+)"$"#)]
-async fn limited_key(world: &mut CharterWorld, slug: String, _group: String) {
+#[given(regex = r#"^an? (integration|editor's) key of "([^"]+)" limited to entity group "([^"]+)"$"#)]
+async fn limited_key(world: &mut CharterWorld, kind: String, slug: String, _group: String) {
     let group = world.sso.landed.clone().expect("the group's id");
     let admin = world.key_of(&slug);
     let deployment = world.deployment().await;
-    let body = json!({ "name": "Europe desk", "role": "viewer", "entity_groups": [group] });
+    let role = if kind == "integration" { "viewer" } else { "editor" };
+    let body = json!({ "name": "Europe desk", "role": role, "entity_groups": [group] });
     let (status, key) =
         deployment.send(Method::POST, &format!("/api/v1/tenants/{slug}/api-keys"), &admin, Some(body)).await;
     assert_eq!(status, 201, "{key}");
@@ -810,4 +811,50 @@ async fn bd_sets_up(world: &mut CharterWorld, slug: String) {
     let (status, body) =
         world.as_person("BD", Method::GET, &format!("/api/v1/tenants/{slug}/entities"), None, false).await;
     assert!(status == 403 || status == 404, "{status} {body}");
+}
+
+#[given(regex = r#"^"([^"]+)" of "([^"]+)" holds the LEI "([^"]+)"$"#)]
+async fn entity_holds_lei(world: &mut CharterWorld, name: String, slug: String, lei: String) {
+    let (_, id) = world.entities[&name].clone();
+    let key = world.key_of(&slug);
+    let deployment = world.deployment().await;
+    let response = deployment
+        .http
+        .patch(deployment.url(&format!("/api/v1/tenants/{slug}/entities/{id}")))
+        .bearer_auth(&key)
+        .header("if-match", "\"1\"")
+        .json(&json!({ "lei": lei }))
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status().as_u16(), 200, "{}", response.text().await.unwrap_or_default());
+}
+
+#[when(regex = r#"^the key gives "([^"]+)" of "([^"]+)" the LEI "([^"]+)"$"#)]
+async fn key_gives_lei(world: &mut CharterWorld, name: String, slug: String, lei: String) {
+    let key = world.sso.key.clone().expect("a key");
+    let (_, id) = world.entities[&name].clone();
+    let deployment = world.deployment().await;
+    let response = deployment
+        .http
+        .patch(deployment.url(&format!("/api/v1/tenants/{slug}/entities/{id}")))
+        .bearer_auth(&key)
+        .header("if-match", "\"1\"")
+        .json(&json!({ "lei": lei }))
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.expect("JSON");
+    world.responses.push((status, body));
+}
+
+#[then(regex = r#"^the response status is 422 naming "([^"]+)" without the id of "([^"]+)"$"#)]
+async fn refused_without_id(world: &mut CharterWorld, field: String, outside: String) {
+    let (status, body) = world.last().clone();
+    assert_eq!(status, 422, "{body}");
+    let errors = body["errors"].as_array().expect("errors");
+    assert!(errors.iter().any(|e| e["field"] == field.as_str() && e["rule"] == "unique_lei"), "{body}");
+    let (_, outside_id) = world.entities[&outside].clone();
+    assert!(!body.to_string().contains(&outside_id), "the refusal names an entity outside the caller's groups: {body}");
 }
