@@ -10,7 +10,10 @@ use axum::{
 };
 use charter_domain::{FieldError, Invalid, access::Denied};
 use charter_fleet::FleetError;
-use charter_storage::{StoreError, data::LEI_HELD_ONCE};
+use charter_storage::{
+    StoreError,
+    data::{LEI_HELD_ONCE, REVERSED_ONCE},
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -338,6 +341,15 @@ impl From<StoreError> for ApiError {
                     "lei",
                     "unique_lei",
                     "another entity of this tenant was given this LEI at the same time",
+                )])
+            }
+            // Two reversals of one transaction: the second waited for the
+            // first to commit (both hold the issuer's lock in turn).
+            StoreError::Conflict { constraint } if constraint == REVERSED_ONCE => {
+                Self::Validation(vec![FieldError::new(
+                    "id",
+                    "reversed_once",
+                    "the transaction was reversed already; record it again to reinstate it",
                 )])
             }
             // An exclusion constraint caught two versions of one fact (or

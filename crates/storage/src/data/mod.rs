@@ -35,6 +35,6 @@ pub use pools::DataPlane;
 pub use relationships::{LEI_HELD_ONCE, RelationshipRecord};
 pub use rows::{TableDigest, TenantTable};
 pub use settings::{MODULES, TenantSettings};
-pub use shares::{ShareClassRecord, TransactionRecord};
+pub use shares::{REVERSED_ONCE, ShareClassRecord, TransactionRecord};
 pub use source_digests::SourceDigest;
 pub use tenant_tx::{TenantTx, TxMode, TxOptions};

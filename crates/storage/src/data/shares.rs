@@ -47,6 +47,15 @@ pub struct TransactionRecord {
 const CLASS_COLUMNS: &str = "c.id, c.entity_id, c.name, c.currency, (c.nominal_value * 1000000)::text,
     (c.votes_per_share * 1000000)::text, c.created_at";
 
+/// The constraint that lets a transaction be reversed once (ddl 0018): a
+/// second reversal's `StoreError::Conflict` names it.
+pub const REVERSED_ONCE: &str = "share_transaction_reversed_once";
+
+/// A transaction `t` not reversed by a reversal on record at `$4` (a
+/// time, or NULL for now), of tenant `$1`.
+const NOT_REVERSED: &str = "NOT EXISTS (SELECT FROM charter.share_transaction r
+                 WHERE r.tenant_id = $1 AND r.reverses = t.id AND ($4::timestamptz IS NULL OR r.recorded_at <= $4))";
+
 const TRANSACTION_COLUMNS: &str = "t.id, t.issuer_id, t.kind, t.share_class_id, t.effective_on, t.from_person_id,
     t.from_entity_id, t.to_person_id, t.to_entity_id, t.shares, t.to_share_class_id, t.to_shares,
     t.ratio_numerator, t.ratio_denominator, t.reason, t.recorded_at, t.recorded_by, t.from_joint_holding_id,
@@ -262,9 +271,10 @@ impl TenantTx {
         self.record_checked(issuer, t, t, actor).await
     }
 
-    /// Records `reversal` of `original` (of this issuer, not reversed yet)
-    /// if the ledger without `original` keeps every rule at every date and
-    /// covers the outstanding certificates, as `record_share_transaction_checked`.
+    /// Records `reversal` of `original` (of this issuer) if the ledger
+    /// without `original` keeps every rule at every date and covers the
+    /// outstanding certificates, as `record_share_transaction_checked`. A
+    /// second reversal of `original` fails on `REVERSED_ONCE`.
     pub async fn record_share_reversal_checked(
         &mut self,
         issuer: EntityId,
@@ -391,7 +401,8 @@ impl TenantTx {
                 // What leaves holders and what reaches them, each summed straight
                 // from the scan (twice as fast as unnesting each row into its two
                 // moves), then netted.
-                "SELECT issuer_id, class_id, person_id, entity_id, joint_holding_id, sum(delta)::bigint
+                &format!(
+                    "SELECT issuer_id, class_id, person_id, entity_id, joint_holding_id, sum(delta)::bigint
                    FROM (SELECT issuer_id, share_class_id AS class_id, from_person_id AS person_id,
                                 from_entity_id AS entity_id, from_joint_holding_id AS joint_holding_id,
                                 -sum(shares) AS delta
@@ -399,9 +410,7 @@ impl TenantTx {
                           WHERE tenant_id = $1 AND issuer_id = ANY ($2) AND effective_on <= $3
                             AND ($4::timestamptz IS NULL OR recorded_at <= $4)
                             AND num_nonnulls(from_person_id, from_entity_id, from_joint_holding_id) = 1
-                            AND NOT EXISTS (SELECT FROM charter.share_transaction r
-                                             WHERE r.tenant_id = $1 AND r.reverses = t.id
-                                               AND ($4::timestamptz IS NULL OR r.recorded_at <= $4))
+                            AND {NOT_REVERSED}
                           GROUP BY 1, 2, 3, 4, 5
                          UNION ALL
                          SELECT issuer_id, coalesce(to_share_class_id, share_class_id), to_person_id, to_entity_id,
@@ -410,12 +419,11 @@ impl TenantTx {
                           WHERE tenant_id = $1 AND issuer_id = ANY ($2) AND effective_on <= $3
                             AND ($4::timestamptz IS NULL OR recorded_at <= $4)
                             AND num_nonnulls(to_person_id, to_entity_id, to_joint_holding_id) = 1
-                            AND NOT EXISTS (SELECT FROM charter.share_transaction r
-                                             WHERE r.tenant_id = $1 AND r.reverses = t.id
-                                               AND ($4::timestamptz IS NULL OR r.recorded_at <= $4))
+                            AND {NOT_REVERSED}
                           GROUP BY 1, 2, 3, 4, 5) moves
                   GROUP BY 1, 2, 3, 4, 5
-                 HAVING sum(delta) <> 0",
+                 HAVING sum(delta) <> 0"
+                ),
                 &[&tenant, &summed, &on, &known_at],
             )
             .await?;

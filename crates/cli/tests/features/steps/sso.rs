@@ -815,38 +815,35 @@ async fn bd_sets_up(world: &mut CharterWorld, slug: String) {
 
 #[given(regex = r#"^"([^"]+)" of "([^"]+)" holds the LEI "([^"]+)"$"#)]
 async fn entity_holds_lei(world: &mut CharterWorld, name: String, slug: String, lei: String) {
-    let (_, id) = world.entities[&name].clone();
     let key = world.key_of(&slug);
-    let deployment = world.deployment().await;
-    let response = deployment
-        .http
-        .patch(deployment.url(&format!("/api/v1/tenants/{slug}/entities/{id}")))
-        .bearer_auth(&key)
-        .header("if-match", "\"1\"")
-        .json(&json!({ "lei": lei }))
-        .send()
-        .await
-        .expect("request sent");
-    assert_eq!(response.status().as_u16(), 200, "{}", response.text().await.unwrap_or_default());
+    let (status, body) = world.give_lei(&key, &slug, &name, &lei).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+impl CharterWorld {
+    /// `PATCH` the entity named `name` (at its first version) with `lei`, with `key`.
+    async fn give_lei(&mut self, key: &str, slug: &str, name: &str, lei: &str) -> (u16, Value) {
+        let (_, id) = self.entities[name].clone();
+        let deployment = self.deployment().await;
+        let response = deployment
+            .http
+            .patch(deployment.url(&format!("/api/v1/tenants/{slug}/entities/{id}")))
+            .bearer_auth(key)
+            .header("if-match", "\"1\"")
+            .json(&json!({ "lei": lei }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON"))
+    }
 }
 
 #[when(regex = r#"^the key gives "([^"]+)" of "([^"]+)" the LEI "([^"]+)"$"#)]
 async fn key_gives_lei(world: &mut CharterWorld, name: String, slug: String, lei: String) {
     let key = world.sso.key.clone().expect("a key");
-    let (_, id) = world.entities[&name].clone();
-    let deployment = world.deployment().await;
-    let response = deployment
-        .http
-        .patch(deployment.url(&format!("/api/v1/tenants/{slug}/entities/{id}")))
-        .bearer_auth(&key)
-        .header("if-match", "\"1\"")
-        .json(&json!({ "lei": lei }))
-        .send()
-        .await
-        .expect("request sent");
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.expect("JSON");
-    world.responses.push((status, body));
+    let response = world.give_lei(&key, &slug, &name, &lei).await;
+    world.responses.push(response);
 }
 
 #[then(regex = r#"^the response status is 422 naming "([^"]+)" without the id of "([^"]+)"$"#)]
