@@ -166,6 +166,24 @@ impl From<TransactionRecord> for ShareTransaction {
     }
 }
 
+/// A transaction as the ledger shows it: with the names a reader needs and
+/// whether it was taken back.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct LedgerLine {
+    #[serde(flatten)]
+    transaction: ShareTransaction,
+    /// The class's name.
+    share_class: String,
+    /// A conversion's target class's name.
+    to_share_class: Option<String>,
+    /// The holders' names today: a person's full name, an entity's legal
+    /// name, a joint holding's persons.
+    from_holder_name: Option<String>,
+    to_holder_name: Option<String>,
+    /// The reversal that took this transaction back, if any.
+    reversed_by: Option<uuid::Uuid>,
+}
+
 /// A new ledger transaction. Which fields it needs depends on `kind`:
 /// issuance (`to_holder`, `shares`), transfer (`from_holder`, `to_holder`,
 /// `shares`), cancellation (`from_holder`, `shares`), split
@@ -582,22 +600,56 @@ pub(crate) async fn get_transaction(
         ("slug" = String, Path, description = "The tenant's slug"),
         ("id" = uuid::Uuid, Path, description = "The entity's id"),
     ),
-    responses((status = 200, description = "The ledger", body = Vec<ShareTransaction>), ReadProblems),
+    responses((status = 200, description = "The ledger", body = Vec<LedgerLine>), ReadProblems),
     security(("api_key" = []))
 )]
 pub(crate) async fn ledger(
     State(state): State<AppState>,
     caller: Caller,
     PathParams((slug, id)): PathParams<(String, String)>,
-) -> Result<Json<Vec<ShareTransaction>>, ApiError> {
+) -> Result<Json<Vec<LedgerLine>>, ApiError> {
     let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
     let entity = entity_id(&id)?;
     let mut tx = state.read_entity(&scope, entity).await?;
     let mut records = tx.share_ledger(entity).await?;
+    let classes: BTreeMap<ShareClassId, String> =
+        tx.share_classes(Some(entity), None).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let mut holders: Vec<Holder> =
+        records.iter().flat_map(|r| [r.transaction.from, r.transaction.to]).flatten().collect();
+    holders.sort_unstable();
+    holders.dedup();
+    let names = tx.holder_names(&holders, Utc::now().date_naive()).await?;
+    let joint = joint_members(&mut tx, &holders).await?;
     tx.commit().await?;
+    let reversed_by: BTreeMap<ShareTransactionId, ShareTransactionId> =
+        records.iter().filter_map(|r| r.transaction.reverses.map(|original| (original, r.transaction.id))).collect();
     // Stable: the recorded order within a date.
     records.sort_by_key(|r| r.transaction.effective_on);
-    Ok(Json(records.into_iter().map(ShareTransaction::from).collect()))
+    let lines = records
+        .into_iter()
+        .map(|r| {
+            let t = &r.transaction;
+            let name = |h: Option<Holder>| h.and_then(|h| names.get(&h).cloned());
+            let class_name = |c: ShareClassId| classes.get(&c).cloned();
+            let (from, to) = (t.from, t.to);
+            let share_class = class_name(t.class).unwrap_or_default();
+            let to_share_class = t.to_class.and_then(class_name);
+            let reversed_by = reversed_by.get(&t.id).map(|id| id.as_uuid());
+            let mut transaction = ShareTransaction::from(r);
+            // Joint holdings with their persons, as in the register.
+            transaction.from_holder = from.map(|h| holder_json(h, &joint));
+            transaction.to_holder = to.map(|h| holder_json(h, &joint));
+            LedgerLine {
+                transaction,
+                share_class,
+                to_share_class,
+                from_holder_name: name(from),
+                to_holder_name: name(to),
+                reversed_by,
+            }
+        })
+        .collect();
+    Ok(Json(lines))
 }
 
 /// The register of members of an entity as of a date (and, with `known_at`,

@@ -730,3 +730,20 @@ async fn ledger_keeps_both(world: &mut CharterWorld, on: String, reason: String)
     assert_eq!(status, 200, "{events}");
     assert_eq!(events["items"].as_array().map(Vec::len), Some(1), "{events}");
 }
+
+#[then(
+    regex = r#"^the ledger names the transfer's holders "([^"]+)" and "([^"]+)" and class "([^"]+)" and marks it reversed by the reversal$"#
+)]
+async fn ledger_names_and_marks(world: &mut CharterWorld, from: String, to: String, class: String) {
+    let ledger = world.ledger().await;
+    let transfer = ledger.iter().find(|t| t["kind"] == "transfer").expect("the transfer");
+    let reversal = ledger.iter().find(|t| t["kind"] == "reversal").expect("a reversal");
+    assert_eq!(transfer["from_holder_name"], from.as_str(), "{transfer}");
+    assert_eq!(transfer["to_holder_name"], to.as_str(), "{transfer}");
+    assert_eq!(transfer["share_class"], class.as_str(), "{transfer}");
+    assert_eq!(transfer["reversed_by"], reversal["id"], "{transfer}");
+    // Only the reversed transaction is marked; the reversal itself is not.
+    let marked: Vec<&Value> = ledger.iter().filter(|t| !t["reversed_by"].is_null()).collect();
+    assert_eq!(marked.len(), 1, "{ledger:?}");
+    assert_eq!(reversal["share_class"], class.as_str(), "{reversal}");
+}
