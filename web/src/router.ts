@@ -14,7 +14,7 @@ export type Route =
   | { name: 'tenants' }
   | { name: 'not-found'; path: string };
 
-export const ENTITY_TABS = ['overview', 'history', 'officers', 'ownership', 'structure', 'audit'] as const;
+export const ENTITY_TABS = ['overview', 'history', 'officers', 'ownership', 'ledger', 'structure', 'audit'] as const;
 
 export function parsePath(path: string): Route {
   const clean = path.split('?')[0].replace(/\/+$/, '') || '/';

@@ -70,6 +70,40 @@ export interface RegisterLine {
   capital_pct: number;
   votes_pct: number;
 }
+export type ShareTransactionKind = 'issuance' | 'transfer' | 'cancellation' | 'split' | 'conversion' | 'reversal';
+/** A share-ledger holder: `joint_holding_id` may come with its `joint_holders`. */
+export interface LedgerHolder extends Holder {
+  joint_holders?: { person_id: string }[];
+}
+/** One transaction of an entity's share ledger (`GET …/entities/{id}/share-transactions`). */
+export interface ShareTransaction {
+  id: string;
+  issuer_id: string;
+  kind: ShareTransactionKind;
+  share_class_id: string;
+  /** The class's name. */
+  share_class?: string | null;
+  effective_from: string;
+  from_holder: LedgerHolder | null;
+  to_holder: LedgerHolder | null;
+  /** A person's full name, an entity's legal name, a joint holding's names. */
+  from_holder_name?: string | null;
+  to_holder_name?: string | null;
+  shares: number;
+  to_share_class_id: string | null;
+  /** A conversion's target class's name. */
+  to_share_class?: string | null;
+  to_shares: number | null;
+  ratio_numerator: number | null;
+  ratio_denominator: number | null;
+  reason: string | null;
+  /** A reversal's transaction. */
+  reverses: string | null;
+  /** The reversal that took this transaction back. */
+  reversed_by?: string | null;
+  recorded_at: string;
+  recorded_by: string;
+}
 export interface AuditEvent {
   seq: number;
   id: string;

@@ -4,16 +4,18 @@ import { strings } from '../strings.ts';
 import { tenantPath, type AppContext } from '../context.ts';
 import { define } from '../define.ts';
 import { cached } from '../cache.ts';
-import { emptyState, errorState, loadingState, type Load } from '../ui.ts';
-import { ApiProblem } from '../api.ts';
+import { describeError, emptyState, errorState, loadingState, type Load } from '../ui.ts';
+import { ApiProblem, randomKey } from '../api.ts';
 import { ENTITY_TABS } from '../router.ts';
-import type { Address, Appointment, AuditEvent, Entity, History, Page, Person, RegisterLine, Role } from '../types.ts';
+import { ledgerRows, reasonProblem, reasonRefused, refusalMessages, REASON_MAX, type LedgerRow } from '../ledger.ts';
+import type { Address, Appointment, AuditEvent, Entity, History, Holder, Page, Person, RegisterLine, Role, ShareTransaction } from '../types.ts';
 
 const TAB_LABEL: Record<string, string> = {
   overview: strings.tabOverview,
   history: strings.tabHistory,
   officers: strings.tabOfficers,
   ownership: strings.tabOwnership,
+  ledger: strings.tabLedger,
   structure: strings.tabStructure,
   audit: strings.tabAudit,
 };
@@ -35,6 +37,17 @@ export function timeline(history: History): TimelineItem[] {
   return items.sort((a, b) => a.from.localeCompare(b.from) || a.fact.localeCompare(b.fact));
 }
 
+/** The reversal form of one ledger transaction, open under its row. */
+interface ReversalForm {
+  id: string;
+  /** `Idempotency-Key`: one per opening, so a double submit reverses once. */
+  key: string;
+  reason: string;
+  busy: boolean;
+  errors: string[];
+  reasonInvalid: boolean;
+}
+
 function address(a: Address | null | undefined): string {
   if (!a) return strings.noValue;
   return [...a.lines, a.city, a.region, a.postal_code, a.country].filter(Boolean).join(', ');
@@ -47,6 +60,8 @@ export class EntityPage extends LitElement {
     tab: { attribute: false },
     entity: { state: true },
     tabData: { state: true },
+    reversal: { state: true },
+    announcement: { state: true },
   };
   static override styles = [
     base,
@@ -59,6 +74,18 @@ export class EntityPage extends LitElement {
       ol.timeline li::before { content: ''; position: absolute; left: -1.45em; top: 0.35em; width: 0.7em; height: 0.7em; border-radius: 50%; background: var(--charter-accent, #0b5cad); }
       .when { font-size: 0.9em; color: var(--charter-muted, #4d5965); }
       .crumbs { margin: 0 0 0.5em; }
+      tr.reversed td { color: var(--charter-muted, #4d5965); }
+      tr.reversed s { text-decoration-thickness: 1px; }
+      td.num { white-space: nowrap; }
+      td > button[data-reverse] { padding: 0.1em 0.6em; }
+      tr.reverse-form td { background: var(--charter-surface, #f4f6f8); }
+      tr.reverse-form fieldset { border: none; margin: 0; padding: 0; }
+      tr.reverse-form legend { font-weight: 700; padding: 0; margin: 0 0 0.5em; }
+      tr.reverse-form textarea { width: 100%; min-height: 4em; }
+      tr.reverse-form .alert { margin: 0 0 0.8em; }
+      tr.reverse-form .alert ul { margin: 0.2em 0 0; padding-left: 1.2em; }
+      .live { margin: 0 0 0.8em; }
+      .live:empty { margin: 0; }
     `,
   ];
   declare ctx: AppContext;
@@ -66,6 +93,8 @@ export class EntityPage extends LitElement {
   declare tab: string;
   declare entity: Load<Entity>;
   declare tabData: Load<unknown>;
+  declare reversal: ReversalForm | null;
+  declare announcement: string;
   private seq = 0;
   private tabSeq = 0;
 
@@ -74,13 +103,21 @@ export class EntityPage extends LitElement {
     this.entity = { state: 'idle' };
     this.tabData = { state: 'idle' };
     this.tab = 'overview';
+    this.reversal = null;
+    this.announcement = '';
   }
 
   protected override willUpdate(changed: PropertyValues): void {
     const prev = changed.get('ctx') as AppContext | undefined;
     const ctxChanged = changed.has('ctx') && (!prev || prev.asOf !== this.ctx.asOf || prev.tenant !== this.ctx.tenant || prev.api !== this.ctx.api);
     if (ctxChanged || changed.has('entityId')) void this.loadEntity();
-    if (ctxChanged || changed.has('entityId') || changed.has('tab')) void this.loadTab();
+    if (ctxChanged || changed.has('entityId') || changed.has('tab')) {
+      if (changed.has('entityId') || changed.has('tab')) {
+        this.reversal = null;
+        this.announcement = '';
+      }
+      void this.loadTab();
+    }
   }
 
   private async loadEntity(): Promise<void> {
@@ -127,6 +164,8 @@ export class EntityPage extends LitElement {
       }
       case 'ownership':
         return this.ctx.api.get<{ items: RegisterLine[] }>(tenantPath(this.ctx, `/entities/${id}/register`), { as_of: asOf });
+      case 'ledger':
+        return this.ctx.api.get<ShareTransaction[]>(tenantPath(this.ctx, `/entities/${id}/share-transactions`));
       case 'audit':
         return this.ctx.api.get<Page<AuditEvent>>(tenantPath(this.ctx, '/audit-events'), { resource_id: id, limit: 200 });
       case 'structure':
@@ -137,19 +176,125 @@ export class EntityPage extends LitElement {
     }
   }
 
-  private async loadTab(): Promise<void> {
+  /** `quiet`: keep showing the current data until the new data is in (a reload after a write). */
+  private async loadTab(quiet = false): Promise<void> {
     const seq = ++this.tabSeq;
     if (this.tab === 'overview') {
       this.tabData = { state: 'ok', value: null };
       return;
     }
-    this.tabData = { state: 'loading' };
+    if (!quiet || this.tabData.state !== 'ok') this.tabData = { state: 'loading' };
     try {
       const value = await this.fetchTab();
       if (seq === this.tabSeq) this.tabData = { state: 'ok', value };
     } catch (error) {
       if (seq === this.tabSeq) this.tabData = { state: 'error', error };
     }
+  }
+
+  private holderCell(holder: Holder | null, name: string | null | undefined) {
+    if (!holder) return strings.noValue;
+    const id = holder.person_id ?? holder.entity_id ?? holder.joint_holding_id ?? '';
+    if (holder.entity_id) {
+      const path = `/entities/${holder.entity_id}`;
+      return html`<a href=${this.ctx.href(path)} @click=${(ev: Event) => { ev.preventDefault(); this.ctx.navigate(path); }}>${name ?? id}</a>`;
+    }
+    return name ?? id;
+  }
+
+  private async focusIn(selector: string): Promise<void> {
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
+  }
+
+  private openReversal(id: string): void {
+    this.announcement = '';
+    this.reversal = { id, key: randomKey(), reason: '', busy: false, errors: [], reasonInvalid: false };
+    void this.focusIn('#reverse-reason');
+  }
+
+  private cancelReversal(): void {
+    const id = this.reversal?.id;
+    this.reversal = null;
+    if (id) void this.focusIn(`button[data-reverse="${id}"]`);
+  }
+
+  private async submitReversal(ev: Event): Promise<void> {
+    ev.preventDefault();
+    const form = this.reversal;
+    if (!form || form.busy) return;
+    const invalid = reasonProblem(form.reason);
+    if (invalid) {
+      this.reversal = { ...form, errors: [invalid], reasonInvalid: true };
+      void this.focusIn('#reverse-reason');
+      return;
+    }
+    this.reversal = { ...form, busy: true, errors: [], reasonInvalid: false };
+    const entityId = this.entityId;
+    try {
+      await this.ctx.api.post<ShareTransaction>(
+        tenantPath(this.ctx, `/share-transactions/${form.id}/reversal`),
+        { reason: form.reason.trim() },
+        { 'Idempotency-Key': form.key },
+      );
+    } catch (error) {
+      if (this.reversal?.key === form.key) {
+        this.reversal = { ...this.reversal, busy: false, errors: refusalMessages(error, describeError), reasonInvalid: reasonRefused(error) };
+        void this.focusIn('#reverse-reason');
+      }
+      return;
+    }
+    if (this.reversal?.key === form.key) this.reversal = null;
+    if (this.entityId !== entityId || this.tab !== 'ledger') return;
+    this.announcement = strings.ledgerReversedDone;
+    await this.loadTab(true);
+    void this.focusIn(`[data-status-for="${form.id}"]`);
+  }
+
+  private renderReversalForm(row: LedgerRow, form: ReversalForm) {
+    const describedBy = ['reverse-reason-hint', form.errors.length ? 'reverse-errors' : ''].filter(Boolean).join(' ');
+    return html`<tr class="reverse-form"><td colspan="8">
+      <form novalidate aria-busy=${form.busy ? 'true' : 'false'} @submit=${(ev: Event) => this.submitReversal(ev)}
+        @keydown=${(ev: KeyboardEvent) => { if (ev.key === 'Escape' && !form.busy) this.cancelReversal(); }}>
+        <fieldset>
+          <legend>${row.reverseTitle}</legend>
+          ${form.errors.length
+            ? html`<div class="alert error-text" id="reverse-errors" role="alert">${strings.ledgerReverseFailed}
+                <ul>${form.errors.map((m) => html`<li>${m}</li>`)}</ul></div>`
+            : nothing}
+          <div class="field">
+            <label for="reverse-reason">${strings.ledgerReverseReason}</label>
+            <textarea id="reverse-reason" name="reason" required maxlength=${REASON_MAX} aria-describedby=${describedBy}
+              aria-invalid=${form.reasonInvalid ? 'true' : 'false'} .value=${form.reason}
+              @input=${(ev: Event) => { if (this.reversal) this.reversal = { ...this.reversal, reason: (ev.target as HTMLTextAreaElement).value }; }}></textarea>
+            <p class="hint" id="reverse-reason-hint">${strings.ledgerReverseReasonHint}</p>
+          </div>
+          <div class="row">
+            <button type="submit" class="primary">${form.busy ? strings.ledgerReversing : strings.ledgerReverseSubmit}</button>
+            <button type="button" @click=${() => this.cancelReversal()}>${strings.ledgerReverseCancel}</button>
+          </div>
+        </fieldset>
+      </form>
+    </td></tr>`;
+  }
+
+  private renderLedger(transactions: ShareTransaction[]) {
+    if (!transactions.length) return emptyState(strings.ledgerEmpty, strings.ledgerEmptyHint);
+    const rows = ledgerRows(transactions);
+    const form = this.reversal;
+    const shares = (r: LedgerRow) => (r.reversed ? html`<s>${r.shares}</s>` : r.shares);
+    return html`<p class="muted">${strings.ledgerHint}</p>
+      <table><caption class="sr-only">${strings.tabLedger}</caption>
+      <thead><tr><th scope="col">${strings.colDate}</th><th scope="col">${strings.colKind}</th><th scope="col">${strings.colShareClass}</th><th scope="col">${strings.colFrom}</th><th scope="col">${strings.colTo}</th><th scope="col">${strings.colShares}</th><th scope="col">${strings.colReason}</th><th scope="col">${strings.colLedgerStatus}</th></tr></thead>
+      <tbody>${rows.map((r) => html`<tr class=${r.reversed ? 'reversed' : r.tx.kind === 'reversal' ? 'reversal' : ''} data-transaction=${r.tx.id} data-kind=${r.tx.kind}>
+          <td>${r.tx.effective_from}</td><td>${r.kind}</td><td>${r.shareClass}</td>
+          <td>${this.holderCell(r.tx.from_holder, r.tx.from_holder_name)}</td><td>${this.holderCell(r.tx.to_holder, r.tx.to_holder_name)}</td>
+          <td class="num">${shares(r)}</td><td>${r.tx.reason ?? strings.noValue}</td>
+          <td data-status-for=${r.tx.id} tabindex="-1">${r.status}${r.reversible
+            ? html`<button type="button" data-reverse=${r.tx.id} aria-label=${r.reverseLabel} aria-expanded=${form?.id === r.tx.id ? 'true' : 'false'}
+                @click=${() => (form?.id === r.tx.id ? this.cancelReversal() : this.openReversal(r.tx.id))}>${strings.ledgerReverse}</button>`
+            : nothing}</td></tr>
+        ${form?.id === r.tx.id ? this.renderReversalForm(r, form) : nothing}`)}</tbody></table>`;
   }
 
   private renderOverview(e: Entity) {
@@ -206,6 +351,8 @@ export class EntityPage extends LitElement {
             <td>${l.holder.entity_id ? html`<a href=${this.ctx.href(`/entities/${l.holder.entity_id}`)} @click=${(ev: Event) => { ev.preventDefault(); this.ctx.navigate(`/entities/${l.holder.entity_id}`); }}>${l.holder_name ?? l.holder.entity_id}</a>` : l.holder_name ?? strings.noValue}</td>
             <td>${l.share_class}</td><td>${l.shares.toLocaleString()}</td><td>${l.capital_pct.toFixed(2)}</td><td>${l.votes_pct.toFixed(2)}</td></tr>`)}</tbody></table>`;
       }
+      case 'ledger':
+        return this.renderLedger(d.value as ShareTransaction[]);
       case 'audit': {
         const events = (d.value as Page<AuditEvent>).items;
         if (!events.length) return emptyState(strings.auditEmpty);
@@ -231,7 +378,10 @@ export class EntityPage extends LitElement {
         ${ENTITY_TABS.map((t) => html`<li><a href=${this.ctx.href(`/entities/${this.entityId}/${t}`)} aria-current=${this.tab === t ? 'page' : 'false'}
           @click=${(ev: Event) => { ev.preventDefault(); this.ctx.navigate(`/entities/${this.entityId}${t === 'overview' ? '' : '/' + t}`); }}>${TAB_LABEL[t]}</a></li>`)}
       </ul></nav>
-      <section aria-label=${TAB_LABEL[this.tab] ?? ''}>${this.renderTab(e)}</section>
+      <section aria-label=${TAB_LABEL[this.tab] ?? ''}>
+        ${this.tab === 'ledger' ? html`<p class="live ok-text" role="status" aria-live="polite">${this.announcement}</p>` : nothing}
+        ${this.renderTab(e)}
+      </section>
     </article>`;
   }
 }
