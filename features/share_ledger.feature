@@ -35,6 +35,14 @@ Feature: Share ledger and registers
     When I reverse the transaction of 2024-01-01 again
     Then the response status is 422 naming "id" with rule "reversed_once" and the ledger is unchanged
 
+  Scenario: An entity's audit trail includes its share capital and officers
+    Given 600 shares issued to "Pat Smith" on 2022-01-01 and 400 to "Lee Chan" on 2023-01-01
+    And "Pat Smith" appointed director of "HoldCo" on 2022-01-01
+    When I reverse the transaction of 2023-01-01 because "never issued"
+    Then the audit trail of "HoldCo" lists its creation, its class, the appointment, both issuances and the reversal, oldest first
+    And the audit trail of another entity lists none of them
+    And an audit trail asked for entity "not-an-id" is refused naming "entity_id"
+
   Scenario: A reversal that would overdraw a later position is refused
     Given 600 shares issued to "Pat Smith" on 2022-01-01 and 500 of them transferred to "Lee Chan" on 2024-01-01
     When I reverse the transaction of 2022-01-01 because "never issued"

@@ -1,7 +1,7 @@
 //! The audit trail (`/api/v1/tenants/{slug}/audit-events`).
 
 use axum::{Json, extract::State};
-use charter_domain::{FieldError, access::Action};
+use charter_domain::{FieldError, access::Action, ids::EntityId};
 use charter_storage::data::{AuditQuery, TxMode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,10 @@ pub(crate) struct AuditEvent {
 pub(crate) struct AuditFilters {
     resource_type: Option<String>,
     resource_id: Option<String>,
+    /// Events about this entity and what belongs to it: its share classes,
+    /// ledger transactions, certificates and officers' appointments.
+    #[param(value_type = Option<uuid::Uuid>)]
+    entity_id: Option<String>,
     action: Option<String>,
     actor: Option<String>,
     #[param(value_type = Option<u32>)]
@@ -78,11 +82,17 @@ pub(crate) async fn list(
             })
         })
         .transpose()?;
+    let entity = filters
+        .entity_id
+        .as_deref()
+        .map(|raw| EntityId::parse("entity_id", raw).map_err(|e| ApiError::InvalidQuery(vec![e])))
+        .transpose()?;
     let query = AuditQuery {
         resource_type: filters.resource_type,
         resource_id: filters.resource_id,
         action: filters.action,
         actor: filters.actor,
+        entity,
         after_seq,
         limit: page.limit + 1,
     };

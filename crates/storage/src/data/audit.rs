@@ -2,7 +2,7 @@
 //! (each event's hash covers the previous one's), so that altering,
 //! removing or inserting an event breaks the chain at that point.
 
-use charter_domain::ids::AuditEventId;
+use charter_domain::ids::{AuditEventId, EntityId};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -48,6 +48,9 @@ pub struct AuditQuery {
     pub resource_id: Option<String>,
     pub action: Option<String>,
     pub actor: Option<String>,
+    /// Events about the entity and about what belongs to it: its share
+    /// classes, ledger transactions, certificates and appointments.
+    pub entity: Option<EntityId>,
     pub after_seq: Option<i64>,
     pub limit: i64,
 }
@@ -149,6 +152,18 @@ impl TenantTx {
                     AND ($2::text IS NULL OR resource_type = $2) AND ($3::text IS NULL OR resource_id = $3)
                     AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR actor = $5)
                     AND ($6::bigint IS NULL OR seq > $6)
+                    AND ($8::uuid IS NULL OR (resource_type, resource_id) IN (
+                          SELECT 'entity', $8::text
+                          UNION ALL SELECT 'share_class', c.id::text FROM charter.share_class c
+                                     WHERE c.tenant_id = $1 AND c.entity_id = $8
+                          UNION ALL SELECT 'share_transaction', t.id::text FROM charter.share_transaction t
+                                     WHERE t.tenant_id = $1 AND t.issuer_id = $8
+                          UNION ALL SELECT 'share_certificate', s.id::text
+                                      FROM charter.share_certificate s
+                                      JOIN charter.share_class c ON c.tenant_id = s.tenant_id AND c.id = s.share_class_id
+                                     WHERE s.tenant_id = $1 AND c.entity_id = $8
+                          UNION ALL SELECT 'appointment', a.id::text FROM charter.appointment a
+                                     WHERE a.tenant_id = $1 AND a.entity_id = $8))
                   ORDER BY seq LIMIT $7",
                 &[
                     &tenant,
@@ -158,6 +173,7 @@ impl TenantTx {
                     &query.actor,
                     &query.after_seq,
                     &query.limit,
+                    &query.entity.map(|e| e.as_uuid()),
                 ],
             )
             .await?;

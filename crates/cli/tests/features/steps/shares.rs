@@ -747,3 +747,76 @@ async fn ledger_names_and_marks(world: &mut CharterWorld, from: String, to: Stri
     assert_eq!(marked.len(), 1, "{ledger:?}");
     assert_eq!(reversal["share_class"], class.as_str(), "{reversal}");
 }
+
+#[given(regex = r#"^"([^"]+)" appointed director of "([^"]+)" on (\d{4}-\d{2}-\d{2})$"#)]
+async fn appointed_director(world: &mut CharterWorld, person: String, entity: String, on: String) {
+    let holder = world.shareholder(&person).await;
+    let entity = world.entity_named(&entity).await;
+    let (status, body) = world
+        .in_register(
+            Method::POST,
+            "/appointments",
+            Some(json!({ "entity_id": entity, "holder": holder, "role": "director", "appointed_on": on })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+impl CharterWorld {
+    /// The audit events of an entity (`?entity_id=`), oldest first: (action, resource id).
+    async fn entity_audit_trail(&mut self, entity: &str) -> Vec<(String, String)> {
+        let (status, page) =
+            self.in_register(Method::GET, &format!("/audit-events?entity_id={entity}&limit=200"), None).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page["next_cursor"].is_null(), "one page: {page}");
+        let events = page["items"].as_array().expect("items");
+        let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().expect("seq")).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "oldest first: {seqs:?}");
+        events
+            .iter()
+            .map(|e| {
+                (e["action"].as_str().expect("action").to_owned(), e["resource_id"].as_str().unwrap_or("").to_owned())
+            })
+            .collect()
+    }
+}
+
+#[then(
+    regex = r#"^the audit trail of "([^"]+)" lists its creation, its class, the appointment, both issuances and the reversal, oldest first$"#
+)]
+async fn entity_audit_lists_all(world: &mut CharterWorld, entity: String) {
+    let entity = world.entity_named(&entity).await;
+    let trail = world.entity_audit_trail(&entity).await;
+    let actions: Vec<&str> = trail.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "entity.create",
+            "share_class.create",
+            "share_transaction.create",
+            "share_transaction.create",
+            "appointment.create",
+            "share_transaction.reverse"
+        ],
+        "{trail:?}"
+    );
+    // Each names what it is about: the entity, its class, its transactions.
+    let ledger: Vec<String> = world.ledger().await.iter().map(|t| t["id"].as_str().expect("id").to_owned()).collect();
+    assert_eq!(trail[0].1, entity);
+    assert_eq!(trail[1].1, world.only_class());
+    assert!(trail[2..4].iter().chain(&trail[5..]).all(|(_, id)| ledger.contains(id)), "{trail:?} {ledger:?}");
+}
+
+#[then("the audit trail of another entity lists none of them")]
+async fn other_entity_audit(world: &mut CharterWorld) {
+    let other = world.entity_named("Unrelated Ltd").await;
+    let trail = world.entity_audit_trail(&other).await;
+    assert_eq!(trail, [("entity.create".to_owned(), other)]);
+}
+
+#[then(regex = r#"^an audit trail asked for entity "([^"]+)" is refused naming "([^"]+)"$"#)]
+async fn entity_audit_refused(world: &mut CharterWorld, raw: String, field: String) {
+    let (status, problem) = world.in_register(Method::GET, &format!("/audit-events?entity_id={raw}"), None).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], field.as_str(), "{problem}");
+}
