@@ -5,6 +5,7 @@
 use charter_domain::ids::{AuditEventId, EntityId};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use tokio_postgres::types::ToSql;
 
 use super::TenantTx;
 use crate::StoreError;
@@ -53,6 +54,25 @@ pub struct AuditQuery {
     pub entity: Option<EntityId>,
     pub after_seq: Option<i64>,
     pub limit: i64,
+}
+
+/// What an entity's audit events are about, as `(resource_type,
+/// resource_id)`: the entity and its share classes, ledger transactions,
+/// certificates and appointments (`tenant` and `entity` are parameters).
+fn entity_resources(tenant: &str, entity: &str) -> String {
+    format!(
+        "SELECT 'entity' AS resource_type, {entity}::uuid::text AS resource_id
+         UNION ALL SELECT 'share_class', c.id::text FROM charter.share_class c
+                    WHERE c.tenant_id = {tenant} AND c.entity_id = {entity}
+         UNION ALL SELECT 'share_transaction', t.id::text FROM charter.share_transaction t
+                    WHERE t.tenant_id = {tenant} AND t.issuer_id = {entity}
+         UNION ALL SELECT 'share_certificate', s.id::text
+                     FROM charter.share_certificate s
+                     JOIN charter.share_class c ON c.tenant_id = s.tenant_id AND c.id = s.share_class_id
+                    WHERE s.tenant_id = {tenant} AND c.entity_id = {entity}
+         UNION ALL SELECT 'appointment', a.id::text FROM charter.appointment a
+                    WHERE a.tenant_id = {tenant} AND a.entity_id = {entity}"
+    )
 }
 
 /// The outcome of checking a tenant's chain.
@@ -143,40 +163,41 @@ impl TenantTx {
 
     pub async fn audit_events(&mut self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
         let tenant = self.tenant().as_uuid();
-        let rows = self
-            .query_planned(
-                "SELECT seq, id, at, actor, action, resource_type, resource_id, request_id, before, after, change,
-                        encode(hash, 'hex')
-                   FROM charter.audit_event
-                  WHERE tenant_id = $1
-                    AND ($2::text IS NULL OR resource_type = $2) AND ($3::text IS NULL OR resource_id = $3)
-                    AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR actor = $5)
-                    AND ($6::bigint IS NULL OR seq > $6)
-                    AND ($8::uuid IS NULL OR (resource_type, resource_id) IN (
-                          SELECT 'entity', $8::text
-                          UNION ALL SELECT 'share_class', c.id::text FROM charter.share_class c
-                                     WHERE c.tenant_id = $1 AND c.entity_id = $8
-                          UNION ALL SELECT 'share_transaction', t.id::text FROM charter.share_transaction t
-                                     WHERE t.tenant_id = $1 AND t.issuer_id = $8
-                          UNION ALL SELECT 'share_certificate', s.id::text
-                                      FROM charter.share_certificate s
-                                      JOIN charter.share_class c ON c.tenant_id = s.tenant_id AND c.id = s.share_class_id
-                                     WHERE s.tenant_id = $1 AND c.entity_id = $8
-                          UNION ALL SELECT 'appointment', a.id::text FROM charter.appointment a
-                                     WHERE a.tenant_id = $1 AND a.entity_id = $8))
-                  ORDER BY seq LIMIT $7",
-                &[
-                    &tenant,
-                    &query.resource_type,
-                    &query.resource_id,
-                    &query.action,
-                    &query.actor,
-                    &query.after_seq,
-                    &query.limit,
-                    &query.entity.map(|e| e.as_uuid()),
-                ],
-            )
-            .await?;
+        let entity = query.entity.map(|e| e.as_uuid());
+        // An entity's trail as a plain semi-join, planned for the entity
+        // (`query_planned`): for an entity with a few resources the planner
+        // probes the resource index once each (0.25 ms among 1,000,000
+        // events), for one with 50,000 ledger transactions it hashes them
+        // and scans (154 ms); `scripts/bench-audit-trail.sh`. Written as
+        // `$8 IS NULL OR … IN (…)` it scanned the tenant's events for any
+        // entity (217 ms for the small one).
+        let of_entity = match entity {
+            Some(_) => format!("AND (resource_type, resource_id) IN ({})", entity_resources("$1", "$8")),
+            None => String::new(),
+        };
+        let sql = format!(
+            "SELECT seq, id, at, actor, action, resource_type, resource_id, request_id, before, after, change,
+                    encode(hash, 'hex')
+               FROM charter.audit_event
+              WHERE tenant_id = $1
+                AND ($2::text IS NULL OR resource_type = $2) AND ($3::text IS NULL OR resource_id = $3)
+                AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR actor = $5)
+                AND ($6::bigint IS NULL OR seq > $6) {of_entity}
+              ORDER BY seq LIMIT $7"
+        );
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+            &tenant,
+            &query.resource_type,
+            &query.resource_id,
+            &query.action,
+            &query.actor,
+            &query.after_seq,
+            &query.limit,
+        ];
+        if let Some(entity) = &entity {
+            params.push(entity);
+        }
+        let rows = self.query_planned(&sql, &params).await?;
         Ok(rows
             .iter()
             .map(|r| AuditEvent {
