@@ -32,6 +32,7 @@ Feature: Share ledger and registers
     And the register as of 2024-06-30 as known before the reversal shows "Pat Smith" 500 (50 %) and "Lee Chan" 500 (50 %)
     And the ledger keeps the transaction of 2024-01-01 and lists its reversal with the reason "recorded against the wrong holder"
     And the ledger names the transfer's holders "Pat Smith" and "Lee Chan" and class "Ordinary" and marks it reversed by the reversal
+    And the ledger exported as CSV has a line per transaction in date order, the transfer's naming its reversal
     When I reverse the transaction of 2024-01-01 again
     Then the response status is 422 naming "id" with rule "reversed_once" and the ledger is unchanged
 

@@ -63,6 +63,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shares::get_transaction))
         .routes(routes!(shares::reverse))
         .routes(routes!(shares::ledger))
+        .routes(routes!(shares::ledger_csv))
         .routes(routes!(shares::register))
         .routes(routes!(shares::register_csv))
         .routes(routes!(certificates::update_class))

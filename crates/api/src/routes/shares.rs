@@ -608,8 +608,12 @@ pub(crate) async fn ledger(
     caller: Caller,
     PathParams((slug, id)): PathParams<(String, String)>,
 ) -> Result<Json<Vec<LedgerLine>>, ApiError> {
-    let scope = state.tenant_scope(&caller, &slug, Action::Read).await?;
-    let entity = entity_id(&id)?;
+    Ok(Json(ledger_of(&state, &caller, &slug, &id).await?))
+}
+
+async fn ledger_of(state: &AppState, caller: &Caller, slug: &str, id: &str) -> Result<Vec<LedgerLine>, ApiError> {
+    let scope = state.tenant_scope(caller, slug, Action::Read).await?;
+    let entity = entity_id(id)?;
     let mut tx = state.read_entity(&scope, entity).await?;
     let mut records = tx.share_ledger(entity).await?;
     let classes: BTreeMap<ShareClassId, String> =
@@ -649,7 +653,90 @@ pub(crate) async fn ledger(
             }
         })
         .collect();
-    Ok(Json(lines))
+    Ok(lines)
+}
+
+/// The share ledger as CSV, one line per transaction in the order it takes
+/// effect (the register of allotments and transfers a company keeps).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{slug}/entities/{id}/share-transactions.csv",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("id" = uuid::Uuid, Path, description = "The entity's id"),
+    ),
+    responses(
+        (status = 200, description = "effective_from,kind,share_class,from_type,from_id,from_name,to_type,to_id,to_name,shares,to_share_class,to_shares,ratio,reason,id,reverses,reversed_by,recorded_at,recorded_by", body = String, content_type = "text/csv"),
+        ReadProblems,
+    ),
+    security(("api_key" = []))
+)]
+pub(crate) async fn ledger_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, id)): PathParams<(String, String)>,
+) -> Result<Response, ApiError> {
+    let lines = ledger_of(&state, &caller, &slug, &id).await?;
+    let mut csv = String::from(LEDGER_CSV_HEADER);
+    for line in &lines {
+        let t = &line.transaction;
+        let (from_type, from_id) = t.from_holder.as_ref().map(holder_kind_and_id).unwrap_or_default();
+        let (to_type, to_id) = t.to_holder.as_ref().map(holder_kind_and_id).unwrap_or_default();
+        let optional = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        let id = |id: Option<uuid::Uuid>| id.map(|id| id.to_string()).unwrap_or_default();
+        let ratio = t.ratio_numerator.zip(t.ratio_denominator).map(|(n, d)| format!("{n}:{d}")).unwrap_or_default();
+        let fields = [
+            t.effective_from.to_string(),
+            t.kind.clone(),
+            line.share_class.clone(),
+            from_type.to_owned(),
+            from_id.to_owned(),
+            line.from_holder_name.clone().unwrap_or_default(),
+            to_type.to_owned(),
+            to_id.to_owned(),
+            line.to_holder_name.clone().unwrap_or_default(),
+            t.shares.to_string(),
+            line.to_share_class.clone().unwrap_or_default(),
+            optional(t.to_shares),
+            ratio,
+            t.reason.clone().unwrap_or_default(),
+            t.id.to_string(),
+            id(t.reverses),
+            id(line.reversed_by),
+            t.recorded_at.to_rfc3339(),
+            t.recorded_by.clone(),
+        ];
+        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        csv.push('\n');
+    }
+    csv_attachment(format!("share-ledger-{}.csv", entity_id(&id)?), csv)
+}
+
+const LEDGER_CSV_HEADER: &str = "effective_from,kind,share_class,from_type,from_id,from_name,to_type,to_id,to_name,\
+    shares,to_share_class,to_shares,ratio,reason,id,reverses,reversed_by,recorded_at,recorded_by\n";
+
+/// `("person" | "entity" | "joint_holding", id)` of a holder's JSON.
+fn holder_kind_and_id(holder: &Value) -> (&'static str, &str) {
+    let id = |key: &str| holder[key].as_str();
+    match (id("person_id"), id("entity_id"), id("joint_holding_id")) {
+        (Some(p), _, _) => ("person", p),
+        (None, Some(e), _) => ("entity", e),
+        (None, None, Some(j)) => ("joint_holding", j),
+        _ => ("", ""),
+    }
+}
+
+/// A CSV download named `name`.
+fn csv_attachment(name: String, csv: String) -> Result<Response, ApiError> {
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        csv,
+    )
+        .into_response())
 }
 
 /// The register of members of an entity as of a date (and, with `known_at`,
@@ -747,13 +834,7 @@ pub(crate) async fn register_csv(
     let register = register_of(&state, &caller, &slug, &id, &when).await?;
     let mut csv = String::from("holder_type,holder_id,holder_name,share_class,shares,capital_pct,votes_pct\n");
     for line in &register.items {
-        let id = |key: &str| line.holder[key].as_str();
-        let (kind, holder) = match (id("person_id"), id("entity_id"), id("joint_holding_id")) {
-            (Some(p), _, _) => ("person", p),
-            (None, Some(e), _) => ("entity", e),
-            (None, None, Some(j)) => ("joint_holding", j),
-            _ => ("", ""),
-        };
+        let (kind, holder) = holder_kind_and_id(&line.holder);
         let fields = [
             kind.to_owned(),
             holder.to_owned(),
@@ -766,15 +847,7 @@ pub(crate) async fn register_csv(
         csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         csv.push('\n');
     }
-    let name = format!("register-{}-{}.csv", register.entity_id, register.as_of);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        csv,
-    )
-        .into_response())
+    csv_attachment(format!("register-{}-{}.csv", register.entity_id, register.as_of), csv)
 }
 
 /// A CSV field, quoted when it holds a separator, a quote or a line break;

@@ -42,6 +42,7 @@ async fn the_served_document_describes_every_operation() {
         "POST /api/v1/tenants/{slug}/entities/{id}/share-classes",
         "GET /api/v1/tenants/{slug}/entities/{id}/share-classes",
         "GET /api/v1/tenants/{slug}/entities/{id}/share-transactions",
+        "GET /api/v1/tenants/{slug}/entities/{id}/share-transactions.csv",
         "GET /api/v1/tenants/{slug}/entities/{id}/register",
         "GET /api/v1/tenants/{slug}/entities/{id}/structure",
         "GET /api/v1/tenants/{slug}/entities/{id}/effective-ownership",

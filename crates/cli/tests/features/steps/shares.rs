@@ -820,3 +820,33 @@ async fn entity_audit_refused(world: &mut CharterWorld, raw: String, field: Stri
     assert_eq!(status, 400, "{problem}");
     assert_eq!(problem["errors"][0]["field"], field.as_str(), "{problem}");
 }
+
+#[then("the ledger exported as CSV has a line per transaction in date order, the transfer's naming its reversal")]
+async fn ledger_csv_lines(world: &mut CharterWorld) {
+    let ledger = world.ledger().await;
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let key = world.key_of("acme");
+    let url = world.deployment().await.url(&format!("/api/v1/tenants/acme/entities/{issuer}/share-transactions.csv"));
+    let response = reqwest::Client::new().get(url).bearer_auth(key).send().await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200);
+    let disposition = response.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    assert!(disposition.contains(&format!("share-ledger-{issuer}.csv")), "{disposition}");
+    let csv = response.text().await.expect("text");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), ledger.len(), "{csv}");
+    let dates: Vec<&str> = rows.iter().map(|r| r[column("effective_from")]).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+    let transfer = rows.iter().find(|r| r[column("kind")] == "transfer").expect("the transfer");
+    let reversal = rows.iter().find(|r| r[column("kind")] == "reversal").expect("the reversal");
+    assert_eq!(transfer[column("reversed_by")], reversal[column("id")], "{csv}");
+    assert_eq!(reversal[column("reverses")], transfer[column("id")], "{csv}");
+    assert_eq!(
+        (transfer[column("from_type")], transfer[column("from_name")], transfer[column("to_name")]),
+        ("person", "Pat Smith", "Lee Chan"),
+        "{csv}"
+    );
+    assert_eq!(transfer[column("share_class")], "Ordinary", "{csv}");
+}
