@@ -63,8 +63,10 @@ export interface Person {
   email?: string | null;
 }
 export interface RegisterLine {
-  holder: Holder;
+  /** A joint holding comes with its `joint_holders`. */
+  holder: LedgerHolder;
   holder_name: string | null;
+  share_class_id: string;
   share_class: string;
   shares: number;
   capital_pct: number;
@@ -157,6 +159,20 @@ export interface CustomField {
   type: string;
   required?: boolean;
   options?: string[] | null;
+}
+/** A class of an entity's shares (`GET …/entities/{id}/share-classes`, a plain array). */
+export interface ShareClass {
+  id: string;
+  entity_id: string;
+  name: string;
+  /** ISO 4217. */
+  currency: string;
+  /** Decimal text, e.g. `"0.01"`. */
+  nominal_value: string;
+  votes_per_share: string;
+  /** Authorised today; `null`: unlimited. */
+  authorised_shares?: number | null;
+  certificated?: boolean;
 }
 export interface Tenant {
   id: string;

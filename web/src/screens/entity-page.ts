@@ -8,6 +8,8 @@ import { describeError, emptyState, errorState, loadingState, type Load } from '
 import { ApiProblem, randomKey } from '../api.ts';
 import { ENTITY_TABS } from '../router.ts';
 import { ledgerRows, reasonProblem, reasonRefused, refusalMessages, REASON_MAX, type LedgerRow } from '../ledger.ts';
+import { emptyRecordDraft, localToday, type RecordDraft } from '../record-transaction.ts';
+import type { RecordTransaction } from './record-transaction.ts';
 import type { Address, Appointment, AuditEvent, Entity, History, Holder, Page, Person, RegisterLine, Role, ShareTransaction } from '../types.ts';
 
 const TAB_LABEL: Record<string, string> = {
@@ -61,6 +63,8 @@ export class EntityPage extends LitElement {
     entity: { state: true },
     tabData: { state: true },
     reversal: { state: true },
+    recording: { state: true },
+    recorder: { state: true },
     announcement: { state: true },
   };
   static override styles = [
@@ -84,6 +88,7 @@ export class EntityPage extends LitElement {
       tr.reverse-form textarea { width: 100%; min-height: 4em; }
       tr.reverse-form .alert { margin: 0 0 0.8em; }
       tr.reverse-form .alert ul { margin: 0.2em 0 0; padding-left: 1.2em; }
+      .ledger-actions { margin: 0 0 0.8em; }
       .live { margin: 0 0 0.8em; }
       .live:empty { margin: 0; }
     `,
@@ -94,6 +99,10 @@ export class EntityPage extends LitElement {
   declare entity: Load<Entity>;
   declare tabData: Load<unknown>;
   declare reversal: ReversalForm | null;
+  /** The "Record transaction…" form's draft while it is open (kept here, so a reload of the page loses nothing typed). */
+  declare recording: RecordDraft | null;
+  /** The form's module, loaded on demand. */
+  declare recorder: Load<null>;
   declare announcement: string;
   private seq = 0;
   private tabSeq = 0;
@@ -104,6 +113,8 @@ export class EntityPage extends LitElement {
     this.tabData = { state: 'idle' };
     this.tab = 'overview';
     this.reversal = null;
+    this.recording = null;
+    this.recorder = { state: 'idle' };
     this.announcement = '';
   }
 
@@ -114,6 +125,7 @@ export class EntityPage extends LitElement {
     if (ctxChanged || changed.has('entityId') || changed.has('tab')) {
       if (changed.has('entityId') || changed.has('tab')) {
         this.reversal = null;
+        this.recording = null;
         this.announcement = '';
       }
       void this.loadTab();
@@ -251,6 +263,65 @@ export class EntityPage extends LitElement {
     void this.focusIn(`[data-status-for="${form.id}"]`);
   }
 
+  private async openRecording(): Promise<void> {
+    this.announcement = '';
+    const draft = emptyRecordDraft(randomKey(), localToday());
+    this.recording = draft;
+    if (this.recorder.state !== 'ok') {
+      this.recorder = { state: 'loading' };
+      try {
+        await import('./record-transaction.ts');
+        this.recorder = { state: 'ok', value: null };
+      } catch (error) {
+        this.recorder = { state: 'error', error };
+        return;
+      }
+    }
+    await this.updateComplete;
+    const form = this.renderRoot.querySelector<RecordTransaction>('charter-record-transaction');
+    await form?.ready;
+    if (this.recording?.key === draft.key) form?.focusFirst();
+  }
+
+  private closeRecording(): void {
+    this.recording = null;
+    void this.focusIn('#record-open');
+  }
+
+  private changeRecording(key: string, change: (d: RecordDraft) => RecordDraft): void {
+    if (this.recording?.key === key) this.recording = change(this.recording);
+  }
+
+  private async recorded(key: string): Promise<void> {
+    if (this.recording?.key !== key) return;
+    this.recording = null;
+    if (this.tab !== 'ledger') return;
+    this.announcement = strings.ledgerRecordedDone;
+    void this.focusIn('#record-open');
+    await this.loadTab(true);
+  }
+
+  /** "Record transaction…" and, open, its form: above the ledger, whether it is empty or still loading. */
+  private renderRecording() {
+    const open = !!this.recording;
+    const r = this.recorder;
+    return html`<div class="ledger-actions">
+        <button type="button" id="record-open" aria-expanded=${open ? 'true' : 'false'} aria-controls=${open ? 'record-panel' : nothing}
+          @click=${() => (this.recording?.busy ? undefined : open ? this.closeRecording() : void this.openRecording())}>${strings.ledgerRecord}</button>
+      </div>
+      ${open
+        ? html`<div id="record-panel">${r.state === 'error'
+            ? errorState(r.error, () => void this.openRecording())
+            : r.state === 'ok'
+              ? html`<charter-record-transaction .ctx=${this.ctx} .entityId=${this.entityId} .draft=${this.recording}
+                  .revision=${this.tabData.state === 'ok' ? this.tabData.value : null}
+                  .onChange=${(key: string, change: (d: RecordDraft) => RecordDraft) => this.changeRecording(key, change)}
+                  .onRecorded=${(key: string) => void this.recorded(key)}
+                  .onCancel=${() => this.closeRecording()}></charter-record-transaction>`
+              : loadingState()}</div>`
+        : nothing}`;
+  }
+
   private renderReversalForm(row: LedgerRow, form: ReversalForm) {
     const describedBy = ['reverse-reason-hint', form.errors.length ? 'reverse-errors' : ''].filter(Boolean).join(' ');
     return html`<tr class="reverse-form"><td colspan="8">
@@ -379,7 +450,7 @@ export class EntityPage extends LitElement {
           @click=${(ev: Event) => { ev.preventDefault(); this.ctx.navigate(`/entities/${this.entityId}${t === 'overview' ? '' : '/' + t}`); }}>${TAB_LABEL[t]}</a></li>`)}
       </ul></nav>
       <section aria-label=${TAB_LABEL[this.tab] ?? ''}>
-        ${this.tab === 'ledger' ? html`<p class="live ok-text" role="status" aria-live="polite">${this.announcement}</p>` : nothing}
+        ${this.tab === 'ledger' ? html`<p class="live ok-text" role="status" aria-live="polite">${this.announcement}</p>${this.renderRecording()}` : nothing}
         ${this.renderTab(e)}
       </section>
     </article>`;

@@ -8,6 +8,7 @@ import { checkLei } from '../lei.ts';
 import { randomKey, ApiProblem } from '../api.ts';
 import { mapErrorsToSteps, type FieldProblem } from '../errors.ts';
 import { browserStorage } from '../drafts.ts';
+import { searchHolders, type HolderMatch } from '../holders.ts';
 import type { CustomField, Entity, Holder, Jurisdiction, LegalForm, Page, Person, Role } from '../types.ts';
 
 interface Officer { key: string; person_id?: string; name: string; given_name?: string; family_name?: string; role: string; appointed_on: string }
@@ -114,7 +115,7 @@ export class EntityWizard extends WizardBase<EntityDraft> {
   declare customFields: CustomField[];
   declare roles: Role[];
   declare people: Person[] | null;
-  declare holderResults: { holder: Holder; name: string; kind: string }[] | null;
+  declare holderResults: HolderMatch[] | null;
   readonly wizardName = 'add-entity';
   readonly steps = STEPS;
   readonly heading = strings.ewTitle;
@@ -200,14 +201,7 @@ export class EntityWizard extends WizardBase<EntityDraft> {
     this.debounce('holders', async () => {
       if (!q.trim()) { this.holderResults = null; return; }
       try {
-        const [ents, people] = await Promise.all([
-          this.ctx.api.get<Page<Entity>>(tenantPath(this.ctx, '/entities'), { q: q.trim(), limit: 8 }),
-          this.ctx.api.get<Page<Person>>(tenantPath(this.ctx, '/persons'), { q: q.trim(), limit: 8 }),
-        ]);
-        this.holderResults = [
-          ...ents.items.map((e) => ({ holder: { entity_id: e.id }, name: e.legal_name ?? e.id, kind: strings.ewEntityTag })),
-          ...people.items.map((p) => ({ holder: { person_id: p.id }, name: `${p.given_name} ${p.family_name}`, kind: strings.ewPersonTag })),
-        ];
+        this.holderResults = await searchHolders(this.ctx, q, 8);
       } catch { this.holderResults = null; }
     });
   }
