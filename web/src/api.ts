@@ -143,7 +143,8 @@ export class ApiClient {
     }
   }
 
-  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+  /** Sends the request; on 401 asks the host (or the user) for a fresh token and retries once. */
+  private async exchange(method: string, path: string, o: RequestOptions): Promise<Response> {
     let token = this.sessionMode ? null : await this.token(false);
     let res = await this.send(method, path, o, token);
     if (res.status === 401) {
@@ -159,25 +160,43 @@ export class ApiClient {
         res = await this.send(method, path, o, token);
       }
     }
-    return this.read<T>(res);
+    return res;
+  }
+
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    return this.read<T>(await this.exchange(method, path, o));
+  }
+
+  /**
+   * A file the API makes (a CSV export, BODS statements) as a Blob, with the
+   * same credentials and 401 retry as every other request; a refusal is an
+   * `ApiProblem` as usual. `accept`: the `Accept` header (the problem type
+   * is always accepted too).
+   */
+  async getBlob(path: string, query?: Query, accept = '*/*'): Promise<Blob> {
+    const res = await this.exchange('GET', path, { query, headers: { Accept: `${accept}, application/problem+json` } });
+    if (!res.ok) throw await this.problem(res);
+    return res.blob();
   }
 
   private async read<T>(res: Response): Promise<T> {
     if (res.status === 204) return undefined as T;
+    if (!res.ok) throw await this.problem(res);
     const type = res.headers.get('content-type') ?? '';
-    const isJson = type.includes('json');
-    if (res.ok) {
-      return (isJson ? await res.json() : await res.text()) as T;
-    }
+    return (type.includes('json') ? await res.json() : await res.text()) as T;
+  }
+
+  /** A refusal as an `ApiProblem` (from its problem document when there is one). */
+  private async problem(res: Response): Promise<ApiProblem> {
     let problem: Partial<{ code: string; detail: string; title: string; errors: FieldProblem[]; request_id: string }> = {};
-    if (isJson) {
+    if ((res.headers.get('content-type') ?? '').includes('json')) {
       try {
         problem = await res.json();
       } catch {
         problem = {};
       }
     }
-    throw new ApiProblem(
+    return new ApiProblem(
       res.status,
       problem.code ?? `http_${res.status}`,
       problem.detail ?? problem.title ?? res.statusText ?? `HTTP ${res.status}`,

@@ -68,7 +68,8 @@ export function recordFields(kind: RecordKind): RecordField[] {
   return RECORD_FIELDS.filter((f) => (f !== 'from_holder' || needsFrom(kind)) && (f !== 'to_holder' || needsTo(kind)));
 }
 
-function isDate(value: string): boolean {
+/** A real calendar date as `YYYY-MM-DD`. */
+export function isDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const d = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;

@@ -170,9 +170,39 @@ export interface ShareClass {
   /** Decimal text, e.g. `"0.01"`. */
   nominal_value: string;
   votes_per_share: string;
-  /** Authorised today; `null`: unlimited. */
+  /** Authorised today (the server's day); `null`: unlimited, or none authorised yet. */
   authorised_shares?: number | null;
+  /** The authorised capital over time (`authorised_shares` `null`: unlimited). */
+  authorised_history?: AuthorisedPeriod[];
   certificated?: boolean;
+  created_at?: string;
+}
+export interface AuthorisedPeriod {
+  valid_from: string;
+  valid_to?: string | null;
+  authorised_shares?: number | null;
+}
+/** A natural person whose effective capital or votes reach the threshold. */
+export interface BeneficialOwner {
+  person_id: string;
+  name?: string | null;
+  /** Effective fraction (0–1) of the capital. */
+  capital: number;
+  /** Effective fraction (0–1) of the votes. */
+  votes: number;
+  /** Whether any of it is held in the entity itself (alone or jointly). */
+  direct: boolean;
+  joint_holding_ids: string[];
+}
+/** `GET …/entities/{id}/beneficial-owners`: largest first. */
+export interface BeneficialOwners {
+  entity_id: string;
+  as_of: string;
+  /** The threshold applied, in percent. */
+  threshold: number;
+  /** `query` or `tenant_settings`. */
+  threshold_source: string;
+  items: BeneficialOwner[];
 }
 export interface Tenant {
   id: string;

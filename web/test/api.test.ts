@@ -90,4 +90,56 @@ describe('ApiClient', () => {
     expect((last.headers as Record<string, string>)['X-CSRF-Token']).toBe('c1');
     expect((last.headers as Record<string, string>).Authorization).toBeUndefined();
   });
+
+  describe('getBlob (exports: CSV, BODS)', () => {
+    it('fetches a file with the bearer token and the Accept asked for, as a Blob', async () => {
+      const seen: { url: string; headers: Record<string, string>; credentials?: RequestCredentials }[] = [];
+      const fetchMock = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
+        seen.push({ url: String(url), headers: init?.headers as Record<string, string>, credentials: init?.credentials });
+        return new Response('holder_type,holder_id\nperson,p1\n', { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' } });
+      });
+      const api = new ApiClient({ base: 'https://c.example', credentials: () => ({ token: 'chk_1', getToken: null }), onAuthRequired: () => undefined,
+        fetch: fetchMock as unknown as typeof fetch });
+      const blob = await api.getBlob('/api/v1/tenants/acme/entities/e1/register.csv', { as_of: '2025-01-01', known_at: '' }, 'text/csv');
+      expect(blob).toBeInstanceOf(Blob);
+      expect(blob.type).toMatch(/^text\/csv/);
+      expect(await blob.text()).toBe('holder_type,holder_id\nperson,p1\n');
+      expect(seen[0].url).toBe('https://c.example/api/v1/tenants/acme/entities/e1/register.csv?as_of=2025-01-01');
+      expect(seen[0].headers.Authorization).toBe('Bearer chk_1');
+      expect(seen[0].headers.Accept).toBe('text/csv, application/problem+json');
+      expect(seen[0].credentials).toBe('omit');
+    });
+
+    it('keeps JSON as it came (BODS statements are saved byte for byte)', async () => {
+      const body = '[{"recordType":"person"}]';
+      const api = new ApiClient({ base: 'x', credentials: () => ({ token: 't', getToken: null }), onAuthRequired: () => undefined,
+        fetch: (async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })) as unknown as typeof fetch });
+      expect(await (await api.getBlob('/bods', undefined, 'application/json')).text()).toBe(body);
+    });
+
+    it('turns a refusal into an ApiProblem, and on 401 asks the host and retries once', async () => {
+      const tokens = ['expired', 'fresh'];
+      const onAuthRequired = vi.fn();
+      const fetchMock = vi.fn(async (_u: RequestInfo | URL, init?: RequestInit) => {
+        const auth = (init?.headers as Record<string, string>).Authorization;
+        if (auth === 'Bearer expired') return json(401, { code: 'invalid_credentials', detail: 'expired' }, 'application/problem+json');
+        return json(403, { code: 'forbidden', detail: 'your role does not allow this action', request_id: 'r9' }, 'application/problem+json');
+      });
+      const api = new ApiClient({ base: 'x', credentials: () => ({ token: null, getToken: async () => tokens.shift() ?? null }), onAuthRequired,
+        fetch: fetchMock as unknown as typeof fetch });
+      const e = (await api.getBlob('/ledger.csv').catch((x: unknown) => x)) as ApiProblem;
+      expect(e).toBeInstanceOf(ApiProblem);
+      expect(e.status).toBe(403);
+      expect(e.detail).toBe('your role does not allow this action');
+      expect(e.requestId).toBe('r9');
+      expect(onAuthRequired).toHaveBeenCalledTimes(1);
+      expect(fetchMock).toHaveBeenCalledTimes(2);
+    });
+
+    it('reports a network failure as a NetworkError', async () => {
+      const api = new ApiClient({ base: 'x', credentials: () => ({ token: 't', getToken: null }), onAuthRequired: () => undefined,
+        fetch: (async () => { throw new TypeError('Failed to fetch'); }) as unknown as typeof fetch });
+      await expect(api.getBlob('/ledger.csv')).rejects.toBeInstanceOf(NetworkError);
+    });
+  });
 });

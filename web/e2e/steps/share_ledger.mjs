@@ -97,10 +97,12 @@ Then('the transfer is shown as reversed and a reversal row names the transfer', 
 Then('the ownership tab shows {string} with {int} shares and no {string}', async function (holder, shares, absent) {
   const a = app(this);
   await a.getByRole('link', { name: 'Ownership', exact: true }).click();
-  const row = a.getByRole('row').filter({ has: this.page.getByRole('cell', { name: holder, exact: true }) });
+  // the register of members (the beneficial owners below it name persons too)
+  const register = a.getByRole('table', { name: 'Register of members' });
+  const row = register.getByRole('row').filter({ has: this.page.getByRole('cell', { name: holder, exact: true }) });
   await expectVisible(row, `${holder} in the register`);
   await expectVisible(row.getByRole('cell', { name: shares.toLocaleString('en-US'), exact: true }), `${holder} with ${shares} shares`);
-  assert.equal(await a.getByRole('cell', { name: absent, exact: true }).count(), 0, `${absent} is not in the register`);
+  assert.equal(await register.getByRole('cell', { name: absent, exact: true }).count(), 0, `${absent} is not in the register`);
 });
 
 When('I open its share ledger and try to reverse the issuance', async function () {
@@ -241,8 +243,10 @@ Then('the ownership tab as of {int}-{int}-{int} shows {string} with {int} shares
   await a.getByRole('link', { name: 'Ownership', exact: true }).click();
   await a.getByLabel('As of', { exact: true }).fill(date);
   await expectVisible(a.getByText(`As of ${date}`, { exact: true }), `the entity as of ${date}`);
+  // the register of members (the beneficial owners below it name persons too)
+  const register = a.getByRole('table', { name: 'Register of members' });
   for (const [holder, shares] of [[first, firstShares], [second, secondShares]]) {
-    const row = a.getByRole('row').filter({ has: this.page.getByRole('cell', { name: holder, exact: true }) });
+    const row = register.getByRole('row').filter({ has: this.page.getByRole('cell', { name: holder, exact: true }) });
     await expectVisible(row.getByRole('cell', { name: shares.toLocaleString('en-US'), exact: true }), `${holder} with ${shares} shares as of ${date}`);
     assert.equal(await row.count(), 1, `${holder} on one line`);
   }

@@ -4,6 +4,7 @@ import { strings } from '../strings.ts';
 import { tenantPath, type AppContext } from '../context.ts';
 import { define } from '../define.ts';
 import { emptyState, errorState, loadingState, type Load } from '../ui.ts';
+import { fileStem, saveBlob } from '../download.ts';
 import type { Structure } from '../types.ts';
 import { layoutChart, type Layout, type PlacedNode } from './layout.ts';
 
@@ -168,20 +169,11 @@ export class StructureChart extends LitElement {
   }
 
   private download(blob: Blob, name: string): void {
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    a.style.display = 'none';
-    this.renderRoot.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveBlob(this.renderRoot, blob, name);
   }
 
   private fileName(ext: string): string {
-    const name = (this.entityName || 'structure').replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '');
-    return `${name}-structure${this.ctx.asOf ? '-' + this.ctx.asOf : ''}.${ext}`;
+    return `${fileStem(this.entityName ?? '', 'structure')}-structure${this.ctx.asOf ? '-' + this.ctx.asOf : ''}.${ext}`;
   }
 
   private exportSvg(layout: Layout): void {

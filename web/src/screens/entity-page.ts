@@ -9,8 +9,14 @@ import { ApiProblem, randomKey } from '../api.ts';
 import { ENTITY_TABS } from '../router.ts';
 import { ledgerRows, reasonProblem, reasonRefused, refusalMessages, REASON_MAX, type LedgerRow } from '../ledger.ts';
 import { emptyRecordDraft, localToday, type RecordDraft } from '../record-transaction.ts';
+import { authorisedCell, emptyClassDraft, type ClassDraft } from '../share-class.ts';
+import { downloadName, howHeld, percent, thresholdText, type DownloadKind } from '../ownership.ts';
+import { saveBlob } from '../download.ts';
 import type { RecordTransaction } from './record-transaction.ts';
-import type { Address, Appointment, AuditEvent, Entity, History, Holder, Page, Person, RegisterLine, Role, ShareTransaction } from '../types.ts';
+import type { AddShareClass } from './add-share-class.ts';
+import type {
+  Address, Appointment, AuditEvent, BeneficialOwners, Entity, History, Holder, Page, Person, RegisterLine, Role, ShareClass, ShareTransaction,
+} from '../types.ts';
 
 const TAB_LABEL: Record<string, string> = {
   overview: strings.tabOverview,
@@ -50,6 +56,13 @@ interface ReversalForm {
   reasonInvalid: boolean;
 }
 
+/** A download in progress, or failed (shown next to its button). */
+interface DownloadState {
+  kind: DownloadKind;
+  busy: boolean;
+  error: unknown;
+}
+
 function address(a: Address | null | undefined): string {
   if (!a) return strings.noValue;
   return [...a.lines, a.city, a.region, a.postal_code, a.country].filter(Boolean).join(', ');
@@ -65,6 +78,11 @@ export class EntityPage extends LitElement {
     reversal: { state: true },
     recording: { state: true },
     recorder: { state: true },
+    classes: { state: true },
+    classDraft: { state: true },
+    classForm: { state: true },
+    owners: { state: true },
+    download: { state: true },
     announcement: { state: true },
   };
   static override styles = [
@@ -88,9 +106,18 @@ export class EntityPage extends LitElement {
       tr.reverse-form textarea { width: 100%; min-height: 4em; }
       tr.reverse-form .alert { margin: 0 0 0.8em; }
       tr.reverse-form .alert ul { margin: 0.2em 0 0; padding-left: 1.2em; }
-      .ledger-actions { margin: 0 0 0.8em; }
+      .ledger-actions, .tab-actions { display: flex; gap: 0.75em; flex-wrap: wrap; align-items: center; margin: 0 0 0.8em; }
+      .download-error { margin: -0.4em 0 0.8em; }
       .live { margin: 0 0 0.8em; }
       .live:empty { margin: 0; }
+      .section-head { display: flex; gap: 0.5em 1em; flex-wrap: wrap; align-items: center; margin: 0 0 0.6em; }
+      .section-head h2 { margin: 0; }
+      section.classes { margin: 0 0 1.6em; }
+      section.owners { margin: 1.8em 0 0; }
+      section.owners .tab-actions { margin-top: 0.8em; }
+      table.compact { width: auto; min-width: min(100%, 44em); font-size: 0.93em; }
+      table.compact th, table.compact td { padding: 0.3em 0.7em; }
+      .classes-empty { margin: 0 0 0.6em; }
     `,
   ];
   declare ctx: AppContext;
@@ -103,9 +130,20 @@ export class EntityPage extends LitElement {
   declare recording: RecordDraft | null;
   /** The form's module, loaded on demand. */
   declare recorder: Load<null>;
+  /** The ledger tab's share classes. */
+  declare classes: Load<ShareClass[]>;
+  /** The "Add share class…" form's draft while it is open. */
+  declare classDraft: ClassDraft | null;
+  /** That form's module, loaded on demand. */
+  declare classForm: Load<null>;
+  /** The ownership tab's beneficial owners at the as-of date. */
+  declare owners: Load<BeneficialOwners>;
+  declare download: DownloadState | null;
   declare announcement: string;
   private seq = 0;
   private tabSeq = 0;
+  private classesSeq = 0;
+  private ownersSeq = 0;
 
   constructor() {
     super();
@@ -115,6 +153,11 @@ export class EntityPage extends LitElement {
     this.reversal = null;
     this.recording = null;
     this.recorder = { state: 'idle' };
+    this.classes = { state: 'idle' };
+    this.classDraft = null;
+    this.classForm = { state: 'idle' };
+    this.owners = { state: 'idle' };
+    this.download = null;
     this.announcement = '';
   }
 
@@ -126,9 +169,53 @@ export class EntityPage extends LitElement {
       if (changed.has('entityId') || changed.has('tab')) {
         this.reversal = null;
         this.recording = null;
-        this.announcement = '';
+        this.classDraft = null;
+        this.download = null;
       }
+      // what was announced (or failed to download) was about the page as it was
+      if (!this.download?.busy) this.download = null;
+      this.announcement = '';
       void this.loadTab();
+      this.loadSections();
+    }
+  }
+
+  /** What a tab shows beside its main data: the ledger's share classes, the ownership tab's beneficial owners. */
+  private loadSections(): void {
+    if (this.tab === 'ledger') void this.loadClasses();
+    else {
+      this.classesSeq++;
+      this.classes = { state: 'idle' };
+    }
+    if (this.tab === 'ownership') void this.loadOwners();
+    else {
+      this.ownersSeq++;
+      this.owners = { state: 'idle' };
+    }
+  }
+
+  /** `quiet`: keep showing the current classes until the new list is in (a reload after a write). */
+  private async loadClasses(quiet = false): Promise<void> {
+    const seq = ++this.classesSeq;
+    if (!quiet || this.classes.state !== 'ok') this.classes = { state: 'loading' };
+    try {
+      const value = await this.ctx.api.get<ShareClass[]>(tenantPath(this.ctx, `/entities/${this.entityId}/share-classes`));
+      if (seq === this.classesSeq) this.classes = { state: 'ok', value: Array.isArray(value) ? value : [] };
+    } catch (error) {
+      if (seq === this.classesSeq) this.classes = { state: 'error', error };
+    }
+  }
+
+  private async loadOwners(): Promise<void> {
+    const seq = ++this.ownersSeq;
+    this.owners = { state: 'loading' };
+    try {
+      const value = await this.ctx.api.get<BeneficialOwners>(tenantPath(this.ctx, `/entities/${this.entityId}/beneficial-owners`), { as_of: this.ctx.asOf });
+      // the API names each person; look up the odd one it could not
+      const items = await Promise.all(value.items.map(async (o) => (o.name ? o : { ...o, name: await this.personName(o.person_id).catch(() => null) })));
+      if (seq === this.ownersSeq) this.owners = { state: 'ok', value: { ...value, items } };
+    } catch (error) {
+      if (seq === this.ownersSeq) this.owners = { state: 'error', error };
     }
   }
 
@@ -301,6 +388,85 @@ export class EntityPage extends LitElement {
     await this.loadTab(true);
   }
 
+  /** Opens "Add share class…" (or, open already, moves the focus into it). */
+  private async openClassForm(): Promise<void> {
+    this.announcement = '';
+    const draft = this.classDraft ?? emptyClassDraft(randomKey(), localToday());
+    this.classDraft = draft;
+    if (this.classForm.state !== 'ok') {
+      this.classForm = { state: 'loading' };
+      try {
+        await import('./add-share-class.ts');
+        this.classForm = { state: 'ok', value: null };
+      } catch (error) {
+        this.classForm = { state: 'error', error };
+        return;
+      }
+    }
+    await this.updateComplete;
+    const form = this.renderRoot.querySelector<AddShareClass>('charter-add-share-class');
+    await form?.updateComplete;
+    if (this.classDraft?.key === draft.key) form?.focusFirst();
+  }
+
+  private closeClassForm(): void {
+    this.classDraft = null;
+    void this.focusIn('#class-open');
+  }
+
+  private changeClass(key: string, change: (d: ClassDraft) => ClassDraft): void {
+    if (this.classDraft?.key === key) this.classDraft = change(this.classDraft);
+  }
+
+  /** Added (201): the classes and the ledger reload quietly; an open "Record transaction…" form then offers the class. */
+  private async classAdded(key: string): Promise<void> {
+    if (this.classDraft?.key !== key) return;
+    this.classDraft = null;
+    if (this.tab !== 'ledger') return;
+    this.announcement = strings.classAddedDone;
+    void this.focusIn('#class-open');
+    await Promise.all([this.loadClasses(true), this.loadTab(true)]);
+  }
+
+  /** Fetches an export with the app's credentials (a plain link would carry no bearer token) and saves it. */
+  private async downloadFile(kind: DownloadKind): Promise<void> {
+    if (this.download?.busy) return;
+    const entityId = this.entityId;
+    const tab = this.tab;
+    const entity = this.entity.state === 'ok' ? this.entity.value : null;
+    // the as-of date the export is for, in its name and in the request alike
+    const date = kind === 'ledger' ? localToday() : this.ctx.asOf || entity?.as_of || localToday();
+    const file = downloadName(kind, entity?.legal_name ?? entityId, date);
+    const [path, query, accept] =
+      kind === 'bods' ? [`/entities/${entityId}/beneficial-owners/bods`, { as_of: date }, 'application/json']
+      : kind === 'register' ? [`/entities/${entityId}/register.csv`, { as_of: date }, 'text/csv']
+      : [`/entities/${entityId}/share-transactions.csv`, undefined, 'text/csv'];
+    this.announcement = '';
+    this.download = { kind, busy: true, error: null };
+    try {
+      const blob = await this.ctx.api.getBlob(tenantPath(this.ctx, path), query, accept);
+      saveBlob(this.renderRoot, blob, file);
+      if (this.download?.kind === kind) this.download = null;
+      if (this.entityId === entityId && this.tab === tab) this.announcement = strings.downloadDone(file);
+    } catch (error) {
+      if (this.download?.kind === kind) this.download = { kind, busy: false, error };
+    }
+  }
+
+  private downloadButton(kind: DownloadKind, label: string) {
+    const d = this.download?.kind === kind ? this.download : null;
+    return html`<button type="button" data-download=${kind} aria-busy=${d?.busy ? 'true' : 'false'}
+        aria-describedby=${d?.error ? `download-${kind}-error` : nothing}
+        @click=${() => void this.downloadFile(kind)}>${label}</button>${d?.busy ? html`<span class="muted">${strings.downloading}</span>` : nothing}`;
+  }
+
+  private downloadError(kind: DownloadKind) {
+    const d = this.download?.kind === kind ? this.download : null;
+    return d?.error
+      ? html`<p class="error-text download-error" id="download-${kind}-error" role="alert">${strings.downloadFailed} ${describeError(d.error)}</p>`
+      : nothing;
+  }
+
   /** "Record transaction…" and, open, its form: above the ledger, whether it is empty or still loading. */
   private renderRecording() {
     const open = !!this.recording;
@@ -308,7 +474,9 @@ export class EntityPage extends LitElement {
     return html`<div class="ledger-actions">
         <button type="button" id="record-open" aria-expanded=${open ? 'true' : 'false'} aria-controls=${open ? 'record-panel' : nothing}
           @click=${() => (this.recording?.busy ? undefined : open ? this.closeRecording() : void this.openRecording())}>${strings.ledgerRecord}</button>
+        ${this.downloadButton('ledger', strings.downloadLedger)}
       </div>
+      ${this.downloadError('ledger')}
       ${open
         ? html`<div id="record-panel">${r.state === 'error'
             ? errorState(r.error, () => void this.openRecording())
@@ -317,9 +485,76 @@ export class EntityPage extends LitElement {
                   .revision=${this.tabData.state === 'ok' ? this.tabData.value : null}
                   .onChange=${(key: string, change: (d: RecordDraft) => RecordDraft) => this.changeRecording(key, change)}
                   .onRecorded=${(key: string) => void this.recorded(key)}
-                  .onCancel=${() => this.closeRecording()}></charter-record-transaction>`
+                  .onCancel=${() => this.closeRecording()}
+                  .onAddClass=${() => void this.openClassForm()}></charter-record-transaction>`
               : loadingState()}</div>`
         : nothing}`;
+  }
+
+  /** The ledger tab's "Share classes": a compact table and "Add share class…" with its form. */
+  private renderClasses() {
+    const open = !!this.classDraft;
+    const f = this.classForm;
+    const c = this.classes;
+    const today = localToday();
+    let list;
+    if (c.state === 'error') list = errorState(c.error, () => void this.loadClasses());
+    else if (c.state !== 'ok') list = loadingState();
+    else if (!c.value.length) list = html`<p class="muted classes-empty">${strings.classesEmpty}</p>`;
+    else {
+      list = html`<table class="compact"><caption class="sr-only">${strings.classesTitle}</caption>
+        <thead><tr><th scope="col">${strings.colClassName}</th><th scope="col">${strings.colCurrency}</th><th scope="col">${strings.colNominal}</th><th scope="col">${strings.colVotesPerShare}</th><th scope="col">${strings.colAuthorised}</th><th scope="col">${strings.colCertificated}</th></tr></thead>
+        <tbody>${c.value.map((k) => html`<tr data-share-class=${k.id}>
+          <td>${k.name}</td><td>${k.currency}</td><td class="num">${k.nominal_value}</td><td class="num">${k.votes_per_share}</td>
+          <td class="num">${authorisedCell(k, today)}</td><td>${k.certificated ? strings.yes : strings.no}</td></tr>`)}</tbody></table>`;
+    }
+    return html`<section class="classes" aria-labelledby="classes-h">
+      <div class="section-head">
+        <h2 id="classes-h">${strings.classesTitle}</h2>
+        <button type="button" id="class-open" aria-expanded=${open ? 'true' : 'false'} aria-controls=${open ? 'class-panel' : nothing}
+          @click=${() => (this.classDraft?.busy ? undefined : open ? this.closeClassForm() : void this.openClassForm())}>${strings.classAdd}</button>
+      </div>
+      ${open
+        ? html`<div id="class-panel">${f.state === 'error'
+            ? errorState(f.error, () => void this.openClassForm())
+            : f.state === 'ok'
+              ? html`<charter-add-share-class .ctx=${this.ctx} .entityId=${this.entityId} .draft=${this.classDraft}
+                  .existing=${c.state === 'ok' ? c.value.map((k) => k.name) : []}
+                  .onChange=${(key: string, change: (d: ClassDraft) => ClassDraft) => this.changeClass(key, change)}
+                  .onAdded=${(key: string) => void this.classAdded(key)}
+                  .onCancel=${() => this.closeClassForm()}></charter-add-share-class>`
+              : loadingState()}</div>`
+        : nothing}
+      ${list}
+    </section>`;
+  }
+
+  /** The ownership tab's "Beneficial owners" at the as-of date. */
+  private renderOwners() {
+    const o = this.owners;
+    let body;
+    if (o.state === 'error') body = errorState(o.error, () => void this.loadOwners());
+    else if (o.state !== 'ok') body = loadingState();
+    else {
+      const v = o.value;
+      const threshold = thresholdText(v.threshold);
+      const d = this.tabData;
+      const lines = d.state === 'ok' && d.value && typeof d.value === 'object' && 'items' in d.value ? (d.value as { items: RegisterLine[] }).items : null;
+      body = html`<p id="owners-intro">${strings.boIntro(threshold, v.as_of)}</p>
+        ${v.items.length
+          ? html`<table aria-describedby="owners-intro"><caption class="sr-only">${strings.boTitle}</caption>
+              <thead><tr><th scope="col">${strings.colPerson}</th><th scope="col">${strings.colEffectiveCapital}</th><th scope="col">${strings.colEffectiveVotes}</th><th scope="col">${strings.colHeld}</th></tr></thead>
+              <tbody>${v.items.map((b) => html`<tr data-owner=${b.person_id}>
+                <td>${b.name ?? b.person_id}</td><td class="num">${percent(b.capital)}</td><td class="num">${percent(b.votes)}</td>
+                <td>${strings.boHow[howHeld(b, lines)]}${b.joint_holding_ids.length ? `, ${strings.boJointly}` : ''}</td></tr>`)}</tbody></table>`
+          : emptyState(strings.boEmpty(threshold))}
+        <div class="tab-actions">${this.downloadButton('bods', strings.downloadBods)}</div>
+        ${this.downloadError('bods')}`;
+    }
+    return html`<section class="owners" aria-labelledby="owners-h">
+      <h2 id="owners-h">${strings.boTitle}</h2>
+      ${body}
+    </section>`;
   }
 
   private renderReversalForm(row: LedgerRow, form: ReversalForm) {
@@ -416,7 +651,7 @@ export class EntityPage extends LitElement {
       case 'ownership': {
         const lines = (d.value as { items: RegisterLine[] }).items;
         if (!lines.length) return emptyState(strings.ownershipEmpty);
-        return html`<table><caption class="sr-only">${strings.tabOwnership}</caption>
+        return html`<table><caption class="sr-only">${strings.registerTitle}</caption>
           <thead><tr><th scope="col">${strings.colHolder}</th><th scope="col">${strings.colShareClass}</th><th scope="col">${strings.colShares}</th><th scope="col">${strings.colCapital}</th><th scope="col">${strings.colVotes}</th></tr></thead>
           <tbody>${lines.map((l) => html`<tr>
             <td>${l.holder.entity_id ? html`<a href=${this.ctx.href(`/entities/${l.holder.entity_id}`)} @click=${(ev: Event) => { ev.preventDefault(); this.ctx.navigate(`/entities/${l.holder.entity_id}`); }}>${l.holder_name ?? l.holder.entity_id}</a>` : l.holder_name ?? strings.noValue}</td>
@@ -450,8 +685,17 @@ export class EntityPage extends LitElement {
           @click=${(ev: Event) => { ev.preventDefault(); this.ctx.navigate(`/entities/${this.entityId}${t === 'overview' ? '' : '/' + t}`); }}>${TAB_LABEL[t]}</a></li>`)}
       </ul></nav>
       <section aria-label=${TAB_LABEL[this.tab] ?? ''}>
-        ${this.tab === 'ledger' ? html`<p class="live ok-text" role="status" aria-live="polite">${this.announcement}</p>${this.renderRecording()}` : nothing}
-        ${this.renderTab(e)}
+        ${this.tab === 'ledger' || this.tab === 'ownership' ? html`<p class="live ok-text" role="status" aria-live="polite">${this.announcement}</p>` : nothing}
+        ${this.tab === 'ledger'
+          ? html`${this.renderClasses()}
+            <section aria-labelledby="ledger-h"><h2 id="ledger-h">${strings.ledgerTransactionsTitle}</h2>${this.renderRecording()}${this.renderTab(e)}</section>`
+          : this.tab === 'ownership'
+            ? html`<section aria-labelledby="register-h"><h2 id="register-h">${strings.registerTitle}</h2>
+                <div class="tab-actions">${this.downloadButton('register', strings.downloadRegister)}</div>
+                ${this.downloadError('register')}
+                ${this.renderTab(e)}</section>
+              ${this.renderOwners()}`
+            : this.renderTab(e)}
       </section>
     </article>`;
   }

@@ -38,6 +38,7 @@ export class RecordTransaction extends LitElement {
     onChange: { attribute: false },
     onRecorded: { attribute: false },
     onCancel: { attribute: false },
+    onAddClass: { attribute: false },
     classes: { state: true },
     register: { state: true },
     found: { state: true },
@@ -46,9 +47,10 @@ export class RecordTransaction extends LitElement {
     base,
     css`
       section.panel { border: 1px solid var(--charter-border-soft, #dde3e9); border-radius: var(--charter-radius, 6px); background: var(--charter-surface, #f4f6f8); padding: 0.9em 1em; margin: 0 0 1em; max-width: 52em; }
-      h2 { font-size: 1.1em; }
-      h2:focus { outline: none; }
-      h2:focus-visible { outline: 3px solid var(--charter-focus, #f5a623); }
+      h3 { font-size: 1.1em; }
+      h3:focus { outline: none; }
+      h3:focus-visible { outline: 3px solid var(--charter-focus, #f5a623); }
+      .no-class { display: flex; gap: 0.75em; flex-wrap: wrap; }
       .alert { margin: 0 0 0.9em; padding: 0.5em 0.8em; border: 1px solid var(--charter-danger, #b3261e); border-radius: var(--charter-radius, 6px); background: var(--charter-bg, #ffffff); }
       .alert ul { margin: 0.2em 0 0; padding-left: 1.2em; }
       .alert p { margin: 0.2em 0 0; }
@@ -80,6 +82,8 @@ export class RecordTransaction extends LitElement {
   /** Recorded (201): the entity page closes the form and reloads the ledger. */
   declare onRecorded: (key: string, transaction: ShareTransaction) => void;
   declare onCancel: () => void;
+  /** Without a class: "Add share class…" opens that form (the entity page's). */
+  declare onAddClass: (() => void) | undefined;
   declare classes: Load<ShareClass[]>;
   /** The register at `date` (the From field's quick choices). */
   declare register: { date: string; lines: RegisterLine[] } | null;
@@ -108,13 +112,16 @@ export class RecordTransaction extends LitElement {
   protected override willUpdate(changed: PropertyValues): void {
     if (!this.ctx || !this.entityId || !this.draft) return;
     const scope = `${this.ctx.apiBase}|${this.ctx.tenant}|${this.entityId}`;
-    if (scope !== this.loadedFor) {
+    const fresh = scope !== this.loadedFor;
+    if (fresh) {
       this.loadedFor = scope;
       this.registerDate = '';
       this.register = null;
       void this.loadClasses();
     }
     const ledgerChanged = changed.has('revision') && changed.get('revision') !== undefined && this.revision;
+    // the ledger reloaded (say after "Add share class…"): the classes may have changed too
+    if (ledgerChanged && !fresh) void this.loadClasses(true);
     if (this.draft.effective_from !== this.registerDate || ledgerChanged) {
       this.registerDate = this.draft.effective_from;
       this.later('register', () => void this.loadRegister(this.registerDate), 250);
@@ -132,9 +139,10 @@ export class RecordTransaction extends LitElement {
     return this.seqs[name];
   }
 
-  private async loadClasses(): Promise<void> {
+  /** `quiet`: keep the classes shown until the new list is in (a reload behind the open form). */
+  private async loadClasses(quiet = false): Promise<void> {
     const seq = this.next('classes');
-    this.classes = { state: 'loading' };
+    if (!quiet || this.classes.state !== 'ok') this.classes = { state: 'loading' };
     try {
       const r = await this.ctx.api.get<ShareClass[] | { items: ShareClass[] }>(tenantPath(this.ctx, `/entities/${this.entityId}/share-classes`));
       if (seq !== this.seqs.classes) return;
@@ -390,7 +398,10 @@ export class RecordTransaction extends LitElement {
     if (!c.value.length) {
       return html`<div class="state" role="status"><strong>${strings.ledgerRecordNoClass}</strong>
           <p class="muted">${strings.ledgerRecordNoClassHint}</p></div>
-        <button type="button" @click=${() => this.onCancel?.()}>${strings.ledgerRecordClose}</button>`;
+        <div class="no-class">
+          ${this.onAddClass ? html`<button type="button" class="primary" @click=${() => this.onAddClass?.()}>${strings.classAdd}</button>` : nothing}
+          <button type="button" @click=${() => this.onCancel?.()}>${strings.ledgerRecordClose}</button>
+        </div>`;
     }
     return this.renderForm(c.value);
   }
@@ -398,7 +409,7 @@ export class RecordTransaction extends LitElement {
   override render() {
     if (!this.draft) return nothing;
     return html`<section class="panel" aria-labelledby="record-h" @keydown=${(ev: KeyboardEvent) => this.onKeydown(ev)}>
-      <h2 id="record-h" tabindex="-1">${strings.ledgerRecordTitle}</h2>
+      <h3 id="record-h" tabindex="-1">${strings.ledgerRecordTitle}</h3>
       ${this.renderBody()}
     </section>`;
   }

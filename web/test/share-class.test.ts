@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { ApiProblem, NetworkError } from '../src/api.ts';
+import {
+  authorisedCell, classBody, classProblems, classRefusal, emptyClassDraft, firstInvalidClass, type ClassDraft,
+} from '../src/share-class.ts';
+import type { ShareClass } from '../src/types.ts';
+
+function draft(over: Partial<ClassDraft> = {}): ClassDraft {
+  return { ...emptyClassDraft('key-1', '2025-01-01'), name: 'Preference', currency: 'EUR', authorised_shares: '500', ...over };
+}
+const fallback = (e: unknown) => `fallback: ${e instanceof Error ? e.message : String(e)}`;
+
+describe('a new share class form', () => {
+  it('opens with a key of its own, nominal value 0, one vote per share and today as its date', () => {
+    expect(emptyClassDraft('k', '2025-03-04')).toEqual({
+      key: 'k', name: '', currency: '', nominal_value: '0', votes_per_share: '1', authorised_shares: '', unlimited: false,
+      effective_from: '2025-03-04', reason: '', busy: false, errors: {}, summary: [],
+    });
+  });
+});
+
+describe('the share class form’s own checks', () => {
+  it('passes a complete class, limited or unlimited', () => {
+    expect(classProblems(draft())).toEqual({});
+    expect(classProblems(draft({ unlimited: true, authorised_shares: '' }))).toEqual({});
+    // what is typed while Unlimited is ticked does not matter
+    expect(classProblems(draft({ unlimited: true, authorised_shares: 'lots' }))).toEqual({});
+  });
+  it('asks for every required field, in form order', () => {
+    const e = classProblems(emptyClassDraft('k', ''));
+    expect(e).toEqual({
+      name: 'Enter the name of the class.',
+      currency: 'Enter the currency as three letters (ISO 4217), e.g. EUR.',
+      authorised_shares: 'Enter the authorised shares as a whole number, 1 or more, or choose Unlimited.',
+      effective_from: 'Enter the date the authorised shares hold from.',
+    });
+    expect(firstInvalidClass(e)).toBe('name');
+    expect(firstInvalidClass({ effective_from: 'x', currency: 'y' })).toBe('currency');
+    expect(firstInvalidClass({})).toBeNull();
+  });
+  it('refuses a name the entity already has, too long, or with control characters', () => {
+    expect(classProblems(draft({ name: ' Ordinary ' }), ['Ordinary']).name).toBe('This entity already has a class named Ordinary.');
+    expect(classProblems(draft({ name: 'Ordinary B' }), ['Ordinary']).name).toBeUndefined();
+    expect(classProblems(draft({ name: 'x'.repeat(201) })).name).toBe('Keep the name to 200 characters or fewer.');
+    expect(classProblems(draft({ name: 'x'.repeat(200) })).name).toBeUndefined();
+    expect(classProblems(draft({ name: 'A\nB' })).name).toBe('The name cannot contain line breaks or other control characters.');
+  });
+  it('takes an ISO 4217 code in any case and sends it in capitals', () => {
+    for (const currency of ['EUR', 'eur', ' gbp ']) expect(classProblems(draft({ currency })).currency, currency).toBeUndefined();
+    for (const currency of ['', 'EU', 'EURO', 'E1R', '€']) expect(classProblems(draft({ currency })).currency, currency).toBeDefined();
+    expect(classBody(draft({ currency: ' eur ' })).currency).toBe('EUR');
+  });
+  it('wants decimals ≥ 0 with up to 6 decimals for the nominal value and the votes', () => {
+    for (const v of ['0', '1', '0.01', '1000000.123456', '1.', '000']) {
+      expect(classProblems(draft({ nominal_value: v, votes_per_share: v })), v).toEqual({});
+    }
+    for (const v of ['', '-1', '1.1234567', '.5', '1,5', '1e3', 'one', '1234567890123456']) {
+      const e = classProblems(draft({ nominal_value: v, votes_per_share: v }));
+      expect(e.nominal_value, v).toBe('Enter the nominal value: a number, 0 or more, with up to 6 decimals (e.g. 0.01).');
+      expect(e.votes_per_share, v).toBe('Enter the votes per share: a number, 0 or more, with up to 6 decimals.');
+    }
+  });
+  it('wants a whole number of authorised shares from 1 to 10^15', () => {
+    for (const authorised_shares of ['0', '-5', '1.5', '1e3', 'ten', '']) {
+      expect(classProblems(draft({ authorised_shares })).authorised_shares, authorised_shares).toBe('Enter the authorised shares as a whole number, 1 or more, or choose Unlimited.');
+    }
+    expect(classProblems(draft({ authorised_shares: '1000000000000001' })).authorised_shares).toBe('Enter at most 1,000,000,000,000,000 shares.');
+    expect(classProblems(draft({ authorised_shares: '1000000000000000' })).authorised_shares).toBeUndefined();
+  });
+  it('wants a real date and a reason of at most 500 characters', () => {
+    expect(classProblems(draft({ effective_from: '2025-02-30' })).effective_from).toBe('Enter the date the authorised shares hold from.');
+    expect(classProblems(draft({ reason: 'x'.repeat(501) })).reason).toBe('Keep the reason to 500 characters or fewer.');
+    expect(classProblems(draft({ reason: 'x'.repeat(500) })).reason).toBeUndefined();
+  });
+});
+
+describe('the request body', () => {
+  it('sends what the API takes, trimmed, with the authorised shares as a number', () => {
+    expect(classBody(draft({ name: ' Preference ', nominal_value: ' 0.01 ', votes_per_share: '0', authorised_shares: ' 500 ', reason: '  Resolution 4 ' }))).toEqual({
+      name: 'Preference', currency: 'EUR', nominal_value: '0.01', votes_per_share: '0', authorised_shares: 500, effective_from: '2025-01-01', reason: 'Resolution 4',
+    });
+  });
+  it('sends null for unlimited and leaves an empty reason out', () => {
+    const body = classBody(draft({ unlimited: true, authorised_shares: '500', reason: '  ' }));
+    expect(body.authorised_shares).toBeNull();
+    expect('reason' in body).toBe(false);
+  });
+});
+
+describe('a refused share class', () => {
+  it('shows each 422 message next to the field the API names', () => {
+    const error = new ApiProblem(422, 'validation_failed', '…', [
+      { field: 'name', rule: 'unique', message: 'the entity already has a class of shares with this name' },
+      { field: 'currency', rule: 'currency', message: 'must be an ISO 4217 code such as EUR, GBP or USD' },
+      { field: 'authorised_shares', rule: 'positive', message: 'must be a whole number of shares from 1 to 10^15' },
+      { field: 'effective_from', rule: 'date', message: 'must be a date as YYYY-MM-DD' },
+      { field: 'name', rule: 'required', message: 'second message for name' },
+    ]);
+    const r = classRefusal(error, fallback);
+    expect(r.errors).toEqual({
+      name: 'the entity already has a class of shares with this name',
+      currency: 'must be an ISO 4217 code such as EUR, GBP or USD',
+      authorised_shares: 'must be a whole number of shares from 1 to 10^15',
+      effective_from: 'must be a date as YYYY-MM-DD',
+    });
+    expect(r.summary).toEqual([]);
+    expect(firstInvalidClass(r.errors)).toBe('name');
+  });
+  it('puts what no field owns in the alert, with the field it names', () => {
+    const error = new ApiProblem(422, 'validation_failed', '…', [
+      { field: 'certificated', rule: 'unknown_field', message: 'is not a field of a share class' },
+      { field: 'body', rule: 'required', message: 'incomplete share class' },
+    ]);
+    expect(classRefusal(error, fallback)).toEqual({ errors: {}, summary: ['certificated: is not a field of a share class', 'incomplete share class'] });
+  });
+  it('shows a 422 without fields (a reused Idempotency-Key), a 403 or a network failure in the alert', () => {
+    const reused = new ApiProblem(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request; use a new key');
+    expect(classRefusal(reused, fallback)).toEqual({ errors: {}, summary: ['this Idempotency-Key was used with a different request; use a new key'] });
+    const forbidden = new ApiProblem(403, 'forbidden', 'your role does not allow this action');
+    expect(classRefusal(forbidden, fallback).summary).toEqual(['your role does not allow this action']);
+    expect(classRefusal(new NetworkError('Failed to fetch'), fallback).summary).toEqual(['fallback: Failed to fetch']);
+  });
+});
+
+describe('the classes table’s authorised shares', () => {
+  const cls = (over: Partial<ShareClass>): ShareClass => ({
+    id: 'c1', entity_id: 'e1', name: 'Ordinary', currency: 'GBP', nominal_value: '1', votes_per_share: '1', authorised_shares: null, certificated: false, ...over,
+  });
+  it('says the shares authorised today, or Unlimited', () => {
+    expect(authorisedCell(cls({ authorised_shares: 600, authorised_history: [{ valid_from: '2020-01-01', valid_to: null, authorised_shares: 600 }] }), '2025-01-01')).toBe('600');
+    expect(authorisedCell(cls({ authorised_history: [{ valid_from: '2020-01-01', valid_to: null, authorised_shares: null }] }), '2025-01-01')).toBe('Unlimited');
+    // without a history, the API's value
+    expect(authorisedCell(cls({ authorised_shares: 500 }), '2025-01-01')).toBe('500');
+    expect(authorisedCell(cls({}), '2025-01-01')).toBe('Unlimited');
+  });
+  it('follows the history on the browser’s day, the end date excluded', () => {
+    const history = [
+      { valid_from: '2020-01-01', valid_to: '2024-01-01', authorised_shares: 100 },
+      { valid_from: '2024-01-01', valid_to: null, authorised_shares: 200 },
+    ];
+    expect(authorisedCell(cls({ authorised_shares: 200, authorised_history: history }), '2023-12-31')).toBe('100');
+    expect(authorisedCell(cls({ authorised_shares: 200, authorised_history: history }), '2024-01-01')).toBe('200');
+  });
+  it('does not call a class authorised from a later date unlimited', () => {
+    const future = cls({ authorised_shares: null, authorised_history: [{ valid_from: '2030-01-01', valid_to: null, authorised_shares: 100 }] });
+    expect(authorisedCell(future, '2025-01-01')).toBe('100 from 2030-01-01');
+  });
+});
