@@ -3,6 +3,7 @@ Feature: Group structure and effective ownership
     Given "Pat Smith" holds 60 % of "A", "A" holds 80 % of "B", and "Pat Smith" holds 10 % of "B" directly
     Then the effective ownership of "Pat Smith" in "B" is 58 %
     And "Pat Smith" is a beneficial owner of "B" at the 25 % threshold
+    And the BODS statements of "B" state "Pat Smith"'s shareholding as 10 % direct and 48 % indirect
 
   Scenario: A structure chart with a cross-holding terminates
     Given "A" holds 60 % of "B" and "B" holds 20 % of "A"

@@ -4,7 +4,7 @@
  * names the downloaded files get.
  */
 import { fileStem } from './download.ts';
-import type { BeneficialOwner, RegisterLine } from './types.ts';
+import type { BeneficialOwner } from './types.ts';
 
 /** A fraction (0–1) as a percentage with two decimals: 0.58 → `58.00`. */
 export function percent(fraction: number): string {
@@ -19,29 +19,15 @@ export function thresholdText(pct: number): string {
 /** Held in the entity itself, only through other entities, or both. */
 export type HowHeld = 'direct' | 'indirect' | 'both';
 
-/** Whether the register line is the person's, alone or as a joint holder. */
-function heldBy(line: RegisterLine, person: string): boolean {
-  return line.holder.person_id === person || !!line.holder.joint_holders?.some((j) => j.person_id === person);
-}
-
 /**
- * How a beneficial owner holds: the API says whether any of it is direct;
- * the register at the same date says how much, so an owner with more than
- * the direct holding holds the rest through other entities. Without the
- * register, a direct owner is shown as direct.
+ * How a beneficial owner holds: the API gives the part held in the entity
+ * itself (`direct_capital`, `direct_votes`); more than that is held through
+ * other entities too. Differences below a rounding are none.
  */
-export function howHeld(owner: BeneficialOwner, lines: RegisterLine[] | null): HowHeld {
+export function howHeld(owner: BeneficialOwner): HowHeld {
   if (!owner.direct) return 'indirect';
-  if (!lines) return 'direct';
-  let capital = 0;
-  let votes = 0;
-  for (const l of lines) {
-    if (!heldBy(l, owner.person_id)) continue;
-    capital += l.capital_pct / 100;
-    votes += l.votes_pct / 100;
-  }
   const EPSILON = 5e-7;
-  return owner.capital - capital > EPSILON || owner.votes - votes > EPSILON ? 'both' : 'direct';
+  return owner.capital - owner.direct_capital > EPSILON || owner.votes - owner.direct_votes > EPSILON ? 'both' : 'direct';
 }
 
 /** What the entity page downloads. */

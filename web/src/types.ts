@@ -192,6 +192,9 @@ export interface BeneficialOwner {
   votes: number;
   /** Whether any of it is held in the entity itself (alone or jointly). */
   direct: boolean;
+  /** The part of `capital` and of `votes` held in the entity itself. */
+  direct_capital: number;
+  direct_votes: number;
   joint_holding_ids: string[];
 }
 /** `GET …/entities/{id}/beneficial-owners`: largest first. */

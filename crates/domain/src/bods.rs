@@ -26,12 +26,18 @@ pub struct Owner {
     pub nationality: Option<String>,
     pub capital: f64,
     pub votes: f64,
-    /// Whether it holds shares of the subject itself (else only through others).
-    pub direct: bool,
+    /// The part of `capital` and `votes` held in shares of the subject
+    /// itself; the rest is held through other entities.
+    pub direct_capital: f64,
+    pub direct_votes: f64,
     /// Whether some of it is held jointly with other persons (each joint
     /// holder counts the joint holding in full).
     pub jointly: bool,
 }
+
+/// The smallest part of a holding stated (a millionth of a percent, the
+/// precision of the shares stated): below it, a remainder of rounding.
+const PART: f64 = 1e-8;
 
 /// The statements, in the order BODS wants them (records before the
 /// relationships that refer to them). Statement ids are derived from the
@@ -96,9 +102,8 @@ pub fn statements(subject: &Subject, owners: &[Owner], as_of: NaiveDate, publish
             "publicationDetails": publication,
         }));
         let relationship_record = format!("charter-relationship-{}-{}", subject.id, owner.id);
-        let reach = if owner.direct { "direct" } else { "indirect" };
         let percent = |fraction: f64| (fraction * 100.0 * 1e6).round() / 1e6;
-        let interest = |kind: &str, fraction: f64| {
+        let interest = |kind: &str, reach: &str, fraction: f64| {
             let mut interest = json!({
                 "type": kind, "directOrIndirect": reach, "beneficialOwnershipOrControl": true,
                 "share": { "exact": percent(fraction) },
@@ -108,12 +113,19 @@ pub fn statements(subject: &Subject, owners: &[Owner], as_of: NaiveDate, publish
             }
             interest
         };
+        // A holding partly in the subject's own shares and partly through
+        // other entities is two interests, each with its part: BODS says
+        // direct or indirect of an interest, not of a person.
         let mut interests = Vec::new();
-        if owner.capital > 0.0 {
-            interests.push(interest("shareholding", owner.capital));
-        }
-        if owner.votes > 0.0 {
-            interests.push(interest("votingRights", owner.votes));
+        for (kind, total, direct) in
+            [("shareholding", owner.capital, owner.direct_capital), ("votingRights", owner.votes, owner.direct_votes)]
+        {
+            if direct > PART {
+                interests.push(interest(kind, "direct", direct));
+            }
+            if total - direct > PART {
+                interests.push(interest(kind, "indirect", total - direct));
+            }
         }
         out.push(json!({
             "statementId": statement_id(&relationship_record),
@@ -153,7 +165,8 @@ mod tests {
             nationality: None,
             capital: 0.58,
             votes: 0.58,
-            direct: true,
+            direct_capital: 0.58,
+            direct_votes: 0.58,
             jointly: false,
         };
         let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
@@ -166,5 +179,53 @@ mod tests {
         assert!(out[2]["recordDetails"]["interests"][0].get("details").is_none());
         assert!(out.iter().all(|s| s["statementId"].as_str().is_some_and(|id| id.len() >= 32)));
         assert_eq!(statements(&subject, &[], day, day)[0]["statementId"], out[0]["statementId"]);
+    }
+
+    #[test]
+    fn a_holding_partly_through_others_is_two_interests_each_with_its_part() {
+        let subject = Subject {
+            id: uuid::Uuid::now_v7(),
+            name: "B Ltd".into(),
+            jurisdiction: None,
+            lei: None,
+            registration_number: None,
+        };
+        let owner = |direct_capital: f64| Owner {
+            id: uuid::Uuid::now_v7(),
+            given_name: "Pat".into(),
+            family_name: "Smith".into(),
+            nationality: None,
+            capital: 0.58,
+            votes: 0.58,
+            direct_capital,
+            direct_votes: direct_capital,
+            jointly: false,
+        };
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let interests = |owner: Owner| -> Vec<(String, String, f64)> {
+            statements(&subject, &[owner], day, day)[2]["recordDetails"]["interests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    let text = |key: &str| i[key].as_str().unwrap().to_owned();
+                    (text("type"), text("directOrIndirect"), i["share"]["exact"].as_f64().unwrap())
+                })
+                .collect()
+        };
+        let mixed = interests(owner(0.10));
+        let expected = [
+            ("shareholding", "direct", 10.0),
+            ("shareholding", "indirect", 48.0),
+            ("votingRights", "direct", 10.0),
+            ("votingRights", "indirect", 48.0),
+        ];
+        assert_eq!(mixed.len(), expected.len(), "{mixed:?}");
+        for ((kind, reach, share), (k, r, s)) in mixed.iter().zip(expected) {
+            assert_eq!((kind.as_str(), reach.as_str()), (k, r));
+            assert!((share - s).abs() < 1e-9, "{mixed:?}");
+        }
+        let only_through_others: Vec<String> = interests(owner(0.0)).into_iter().map(|i| i.1).collect();
+        assert_eq!(only_through_others, ["indirect", "indirect"]);
     }
 }

@@ -209,6 +209,9 @@ pub struct BeneficialOwner {
     pub votes: f64,
     /// Whether any of it is held in the target itself (alone or jointly).
     pub direct: bool,
+    /// The part of `capital` and `votes` held in the target itself.
+    pub direct_capital: f64,
+    pub direct_votes: f64,
     /// The joint holdings the person's interest is partly or wholly held through.
     pub jointly: Vec<JointHoldingId>,
 }
@@ -225,7 +228,7 @@ pub fn beneficial_owners(
 ) -> Vec<BeneficialOwner> {
     let (capital, _) = graph.effective(target, Basis::Capital);
     let (votes, _) = graph.effective(target, Basis::Votes);
-    let direct: BTreeSet<Holder> = graph.holders_of(target).iter().map(|s| s.holder).collect();
+    let direct: BTreeMap<Holder, &Stake> = graph.holders_of(target).iter().map(|s| (s.holder, s)).collect();
     let mut owners: BTreeMap<PersonId, BeneficialOwner> = BTreeMap::new();
     for holder in capital.keys().chain(votes.keys()).collect::<BTreeSet<_>>() {
         let (c, v) = (capital.get(holder).copied().unwrap_or(0.0), votes.get(holder).copied().unwrap_or(0.0));
@@ -240,11 +243,17 @@ pub fn beneficial_owners(
                 capital: 0.0,
                 votes: 0.0,
                 direct: false,
+                direct_capital: 0.0,
+                direct_votes: 0.0,
                 jointly: Vec::new(),
             });
             owner.capital += c;
             owner.votes += v;
-            owner.direct |= direct.contains(holder);
+            if let Some(stake) = direct.get(holder) {
+                owner.direct = true;
+                owner.direct_capital += stake.capital;
+                owner.direct_votes += stake.votes;
+            }
             owner.jointly.extend(joint);
         }
     }

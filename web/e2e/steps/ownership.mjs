@@ -306,7 +306,10 @@ Then('the BODS 0.4 statements download names {string}', async function (name) {
   assert.equal(person.recordId, `charter-person-${owner.person.id}`);
   const relationship = statements.find((s) => s.recordType === 'relationship' && s.recordDetails.interestedParty === person.recordId);
   assert.ok(relationship, 'the owner’s interests');
-  assert.equal(relationship.recordDetails.interests.find((i) => i.type === 'shareholding').share.exact, owner.pct);
+  // 10 % in B's own shares and 48 % through A: one interest for each part.
+  const shareholdings = relationship.recordDetails.interests.filter((i) => i.type === 'shareholding');
+  assert.deepEqual(shareholdings.map((i) => i.directOrIndirect), ['direct', 'indirect']);
+  assert.equal(shareholdings.reduce((sum, i) => sum + i.share.exact, 0), owner.pct);
   assert.ok(statements.every((s) => s.statementDate === date), 'as of the date shown');
   await expectVisible(a.getByRole('status').filter({ hasText: `Downloaded ${file.name}.` }), 'the download announced');
   await this.checkAccessibility('ownership after the BODS download');

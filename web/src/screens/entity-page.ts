@@ -538,15 +538,13 @@ export class EntityPage extends LitElement {
     else {
       const v = o.value;
       const threshold = thresholdText(v.threshold);
-      const d = this.tabData;
-      const lines = d.state === 'ok' && d.value && typeof d.value === 'object' && 'items' in d.value ? (d.value as { items: RegisterLine[] }).items : null;
       body = html`<p id="owners-intro">${strings.boIntro(threshold, v.as_of)}</p>
         ${v.items.length
           ? html`<table aria-describedby="owners-intro"><caption class="sr-only">${strings.boTitle}</caption>
               <thead><tr><th scope="col">${strings.colPerson}</th><th scope="col">${strings.colEffectiveCapital}</th><th scope="col">${strings.colEffectiveVotes}</th><th scope="col">${strings.colHeld}</th></tr></thead>
               <tbody>${v.items.map((b) => html`<tr data-owner=${b.person_id}>
                 <td>${b.name ?? b.person_id}</td><td class="num">${percent(b.capital)}</td><td class="num">${percent(b.votes)}</td>
-                <td>${strings.boHow[howHeld(b, lines)]}${b.joint_holding_ids.length ? `, ${strings.boJointly}` : ''}</td></tr>`)}</tbody></table>`
+                <td>${strings.boHow[howHeld(b)]}${b.joint_holding_ids.length ? `, ${strings.boJointly}` : ''}</td></tr>`)}</tbody></table>`
           : emptyState(strings.boEmpty(threshold))}
         <div class="tab-actions">${this.downloadButton('bods', strings.downloadBods)}</div>
         ${this.downloadError('bods')}`;

@@ -421,6 +421,10 @@ pub(crate) struct BeneficialOwner {
     votes: f64,
     /// Whether any of it is held in the entity itself (alone or jointly).
     direct: bool,
+    /// The part of `capital` and of `votes` held in the entity itself; the
+    /// rest is held through other entities.
+    direct_capital: f64,
+    direct_votes: f64,
     /// Joint holdings the interest is held through in part or in whole;
     /// each joint holder counts a joint holding in full.
     joint_holding_ids: Vec<uuid::Uuid>,
@@ -479,6 +483,8 @@ pub(crate) async fn beneficial(
             capital: round(o.capital),
             votes: round(o.votes),
             direct: o.direct,
+            direct_capital: round(o.direct_capital),
+            direct_votes: round(o.direct_votes),
             joint_holding_ids: o.jointly.iter().map(|j| j.as_uuid()).collect(),
         })
         .collect();
@@ -535,7 +541,8 @@ pub(crate) async fn beneficial_bods(
                 nationality: p.nationality,
                 capital: owner.capital,
                 votes: owner.votes,
-                direct: owner.direct,
+                direct_capital: owner.direct_capital,
+                direct_votes: owner.direct_votes,
                 jointly: !owner.jointly.is_empty(),
             });
         }

@@ -345,6 +345,46 @@ async fn beneficial_owners_are(world: &mut CharterWorld, persons: String, all: S
     }
 }
 
+#[then(
+    regex = r#"^the BODS statements of "([^"]+)" state "([^"]+)"'s shareholding as ([\d.]+) % direct and ([\d.]+) % indirect$"#
+)]
+async fn bods_direct_and_indirect(
+    world: &mut CharterWorld,
+    entity: String,
+    person: String,
+    direct: f64,
+    indirect: f64,
+) {
+    let id = world.entity_named(&entity).await;
+    let person_id = world.shareholder(&person).await["person_id"].clone();
+    let (status, owners) = world.in_register(Method::GET, &format!("/entities/{id}/beneficial-owners"), None).await;
+    assert_eq!(status, 200, "{owners}");
+    let owner = owners["items"].as_array().expect("items").iter().find(|o| o["person_id"] == person_id).cloned();
+    let owner = owner.unwrap_or_else(|| panic!("{person} among {owners}"));
+    assert!((owner["direct_capital"].as_f64().expect("a fraction") * 100.0 - direct).abs() < 1e-6, "{owner}");
+    let (status, statements) =
+        world.in_register(Method::GET, &format!("/entities/{id}/beneficial-owners/bods"), None).await;
+    assert_eq!(status, 200, "{statements}");
+    let statements = statements.as_array().expect("statements");
+    let record = format!("charter-person-{}", person_id.as_str().expect("id"));
+    let relationship = statements
+        .iter()
+        .find(|s| s["recordType"] == "relationship" && s["recordDetails"]["interestedParty"] == record.as_str())
+        .unwrap_or_else(|| panic!("no relationship of {person}: {statements:?}"));
+    let shares: Vec<(&str, f64)> = relationship["recordDetails"]["interests"]
+        .as_array()
+        .expect("interests")
+        .iter()
+        .filter(|i| i["type"] == "shareholding")
+        .map(|i| (i["directOrIndirect"].as_str().expect("reach"), i["share"]["exact"].as_f64().expect("exact")))
+        .collect();
+    assert_eq!(shares.len(), 2, "{relationship}");
+    assert_eq!(shares[0].0, "direct", "{relationship}");
+    assert!((shares[0].1 - direct).abs() < 1e-6, "{relationship}");
+    assert_eq!(shares[1].0, "indirect", "{relationship}");
+    assert!((shares[1].1 - indirect).abs() < 1e-6, "{relationship}");
+}
+
 #[when(regex = r#"^I request the structure chart of "([^"]+)" (\d+) levels up and down$"#)]
 async fn request_structure(world: &mut CharterWorld, entity: String, levels: u32) {
     let id = world.entity_named(&entity).await;
