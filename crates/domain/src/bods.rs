@@ -149,6 +149,22 @@ pub fn statements(subject: &Subject, owners: &[Owner], as_of: NaiveDate, publish
 mod tests {
     use super::*;
 
+    /// Pat Smith with 58 % of the capital and votes, `direct` of it in the
+    /// subject's own shares.
+    fn pat_smith(direct: f64) -> Owner {
+        Owner {
+            id: uuid::Uuid::now_v7(),
+            given_name: "Pat".into(),
+            family_name: "Smith".into(),
+            nationality: None,
+            capital: 0.58,
+            votes: 0.58,
+            direct_capital: direct,
+            direct_votes: direct,
+            jointly: false,
+        }
+    }
+
     #[test]
     fn records_come_before_the_relationships_that_name_them() {
         let subject = Subject {
@@ -158,19 +174,8 @@ mod tests {
             lei: None,
             registration_number: Some("01234567".into()),
         };
-        let owner = Owner {
-            id: uuid::Uuid::now_v7(),
-            given_name: "Pat".into(),
-            family_name: "Smith".into(),
-            nationality: None,
-            capital: 0.58,
-            votes: 0.58,
-            direct_capital: 0.58,
-            direct_votes: 0.58,
-            jointly: false,
-        };
         let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let out = statements(&subject, &[owner], day, day);
+        let out = statements(&subject, &[pat_smith(0.58)], day, day);
         let kinds: Vec<&str> = out.iter().filter_map(|s| s["recordType"].as_str()).collect();
         assert_eq!(kinds, ["entity", "person", "relationship"]);
         assert_eq!(out[2]["recordDetails"]["subject"], out[0]["recordId"]);
@@ -190,17 +195,6 @@ mod tests {
             lei: None,
             registration_number: None,
         };
-        let owner = |direct_capital: f64| Owner {
-            id: uuid::Uuid::now_v7(),
-            given_name: "Pat".into(),
-            family_name: "Smith".into(),
-            nationality: None,
-            capital: 0.58,
-            votes: 0.58,
-            direct_capital,
-            direct_votes: direct_capital,
-            jointly: false,
-        };
         let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let interests = |owner: Owner| -> Vec<(String, String, f64)> {
             statements(&subject, &[owner], day, day)[2]["recordDetails"]["interests"]
@@ -213,7 +207,7 @@ mod tests {
                 })
                 .collect()
         };
-        let mixed = interests(owner(0.10));
+        let mixed = interests(pat_smith(0.10));
         let expected = [
             ("shareholding", "direct", 10.0),
             ("shareholding", "indirect", 48.0),
@@ -225,7 +219,7 @@ mod tests {
             assert_eq!((kind.as_str(), reach.as_str()), (k, r));
             assert!((share - s).abs() < 1e-9, "{mixed:?}");
         }
-        let only_through_others: Vec<String> = interests(owner(0.0)).into_iter().map(|i| i.1).collect();
+        let only_through_others: Vec<String> = interests(pat_smith(0.0)).into_iter().map(|i| i.1).collect();
         assert_eq!(only_through_others, ["indirect", "indirect"]);
     }
 }
