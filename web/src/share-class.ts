@@ -1,14 +1,12 @@
 /**
  * The share ledger's "Add share class…" form and the classes table, kept
  * pure for the unit tests: the form's state, its own checks before anything
- * is sent, the request body, which field shows each message of a refusal,
- * and what the table says about the authorised shares.
+ * is sent, the request body, and what the table says about the authorised
+ * shares (a refusal's messages go next to `CLASS_FIELDS`: `formRefusal` in
+ * ledger.ts).
  */
-import { ApiProblem } from './api.ts';
-import { normalizeField } from './errors.ts';
 import { strings } from './strings.ts';
-import { REASON_MAX, refusalMessages } from './ledger.ts';
-import { SHARES_MAX, isDate } from './record-transaction.ts';
+import { dateAndReasonProblems, sharesProblem, type FormDraft } from './ledger.ts';
 import type { ShareClass } from './types.ts';
 
 /** The form's fields, in the order they are shown, named as the API names them. */
@@ -19,9 +17,7 @@ export type ClassField = (typeof CLASS_FIELDS)[number];
 export const CLASS_NAME_MAX = 200;
 
 /** What the form holds while open (kept by the entity page, so nothing typed is lost). */
-export interface ClassDraft {
-  /** `Idempotency-Key`: one per opening, so a double submit adds one class. */
-  key: string;
+export interface ClassDraft extends FormDraft<ClassField> {
   name: string;
   /** ISO 4217; sent in capitals. */
   currency: string;
@@ -34,11 +30,6 @@ export interface ClassDraft {
   /** `YYYY-MM-DD`: the first day the authorised shares hold. */
   effective_from: string;
   reason: string;
-  busy: boolean;
-  /** Field → message, shown next to the field. */
-  errors: Partial<Record<ClassField, string>>;
-  /** Messages no field of the form owns (shown in the form's alert). */
-  summary: string[];
 }
 
 export function emptyClassDraft(key: string, today: string): ClassDraft {
@@ -71,14 +62,10 @@ export function classProblems(d: ClassDraft, existing: readonly string[] = []): 
   if (!/^[A-Z]{3}$/.test(currencyCode(d.currency))) e.currency = strings.classCurrencyInvalid;
   if (!DECIMAL.test(d.nominal_value.trim())) e.nominal_value = strings.classNominalInvalid;
   if (!DECIMAL.test(d.votes_per_share.trim())) e.votes_per_share = strings.classVotesInvalid;
-  if (!d.unlimited) {
-    const n = d.authorised_shares.trim();
-    if (!/^\d+$/.test(n) || Number(n) < 1) e.authorised_shares = strings.classAuthorisedWhole;
-    else if (Number(n) > SHARES_MAX) e.authorised_shares = strings.classAuthorisedTooMany;
-  }
-  if (!isDate(d.effective_from)) e.effective_from = strings.classDateRequired;
-  if (d.reason.trim().length > REASON_MAX) e.reason = strings.ledgerReasonTooLong;
-  return e;
+  // what is typed while Unlimited is ticked does not matter
+  const authorised = d.unlimited ? null : sharesProblem(d.authorised_shares, strings.classAuthorisedWhole, strings.classAuthorisedTooMany);
+  if (authorised) e.authorised_shares = authorised;
+  return { ...e, ...dateAndReasonProblems(d, strings.classDateRequired) };
 }
 
 /** `POST …/entities/{id}/share-classes`'s body. */
@@ -94,43 +81,6 @@ export function classBody(d: ClassDraft): Record<string, unknown> {
   const reason = d.reason.trim();
   if (reason) body.reason = reason;
   return body;
-}
-
-export interface ClassRefusal {
-  /** Messages next to the form's fields. */
-  errors: Partial<Record<ClassField, string>>;
-  /** The rest, for the form's alert. */
-  summary: string[];
-}
-
-/**
- * Where a refusal's messages go: a 422's field errors next to the fields
- * the API names (a duplicate name is `name`), the others in the alert (with
- * the field they name); any other failure's wording (`fallback`: network,
- * 5xx) or detail (a 403, a reused `Idempotency-Key`) in the alert.
- */
-export function classRefusal(error: unknown, fallback: (e: unknown) => string): ClassRefusal {
-  const errors: Partial<Record<ClassField, string>> = {};
-  const summary: string[] = [];
-  if (error instanceof ApiProblem && error.status === 422 && error.errors.length) {
-    for (const problem of error.errors) {
-      const field = normalizeField(problem.field ?? '');
-      const owner = field.split('.')[0];
-      if ((CLASS_FIELDS as readonly string[]).includes(owner)) {
-        errors[owner as ClassField] ??= problem.message;
-      } else {
-        const message = !field || field === 'body' ? problem.message : `${field}: ${problem.message}`;
-        if (!summary.includes(message)) summary.push(message);
-      }
-    }
-    return { errors, summary };
-  }
-  return { errors, summary: refusalMessages(error, fallback) };
-}
-
-/** The first field (in form order) with a message, to take the focus. */
-export function firstInvalidClass(errors: Partial<Record<ClassField, string>>): ClassField | null {
-  return CLASS_FIELDS.find((f) => errors[f]) ?? null;
 }
 
 const authorisedText = (n: number | null | undefined) => (n == null ? strings.classUnlimited : n.toLocaleString());

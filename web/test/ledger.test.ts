@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiProblem, NetworkError } from '../src/api.ts';
-import { ledgerRows, reasonProblem, reasonRefused, refusalMessages, sharesCell } from '../src/ledger.ts';
+import {
+  dateAndReasonProblems, firstInvalidField, formRefusal, isDate, ledgerRows, reasonProblem, reasonRefused, refusalMessages, sharesCell, sharesProblem,
+} from '../src/ledger.ts';
 import type { ShareTransaction } from '../src/types.ts';
 
 const pat = { person_id: 'p-pat' };
@@ -109,5 +111,70 @@ describe('a reversal’s reason and refusals', () => {
     expect(refusalMessages(new ApiProblem(503, 'unavailable', 'a database did not answer'), fallback)).toEqual(['fallback']);
     expect(refusalMessages(new ApiProblem(401, 'unauthenticated', 'send an API key'), fallback)).toEqual(['fallback']);
     expect(refusalMessages(new Error('boom'), fallback)).toEqual(['fallback']);
+  });
+});
+
+describe('a form’s checks of its shares, date and reason', () => {
+  it('wants a whole number of shares from 1 to 10^15', () => {
+    for (const typed of ['', ' ', '0', '-5', '1.5', '1e3', 'ten', '00']) expect(sharesProblem(typed, 'whole', 'too many'), typed).toBe('whole');
+    expect(sharesProblem('1000000000000001', 'whole', 'too many')).toBe('too many');
+    for (const typed of [' 1 ', '50', '1000000000000000']) expect(sharesProblem(typed, 'whole', 'too many'), typed).toBeNull();
+  });
+  it('wants a real calendar date', () => {
+    for (const value of ['2024-02-29', '2025-01-01']) expect(isDate(value), value).toBe(true);
+    for (const value of ['', '2025-02-30', '2025-13-01', '2025-1-1', '01/02/2025', '2025-01-01T00:00']) expect(isDate(value), value).toBe(false);
+  });
+  it('wants a real date and a reason of at most 500 characters', () => {
+    expect(dateAndReasonProblems({ effective_from: '2025-02-30', reason: 'x'.repeat(501) }, 'no date')).toEqual({
+      effective_from: 'no date',
+      reason: 'Keep the reason to 500 characters or fewer.',
+    });
+    expect(dateAndReasonProblems({ effective_from: '2025-01-01', reason: ` ${'x'.repeat(500)} ` }, 'no date')).toEqual({});
+  });
+});
+
+describe('a refused form', () => {
+  const fields = ['to_holder', 'shares', 'effective_from'] as const;
+  const fallback = (e: unknown) => `fallback: ${e instanceof Error ? e.message : String(e)}`;
+  it('shows each 422 message next to the form’s field it names: a nested field’s at its owner, a field’s first one', () => {
+    const e = new ApiProblem(422, 'validation_failed', '…', [
+      { field: 'to_holder.person_id', rule: 'uuid', message: 'must be a UUID' },
+      { field: 'to_holder', rule: 'exists', message: 'no person, entity or joint holding with this id in this tenant' },
+      { field: 'shares', rule: 'insufficient_shares', message: 'the holder would hold -100 shares on 2025-01-01: not enough shares at that date' },
+      { field: 'effective_from', rule: 'date', message: 'must be a date as YYYY-MM-DD' },
+    ]);
+    expect(formRefusal(e, fields, fallback)).toEqual({
+      errors: {
+        to_holder: 'must be a UUID',
+        shares: 'the holder would hold -100 shares on 2025-01-01: not enough shares at that date',
+        effective_from: 'must be a date as YYYY-MM-DD',
+      },
+      summary: [],
+    });
+  });
+  it('puts what no field of the form owns in the alert, naming the field, each message once', () => {
+    const e = new ApiProblem(422, 'validation_failed', '…', [
+      { field: 'from_holder', rule: 'not_allowed', message: 'does not belong to this kind of transaction' },
+      { field: 'addresses[0].city', rule: 'required', message: 'is required' },
+      { field: 'body', rule: 'required', message: 'incomplete share transaction' },
+      { field: '', rule: 'required', message: 'incomplete share transaction' },
+    ]);
+    expect(formRefusal(e, fields, fallback)).toEqual({
+      errors: {},
+      summary: ['from_holder: does not belong to this kind of transaction', 'addresses.0.city: is required', 'incomplete share transaction'],
+    });
+  });
+  it('shows a 422 without fields (a reused Idempotency-Key) and a 403 by their detail, and leaves network failures and 5xx to the app’s wording', () => {
+    const reused = new ApiProblem(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request; use a new key');
+    expect(formRefusal(reused, fields, fallback)).toEqual({ errors: {}, summary: ['this Idempotency-Key was used with a different request; use a new key'] });
+    expect(formRefusal(new ApiProblem(403, 'forbidden', 'your role does not allow this action'), fields, fallback))
+      .toEqual({ errors: {}, summary: ['your role does not allow this action'] });
+    expect(formRefusal(new NetworkError('Failed to fetch'), fields, fallback)).toEqual({ errors: {}, summary: ['fallback: Failed to fetch'] });
+    expect(formRefusal(new ApiProblem(503, 'unavailable', 'a database did not answer'), fields, fallback).summary).toEqual(['fallback: a database did not answer']);
+  });
+  it('focuses the first field with a message, in form order', () => {
+    expect(firstInvalidField(fields, { effective_from: 'x', to_holder: 'y' })).toBe('to_holder');
+    expect(firstInvalidField(fields, { effective_from: 'x', from_holder: 'y' } as Record<string, string>)).toBe('effective_from');
+    expect(firstInvalidField(fields, {})).toBeNull();
   });
 });

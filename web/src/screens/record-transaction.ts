@@ -4,21 +4,23 @@
  * keeps the form's draft (so nothing typed is lost while the page reloads);
  * this element loads what the form offers (the entity's classes, the
  * register at the effective date, holders matching a search), checks the
- * draft, posts it and shows a refusal next to its fields.
+ * draft, posts it and shows a refusal next to its fields (what the ledger's
+ * inline forms do alike is `InlineForm`'s).
  */
-import { LitElement, html, css, nothing, type PropertyValues } from 'lit';
+import { html, css, nothing, type PropertyValues } from 'lit';
 import { base } from '../styles.ts';
 import { strings } from '../strings.ts';
-import { tenantPath, type AppContext } from '../context.ts';
+import { tenantPath } from '../context.ts';
 import { define } from '../define.ts';
-import { describeError, errorState, loadingState, type Load } from '../ui.ts';
+import { errorState, loadingState, type Load } from '../ui.ts';
 import { holderKey, searchHolders, type HolderMatch } from '../holders.ts';
 import { REASON_MAX } from '../ledger.ts';
 import {
-  RECORD_KINDS, firstInvalid, holdingsOf, needsFrom, needsTo, rankMatches, recordBody, recordProblems, recordRefusal, sharesHeld,
+  RECORD_KINDS, holdingsOf, needsFrom, needsTo, rankMatches, recordBody, recordFields, recordProblems, sharesHeld,
   type HolderPick, type RecordDraft, type RecordField, type RecordKind,
 } from '../record-transaction.ts';
 import type { RegisterLine, ShareClass, ShareTransaction } from '../types.ts';
+import { InlineForm, inlineFormStyles } from './inline-form.ts';
 
 /** Each field's element id. */
 const ID: Record<RecordField, string> = {
@@ -29,15 +31,11 @@ const ID: Record<RecordField, string> = {
 type Side = 'from' | 'to';
 const SIDE_FIELD: Record<Side, RecordField> = { from: 'from_holder', to: 'to_holder' };
 
-export class RecordTransaction extends LitElement {
+export class RecordTransaction extends InlineForm<RecordField, RecordDraft, ShareTransaction> {
   static override properties = {
-    ctx: { attribute: false },
-    entityId: { attribute: false },
-    draft: { attribute: false },
+    ...InlineForm.properties,
     revision: { attribute: false },
-    onChange: { attribute: false },
     onRecorded: { attribute: false },
-    onCancel: { attribute: false },
     onAddClass: { attribute: false },
     classes: { state: true },
     register: { state: true },
@@ -45,17 +43,9 @@ export class RecordTransaction extends LitElement {
   };
   static override styles = [
     base,
+    inlineFormStyles,
     css`
-      section.panel { border: 1px solid var(--charter-border-soft, #dde3e9); border-radius: var(--charter-radius, 6px); background: var(--charter-surface, #f4f6f8); padding: 0.9em 1em; margin: 0 0 1em; max-width: 52em; }
-      h3 { font-size: 1.1em; }
-      h3:focus { outline: none; }
-      h3:focus-visible { outline: 3px solid var(--charter-focus, #f5a623); }
       .no-class { display: flex; gap: 0.75em; flex-wrap: wrap; }
-      .alert { margin: 0 0 0.9em; padding: 0.5em 0.8em; border: 1px solid var(--charter-danger, #b3261e); border-radius: var(--charter-radius, 6px); background: var(--charter-bg, #ffffff); }
-      .alert ul { margin: 0.2em 0 0; padding-left: 1.2em; }
-      .alert p { margin: 0.2em 0 0; }
-      input[type='text'], textarea { width: 100%; }
-      textarea { min-height: 3.5em; }
       select { min-width: 12em; }
       .row > .field.narrow { flex: 0 1 12em; }
       ul.options { list-style: none; padding: 0; margin: 0.3em 0; max-height: 14em; overflow: auto; border: 1px solid var(--charter-border-soft, #dde3e9); border-radius: var(--charter-radius, 6px); background: var(--charter-bg, #ffffff); }
@@ -69,19 +59,12 @@ export class RecordTransaction extends LitElement {
       .picked { margin: 0.3em 0 0; font-size: 0.92em; }
       .count { margin: 0.3em 0 0; font-size: 0.92em; }
       .count:empty { margin: 0; }
-      .actions { display: flex; gap: 0.75em; flex-wrap: wrap; margin-top: 0.4em; }
     `,
   ];
-  declare ctx: AppContext;
-  declare entityId: string;
-  declare draft: RecordDraft;
   /** The ledger as last loaded: when it changes (say a reversal), the current holders are read again. */
   declare revision: unknown;
-  /** Applies `change` to the draft of the opening `key` (the entity page keeps the draft). */
-  declare onChange: (key: string, change: (d: RecordDraft) => RecordDraft) => void;
   /** Recorded (201): the entity page closes the form and reloads the ledger. */
   declare onRecorded: (key: string, transaction: ShareTransaction) => void;
-  declare onCancel: () => void;
   /** Without a class: "Add share class…" opens that form (the entity page's). */
   declare onAddClass: (() => void) | undefined;
   declare classes: Load<ShareClass[]>;
@@ -95,6 +78,9 @@ export class RecordTransaction extends LitElement {
   private registerDate = '';
   private timers: Partial<Record<string, ReturnType<typeof setTimeout>>> = {};
   private seqs: Record<string, number> = {};
+  protected readonly ids = ID;
+  protected readonly headingId = 'record-h';
+  protected readonly alertId = 'tx-errors';
 
   constructor() {
     super();
@@ -185,19 +171,27 @@ export class RecordTransaction extends LitElement {
     }, 200);
   }
 
-  /** Applies a change here (to render it now) and on the entity page (which keeps it). */
-  private change(fn: (d: RecordDraft) => RecordDraft): void {
-    this.draft = fn(this.draft);
-    this.onChange?.(this.draft.key, fn);
+  protected get words() {
+    return {
+      title: strings.ledgerRecordTitle, failed: strings.ledgerRecordFailed, fixFields: strings.ledgerRecordFixFields,
+      submit: strings.ledgerRecordSubmit, sending: strings.ledgerRecording, cancel: strings.ledgerRecordCancel,
+    };
   }
 
-  /** Sets values; a field typed in loses its message. */
-  private set(values: Partial<RecordDraft>, field?: RecordField): void {
-    this.change((d) => {
-      const errors = { ...d.errors };
-      if (field) delete errors[field];
-      return { ...d, ...values, errors };
-    });
+  protected fields(d: RecordDraft): readonly RecordField[] {
+    return recordFields(d.kind);
+  }
+
+  protected problems(d: RecordDraft) {
+    return recordProblems(d);
+  }
+
+  protected send(d: RecordDraft): Promise<ShareTransaction> {
+    return this.ctx.api.post<ShareTransaction>(tenantPath(this.ctx, '/share-transactions'), recordBody(d), { 'Idempotency-Key': d.key });
+  }
+
+  protected sent(key: string, recorded: ShareTransaction): void {
+    this.onRecorded?.(key, recorded);
   }
 
   private pick(side: Side, pick: HolderPick): void {
@@ -205,70 +199,17 @@ export class RecordTransaction extends LitElement {
     this.found = { ...this.found, [side]: null };
   }
 
-  private async focusOn(selector: string): Promise<void> {
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
-  }
-
-  /** Focus on the form's first field (or, without a form, on its heading). */
-  focusFirst(): void {
-    const first = this.renderRoot.querySelector<HTMLElement>(`#${ID.kind}`) ?? this.renderRoot.querySelector<HTMLElement>('#record-h');
-    first?.focus();
-  }
-
-  private async submit(ev: Event): Promise<void> {
-    ev.preventDefault();
-    const d = this.draft;
-    if (d.busy) return;
-    const problems = recordProblems(d);
-    const first = firstInvalid(d.kind, problems);
-    if (first) {
-      this.change((x) => ({ ...x, errors: problems, summary: [] }));
-      void this.focusOn(`#${ID[first]}`);
-      return;
+  /** Escape in a holder search first closes its list of matches. */
+  protected override onKeydown(ev: KeyboardEvent): void {
+    if (ev.key === 'Escape') {
+      const side = (ev.composedPath()[0] as HTMLElement | undefined)?.dataset?.side as Side | undefined;
+      if (side && this.found[side]) {
+        this.found = { ...this.found, [side]: null };
+        ev.stopPropagation();
+        return;
+      }
     }
-    this.change((x) => ({ ...x, busy: true, errors: {}, summary: [] }));
-    let recorded: ShareTransaction;
-    try {
-      recorded = await this.ctx.api.post<ShareTransaction>(tenantPath(this.ctx, '/share-transactions'), recordBody(d), { 'Idempotency-Key': d.key });
-    } catch (error) {
-      const refusal = recordRefusal(error, d.kind, describeError);
-      const fn = (x: RecordDraft) => ({ ...x, busy: false, errors: refusal.errors, summary: refusal.summary });
-      if (this.draft.key === d.key) this.draft = fn(this.draft);
-      this.onChange?.(d.key, fn);
-      const invalid = firstInvalid(d.kind, refusal.errors);
-      void this.focusOn(invalid ? `#${ID[invalid]}` : '#tx-errors');
-      return;
-    }
-    this.onRecorded?.(d.key, recorded);
-  }
-
-  private onKeydown(ev: KeyboardEvent): void {
-    if (ev.key !== 'Escape') return;
-    // Escape in a holder search first closes its list of matches
-    const side = (ev.composedPath()[0] as HTMLElement | undefined)?.dataset?.side as Side | undefined;
-    if (side && this.found[side]) {
-      this.found = { ...this.found, [side]: null };
-      ev.stopPropagation();
-      return;
-    }
-    if (!this.draft.busy) {
-      ev.stopPropagation();
-      this.onCancel?.();
-    }
-  }
-
-  private described(field: RecordField, ...more: string[]): string {
-    return [...more, this.draft.errors[field] ? `${ID[field]}-error` : ''].filter(Boolean).join(' ');
-  }
-
-  private invalid(field: RecordField): 'true' | 'false' {
-    return this.draft.errors[field] ? 'true' : 'false';
-  }
-
-  private errorLine(field: RecordField) {
-    const message = this.draft.errors[field];
-    return message ? html`<p class="error" id="${ID[field]}-error" data-error-for=${field}>${message}</p>` : nothing;
+    super.onKeydown(ev);
   }
 
   private classLabel(id: string): string {
@@ -324,15 +265,9 @@ export class RecordTransaction extends LitElement {
     </div>`;
   }
 
-  private renderForm(classes: ShareClass[]) {
+  private renderFields(classes: ShareClass[]) {
     const d = this.draft;
-    const errorCount = Object.keys(d.errors).length;
-    return html`<form novalidate aria-labelledby="record-h" aria-busy=${d.busy ? 'true' : 'false'} @submit=${(ev: Event) => this.submit(ev)}>
-      ${d.summary.length || errorCount
-        ? html`<div class="alert error-text" id="tx-errors" role="alert" tabindex="-1"><strong>${strings.ledgerRecordFailed}</strong>
-            ${d.summary.length ? html`<ul>${d.summary.map((m) => html`<li>${m}</li>`)}</ul>` : nothing}
-            ${errorCount ? html`<p>${strings.ledgerRecordFixFields}</p>` : nothing}</div>`
-        : nothing}
+    return html`
       <div class="row">
         <div class="field narrow">
           <label for=${ID.kind}>${strings.ledgerRecordKind}</label>
@@ -383,15 +318,10 @@ export class RecordTransaction extends LitElement {
           @input=${(ev: Event) => this.set({ reason: (ev.target as HTMLTextAreaElement).value }, 'reason')}></textarea>
         <p class="hint" id="${ID.reason}-hint">${strings.ledgerRecordReasonHint}</p>
         ${this.errorLine('reason')}
-      </div>
-      <div class="actions">
-        <button type="submit" class="primary">${d.busy ? strings.ledgerRecording : strings.ledgerRecordSubmit}</button>
-        <button type="button" ?disabled=${d.busy} @click=${() => this.onCancel?.()}>${strings.ledgerRecordCancel}</button>
-      </div>
-    </form>`;
+      </div>`;
   }
 
-  private renderBody() {
+  protected renderBody() {
     const c = this.classes;
     if (c.state === 'error') return errorState(c.error, () => void this.loadClasses());
     if (c.state !== 'ok') return loadingState();
@@ -403,15 +333,7 @@ export class RecordTransaction extends LitElement {
           <button type="button" @click=${() => this.onCancel?.()}>${strings.ledgerRecordClose}</button>
         </div>`;
     }
-    return this.renderForm(c.value);
-  }
-
-  override render() {
-    if (!this.draft) return nothing;
-    return html`<section class="panel" aria-labelledby="record-h" @keydown=${(ev: KeyboardEvent) => this.onKeydown(ev)}>
-      <h3 id="record-h" tabindex="-1">${strings.ledgerRecordTitle}</h3>
-      ${this.renderBody()}
-    </section>`;
+    return this.renderForm(this.renderFields(c.value));
   }
 }
 define('charter-record-transaction', RecordTransaction);
