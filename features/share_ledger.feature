@@ -42,7 +42,9 @@ Feature: Share ledger and registers
     When I reverse the transaction of 2023-01-01 because "never issued"
     Then the audit trail of "HoldCo" lists its creation, its class, the appointment, both issuances and the reversal, oldest first
     And the audit trail of another entity lists none of them
+    And the audit trail of "HoldCo" newest first, two events a page, lists the same events in reverse order
     And an audit trail asked for entity "not-an-id" is refused naming "entity_id"
+    And an audit trail asked in order "sideways" is refused naming "order"
 
   Scenario: A reversal that would overdraw a later position is refused
     Given 600 shares issued to "Pat Smith" on 2022-01-01 and 500 of them transferred to "Lee Chan" on 2024-01-01

@@ -310,3 +310,17 @@ Then('the form shows the refusal naming {int}-{int}-{int} and the ledger is unch
   await expectFocused(a.getByRole('button', { name: 'Record transaction…', exact: true }), 'the Record transaction… button');
   assert.equal((await ledgerOf(this)).length, 2, 'still two transactions');
 });
+
+Then('the audit tab lists the reversal first, then the transfer and the issuance', async function () {
+  const a = app(this);
+  await a.getByRole('link', { name: 'Audit', exact: true }).click();
+  const table = a.getByRole('table', { name: 'Audit' });
+  await expectVisible(table.getByRole('cell', { name: 'share_transaction.reverse', exact: true }), 'the reversal in the audit tab');
+  // newest first: the entity's share capital changes, then its creation
+  const actions = await table.locator('tbody tr td:nth-child(3)').allTextContents();
+  assert.deepEqual(actions.slice(0, 3), ['share_transaction.reverse', 'share_transaction.create', 'share_transaction.create'], actions.join(', '));
+  assert.equal(actions.at(-1), 'entity.create', actions.join(', '));
+  assert.ok(actions.includes('share_class.create'), actions.join(', '));
+  assert.ok(!actions.includes('person.create'), `persons are not the entity's: ${actions.join(', ')}`);
+  await this.checkAccessibility('audit tab of an entity with a reversal');
+});

@@ -266,7 +266,7 @@ export class EntityPage extends LitElement {
       case 'ledger':
         return this.ctx.api.get<ShareTransaction[]>(tenantPath(this.ctx, `/entities/${id}/share-transactions`));
       case 'audit':
-        return this.ctx.api.get<Page<AuditEvent>>(tenantPath(this.ctx, '/audit-events'), { entity_id: id, limit: 200 });
+        return this.ctx.api.get<Page<AuditEvent>>(tenantPath(this.ctx, '/audit-events'), { entity_id: id, order: 'newest', limit: 200 });
       case 'structure':
         await import('../chart/structure-chart.ts');
         return null;

@@ -54,12 +54,16 @@ pub(crate) struct AuditFilters {
     entity_id: Option<String>,
     action: Option<String>,
     actor: Option<String>,
+    /// `oldest` first (the default) or `newest` first; a cursor continues
+    /// the order it was given in.
+    order: Option<String>,
     #[param(value_type = Option<u32>)]
     limit: Option<String>,
     cursor: Option<String>,
 }
 
-/// The tenant's audit events, oldest first (tenant admins).
+/// The tenant's audit events, oldest first unless `order=newest` (tenant
+/// admins).
 #[utoipa::path(
     get, path = "/api/v1/tenants/{slug}/audit-events", tag = "audit",
     params(("slug" = String, Path, description = "The tenant's slug"), AuditFilters),
@@ -87,6 +91,13 @@ pub(crate) async fn list(
         .as_deref()
         .map(|raw| EntityId::parse("entity_id", raw).map_err(|e| ApiError::InvalidQuery(vec![e])))
         .transpose()?;
+    let newest_first = match filters.order.as_deref() {
+        None | Some("oldest") => false,
+        Some("newest") => true,
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(vec![FieldError::new("order", "one_of", "is oldest or newest")]));
+        }
+    };
     let query = AuditQuery {
         resource_type: filters.resource_type,
         resource_id: filters.resource_id,
@@ -95,6 +106,7 @@ pub(crate) async fn list(
         entity,
         after_seq,
         limit: page.limit + 1,
+        newest_first,
     };
     let mut tx = state.begin(&scope, TxMode::Read).await?;
     let events = tx.audit_events(&query).await?;

@@ -52,8 +52,11 @@ pub struct AuditQuery {
     /// Events about the entity and about what belongs to it: its share
     /// classes, ledger transactions, certificates and appointments.
     pub entity: Option<EntityId>,
+    /// The cursor: events after this one in the listing's order.
     pub after_seq: Option<i64>,
     pub limit: i64,
+    /// Newest first (else oldest first).
+    pub newest_first: bool,
 }
 
 /// What an entity's audit events are about, as `(resource_type,
@@ -175,6 +178,7 @@ impl TenantTx {
             Some(_) => format!("AND (resource_type, resource_id) IN ({})", entity_resources("$1", "$8")),
             None => String::new(),
         };
+        let (beyond, order) = if query.newest_first { ("<", "DESC") } else { (">", "ASC") };
         let sql = format!(
             "SELECT seq, id, at, actor, action, resource_type, resource_id, request_id, before, after, change,
                     encode(hash, 'hex')
@@ -182,8 +186,8 @@ impl TenantTx {
               WHERE tenant_id = $1
                 AND ($2::text IS NULL OR resource_type = $2) AND ($3::text IS NULL OR resource_id = $3)
                 AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR actor = $5)
-                AND ($6::bigint IS NULL OR seq > $6) {of_entity}
-              ORDER BY seq LIMIT $7"
+                AND ($6::bigint IS NULL OR seq {beyond} $6) {of_entity}
+              ORDER BY seq {order} LIMIT $7"
         );
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![
             &tenant,

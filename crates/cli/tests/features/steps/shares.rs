@@ -847,6 +847,41 @@ async fn entity_audit_lists_all(world: &mut CharterWorld, entity: String) {
     assert!(trail[2..4].iter().chain(&trail[5..]).all(|(_, id)| ledger.contains(id)), "{trail:?} {ledger:?}");
 }
 
+#[then(
+    regex = r#"^the audit trail of "([^"]+)" newest first, two events a page, lists the same events in reverse order$"#
+)]
+async fn entity_audit_newest_first(world: &mut CharterWorld, entity: String) {
+    let entity = world.entity_named(&entity).await;
+    let mut oldest_first = world.entity_audit_trail(&entity).await;
+    let (mut newest_first, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let mut path = format!("/audit-events?entity_id={entity}&order=newest&limit=2");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let (status, page) = world.in_register(Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{page}");
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= 2, "{page}");
+        newest_first.extend(items.iter().map(|e| {
+            (e["action"].as_str().expect("action").to_owned(), e["resource_id"].as_str().unwrap_or("").to_owned())
+        }));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    oldest_first.reverse();
+    assert_eq!(newest_first, oldest_first);
+}
+
+#[then(regex = r#"^an audit trail asked in order "([^"]+)" is refused naming "([^"]+)"$"#)]
+async fn audit_order_refused(world: &mut CharterWorld, order: String, field: String) {
+    let (status, problem) = world.in_register(Method::GET, &format!("/audit-events?order={order}"), None).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], field.as_str(), "{problem}");
+}
+
 #[then("the audit trail of another entity lists none of them")]
 async fn other_entity_audit(world: &mut CharterWorld) {
     let other = world.entity_named("Unrelated Ltd").await;
