@@ -22,3 +22,15 @@ Feature: Share capital refuses bad input
       | the same joint holder twice            | to_holder.joint_holders    | distinct |
       | an unknown joint holder                | to_holder.joint_holders[1].person_id | exists |
       | an unknown joint holding               | to_holder         | exists            |
+
+  Scenario Outline: A bad change of authorised capital gets 422 naming the field, and nothing changes
+    When I change the authorised capital of "Ordinary" with <fault>
+    Then the response status is 422 naming "<field>" with rule "<rule>" and the authorised capital is unchanged
+
+    Examples:
+      | fault                                  | field             | rule                    |
+      | no number of shares                    | authorised_shares | required                |
+      | zero shares                            | authorised_shares | positive                |
+      | a past date and no reason              | reason            | required_for_correction |
+      | a field it does not take               | name              | unknown_field           |
+      | a date that is not one                 | effective_from    | date                    |

@@ -46,6 +46,20 @@ Feature: Share ledger and registers
     And an audit trail asked for entity "not-an-id" is refused naming "entity_id"
     And an audit trail asked in order "sideways" is refused naming "order"
 
+  Scenario: Authorised capital raised from a date by resolution
+    Given 600 shares issued to "Pat Smith" on 2022-01-01 and 400 to "Lee Chan" on 2023-01-01
+    When the authorised capital of "Ordinary" is changed to 5,000 shares from 2024-01-01 because "ordinary resolution 12"
+    Then the response status is 200
+    And "Ordinary" is authorised for 1,000 shares from 2020-01-01 until 2024-01-01 and 5,000 from 2024-01-01
+    And the authorised capital on 2024-06-30 as known before the change is 1,000
+    When I record an issuance of 3,000 shares to "Kim Park" dated 2024-06-30
+    Then the response status is 201
+    When I record an issuance of 100 shares to "Kim Park" dated 2023-06-30
+    Then the response status is 422 naming 2023-06-30
+    When the authorised capital of "Ordinary" is changed to 900 shares from 2023-06-30 because "never resolved"
+    Then the response status is 422 naming 2023-06-30
+    And "Ordinary" is authorised for 1,000 shares from 2020-01-01 until 2024-01-01 and 5,000 from 2024-01-01
+
   Scenario: A reversal that would overdraw a later position is refused
     Given 600 shares issued to "Pat Smith" on 2022-01-01 and 500 of them transferred to "Lee Chan" on 2024-01-01
     When I reverse the transaction of 2022-01-01 because "never issued"

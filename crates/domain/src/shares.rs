@@ -15,7 +15,7 @@ use crate::{
     appointment::Holder,
     ids::{ShareClassId, ShareTransactionId},
     joint::JointHolding,
-    temporal::parse_date,
+    temporal::{EffectiveChange, parse_date},
     text::bounded_text,
     validation::Collector,
 };
@@ -429,6 +429,71 @@ impl Transaction {
 /// The authorised share capital of a class over time: `[from, to)` → limit
 /// (`None`: unlimited).
 pub type Authorised = Vec<(NaiveDate, Option<NaiveDate>, Option<i64>)>;
+
+/// A change of a class's authorised capital (a resolution raising or
+/// lowering it, or lifting the limit): `authorised` (`None`: unlimited)
+/// from `change.from` on, replacing what was on record from that day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorisedChange {
+    pub authorised: Option<i64>,
+    pub change: EffectiveChange,
+}
+
+impl AuthorisedChange {
+    const FIELDS: [&'static str; 3] = ["authorised_shares", "effective_from", "reason"];
+
+    /// `authorised_shares` (a whole number, or `null` for unlimited:
+    /// required), `effective_from` (default `today`) and `reason` (required
+    /// when back-dated, as any correction).
+    pub fn parse(body: &Map<String, Value>, today: NaiveDate) -> Result<Self, Invalid> {
+        let mut errors = Collector::new();
+        for key in body.keys().filter(|k| !Self::FIELDS.contains(&k.as_str())) {
+            errors.push(FieldError::new(
+                key.clone(),
+                "unknown_field",
+                "is not a field of a change of authorised capital",
+            ));
+        }
+        let authorised = match body.get("authorised_shares") {
+            None => {
+                errors.push(FieldError::new(
+                    "authorised_shares",
+                    "required",
+                    "a number of shares, or null for unlimited",
+                ));
+                None
+            }
+            Some(Value::Null) => Some(None),
+            Some(value) => errors.take(parse_shares("authorised_shares", value)).map(Some),
+        };
+        let text = |field: &str| body.get(field).and_then(Value::as_str);
+        let change = match EffectiveChange::parse(text("effective_from"), None, text("reason"), today, true) {
+            Ok(change) => Some(change),
+            Err(Invalid(found)) => {
+                found.into_iter().for_each(|e| errors.push(e));
+                None
+            }
+        };
+        errors.finish()?;
+        match (authorised, change) {
+            (Some(authorised), Some(change)) => Ok(Self { authorised, change }),
+            _ => Err(Invalid(vec![FieldError::new("body", "required", "incomplete change")])),
+        }
+    }
+
+    /// `current` with this change: periods before its day kept (the one
+    /// running then ends on it), the new limit from that day on.
+    pub fn applied_to(&self, current: &Authorised) -> Authorised {
+        let from = self.change.from;
+        let mut periods: Authorised = current
+            .iter()
+            .filter(|(start, _, _)| *start < from)
+            .map(|(start, end, limit)| (*start, Some(end.map_or(from, |end| end.min(from))), *limit))
+            .collect();
+        periods.push((from, None, self.authorised));
+        periods
+    }
+}
 
 /// Holdings: (class, holder) → shares.
 pub type Holdings = BTreeMap<(ShareClassId, Holder), i64>;
@@ -865,5 +930,50 @@ mod tests {
                 .collect();
             assert_eq!(at, ledger.holdings(day(date)), "{date}");
         }
+    }
+
+    #[test]
+    fn a_change_of_authorised_capital_ends_the_period_running_on_its_day() {
+        let today = day("2026-06-01");
+        let body = |json: serde_json::Value| json.as_object().cloned().unwrap();
+        let current: Authorised =
+            vec![(day("2020-01-01"), Some(day("2022-01-01")), Some(500)), (day("2022-01-01"), None, Some(1000))];
+        let raise = AuthorisedChange::parse(
+            &body(serde_json::json!({ "authorised_shares": 5000, "effective_from": "2024-01-01", "reason": "resolution" })),
+            today,
+        )
+        .unwrap();
+        assert_eq!(
+            raise.applied_to(&current),
+            vec![
+                (day("2020-01-01"), Some(day("2022-01-01")), Some(500)),
+                (day("2022-01-01"), Some(day("2024-01-01")), Some(1000)),
+                (day("2024-01-01"), None, Some(5000)),
+            ]
+        );
+        // From before every period: the class's capital from then on.
+        let earlier = AuthorisedChange::parse(
+            &body(
+                serde_json::json!({ "authorised_shares": null, "effective_from": "2019-01-01", "reason": "articles" }),
+            ),
+            today,
+        )
+        .unwrap();
+        assert_eq!(earlier.applied_to(&current), vec![(day("2019-01-01"), None, None)]);
+        // Scheduled on a later day, no reason needed; the limit is required.
+        assert!(
+            AuthorisedChange::parse(
+                &body(serde_json::json!({ "authorised_shares": 10, "effective_from": "2027-01-01" })),
+                today
+            )
+            .is_ok()
+        );
+        let Invalid(errors) =
+            AuthorisedChange::parse(&body(serde_json::json!({ "effective_from": "2020-01-01", "valid": 1 })), today)
+                .unwrap_err();
+        let rules: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.rule)).collect();
+        assert!(rules.contains(&("valid", "unknown_field")), "{rules:?}");
+        assert!(rules.contains(&("authorised_shares", "required")), "{rules:?}");
+        assert!(rules.contains(&("reason", "required_for_correction")), "{rules:?}");
     }
 }

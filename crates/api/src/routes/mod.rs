@@ -62,6 +62,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shares::record))
         .routes(routes!(shares::get_transaction))
         .routes(routes!(shares::reverse))
+        .routes(routes!(shares::change_authorised))
         .routes(routes!(shares::ledger))
         .routes(routes!(shares::ledger_csv))
         .routes(routes!(shares::register))

@@ -14,7 +14,7 @@ use charter_domain::{
     appointment::Holder,
     ids::{EntityId, JointHoldingId, PersonId, ShareClassId, ShareTransactionId},
     joint::JointHolding,
-    shares::{ClassTerms, ShareClassInput, Transaction, weigh},
+    shares::{AuthorisedChange, ClassTerms, ShareClassInput, Transaction, weigh},
 };
 use charter_storage::data::{AuditRecord, ShareClassRecord, TenantTx, TransactionRecord, TxMode};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -164,6 +164,76 @@ impl From<TransactionRecord> for ShareTransaction {
             recorded_by: r.recorded_by,
         }
     }
+}
+
+/// A change of a class's authorised capital.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[allow(dead_code)] // documents the body; parsing goes through AuthorisedChange::parse
+pub(crate) struct AuthorisedCapitalWrite {
+    /// Whole number ≥ 1, or `null` for unlimited.
+    authorised_shares: Option<i64>,
+    /// The first day it holds; default today.
+    #[schema(value_type = Option<String>, format = Date)]
+    effective_from: Option<String>,
+    /// Why (the resolution); required when `effective_from` is before today.
+    reason: Option<String>,
+}
+
+/// Change a class's authorised capital from a date on (editors and
+/// admins): a resolution raising or lowering it, or lifting the limit.
+///
+/// What was on record from that date is superseded (later changes too);
+/// the period running then ends on it. Refused (422 on
+/// `authorised_shares`, `exceeds_authorised`, naming the date) if more
+/// shares would then be issued at any date than authorised. Applying the
+/// same change again changes nothing it did not already say.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenants/{slug}/share-classes/{class_id}/authorised-capital",
+    tag = "share capital",
+    params(
+        ("slug" = String, Path, description = "The tenant's slug"),
+        ("class_id" = uuid::Uuid, Path, description = "The class's id"),
+    ),
+    request_body = AuthorisedCapitalWrite,
+    responses((status = 200, description = "The class with its authorised capital over time", body = ShareClass), WriteProblems),
+    security(("api_key" = []))
+)]
+pub(crate) async fn change_authorised(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((slug, class_id)): PathParams<(String, String)>,
+    JsonBody(body): JsonBody<Map<String, Value>>,
+) -> Result<Json<ShareClass>, ApiError> {
+    let scope = state.tenant_scope(&caller, &slug, Action::Write).await?;
+    let class = ShareClassId::parse("class_id", &class_id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
+    let change = AuthorisedChange::parse(&body, Utc::now().date_naive())?;
+    let mut tx = state.begin(&scope, TxMode::Write).await?;
+    let before = tx.share_classes(None, Some(class)).await?.pop().ok_or(ApiError::NotFound(Missing::ShareClass))?;
+    let actor = scope.grant.actor().to_string();
+    tx.change_authorised_capital_checked(before.entity, class, &change, &actor).await?.map_err(|breach| {
+        // The rule broken is the new limit's, whatever transaction meets it.
+        let mut error = breach.to_field_error();
+        error.field = "authorised_shares".into();
+        ApiError::Validation(vec![error])
+    })?;
+    let after = tx.share_classes(None, Some(class)).await?.pop().ok_or(ApiError::NotFound(Missing::ShareClass))?;
+    let to_json = |class: ShareClassRecord| {
+        serde_json::to_value(ShareClass::from(class)).map_err(|e| ApiError::Internal(e.to_string()))
+    };
+    tx.append_audit(&AuditRecord {
+        actor: &actor,
+        action: "share_class.authorise",
+        resource_type: "share_class",
+        resource_id: Some(class.to_string()),
+        request_id: current_request_id().as_deref(),
+        before: Some(to_json(before)?),
+        after: Some(to_json(after.clone())?),
+        change: Some(Value::Object(body)),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(Json(ShareClass::from(after)))
 }
 
 /// A transaction as the ledger shows it: with the names a reader needs and

@@ -55,6 +55,7 @@ async fn the_served_document_describes_every_operation() {
         "GET /api/v1/tenants/{slug}/share-transactions/{id}",
         "PATCH /api/v1/tenants/{slug}/share-classes/{class_id}",
         "POST /api/v1/tenants/{slug}/share-classes/{class_id}/certificates",
+        "POST /api/v1/tenants/{slug}/share-classes/{class_id}/authorised-capital",
         "GET /api/v1/tenants/{slug}/share-classes/{class_id}/certificates",
         "GET /api/v1/tenants/{slug}/share-certificates/{id}",
         "POST /api/v1/tenants/{slug}/share-certificates/{id}/cancel",

@@ -11,7 +11,9 @@ use charter_domain::{
     certificate::{Certificate, check_certificates_held},
     ids::{EntityId, JointHoldingId, PersonId, ShareClassId, ShareTransactionId},
     joint::JointHolding,
-    shares::{Authorised, Breach, Decimal6, Holdings, Ledger, ShareClassInput, Transaction, TransactionKind},
+    shares::{
+        Authorised, AuthorisedChange, Breach, Decimal6, Holdings, Ledger, ShareClassInput, Transaction, TransactionKind,
+    },
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio_postgres::{Row, types::ToSql};
@@ -324,6 +326,59 @@ impl TenantTx {
             .collect();
         let only = (moved.kind != TransactionKind::Split).then_some(&touched);
         self.write_share_positions(issuer, &ledger, Some(moved.effective_on), only).await?;
+        Ok(Ok(()))
+    }
+
+    /// Changes a class's authorised capital from a day on (`change`), if the
+    /// issuer's ledger keeps every rule at every date with it (else writes
+    /// nothing and returns the breach). Versions on record that hold on or
+    /// after that day are superseded (their recording ends now); the part
+    /// of the one running then that came before is recorded again, as the
+    /// register does with facts.
+    pub async fn change_authorised_capital_checked(
+        &mut self,
+        issuer: EntityId,
+        class: ShareClassId,
+        change: &AuthorisedChange,
+        actor: &str,
+    ) -> Result<Result<(), Breach>, StoreError> {
+        self.lock_share_capital(issuer).await?;
+        let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
+        let mut authorised: BTreeMap<ShareClassId, Authorised> =
+            self.share_classes(Some(issuer), None).await?.into_iter().map(|c| (c.id, c.authorised)).collect();
+        let current = authorised.get(&class).cloned().unwrap_or_default();
+        authorised.insert(class, change.applied_to(&current));
+        if let Err(breach) = ledger.check(&authorised) {
+            return Ok(Err(breach));
+        }
+        let tenant = self.tenant().as_uuid();
+        let from = change.change.from;
+        let superseded = self
+            .query(
+                "UPDATE charter.share_class_authorised SET recorded = tstzrange(lower(recorded), now())
+                  WHERE tenant_id = $1 AND share_class_id = $2 AND upper_inf(recorded)
+                    AND valid && daterange($3, NULL)
+                  RETURNING lower(valid), authorised, reason",
+                &[&tenant, &class.as_uuid(), &from],
+            )
+            .await?;
+        for row in superseded.iter().filter(|r| r.get::<_, NaiveDate>(0) < from) {
+            let (start, limit, reason): (NaiveDate, Option<i64>, Option<String>) = (row.get(0), row.get(1), row.get(2));
+            self.execute(
+                "INSERT INTO charter.share_class_authorised
+                     (tenant_id, id, share_class_id, valid, recorded, authorised, reason, recorded_by)
+                 VALUES ($1, gen_random_uuid(), $2, daterange($3, $4), tstzrange(now(), NULL), $5, $6, $7)",
+                &[&tenant, &class.as_uuid(), &start, &from, &limit, &reason, &actor],
+            )
+            .await?;
+        }
+        self.execute(
+            "INSERT INTO charter.share_class_authorised
+                 (tenant_id, id, share_class_id, valid, recorded, authorised, reason, recorded_by)
+             VALUES ($1, gen_random_uuid(), $2, daterange($3, NULL), tstzrange(now(), NULL), $4, $5, $6)",
+            &[&tenant, &class.as_uuid(), &from, &change.authorised, &change.change.reason, &actor],
+        )
+        .await?;
         Ok(Ok(()))
     }
 

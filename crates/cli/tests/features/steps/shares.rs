@@ -22,6 +22,8 @@ pub struct State {
     joint: HashMap<String, String>,
     /// A moment just before the latest reversal was requested (RFC 3339).
     before_reversal: Option<String>,
+    /// A moment just before the latest change of authorised capital (RFC 3339).
+    before_change: Option<String>,
 }
 
 /// `"Pat Smith" 600 (60 %)` → (name, shares, percent).
@@ -924,4 +926,123 @@ async fn ledger_csv_lines(world: &mut CharterWorld) {
         "{csv}"
     );
     assert_eq!(transfer[column("share_class")], "Ordinary", "{csv}");
+}
+
+// ---- Authorised capital ----
+
+#[when(
+    regex = r#"^the authorised capital of "([^"]+)" is changed to ([\d,]+) shares from (\d{4}-\d{2}-\d{2}) because "([^"]+)"$"#
+)]
+async fn change_authorised(world: &mut CharterWorld, class: String, shares: String, from: String, reason: String) {
+    let id = world.shares.classes.get(&class).cloned().unwrap_or_else(|| panic!("class {class}"));
+    world.shares.before_change = Some(chrono::Utc::now().to_rfc3339());
+    let body = json!({ "authorised_shares": count(&shares), "effective_from": from, "reason": reason });
+    let response =
+        world.in_register(Method::POST, &format!("/share-classes/{id}/authorised-capital"), Some(body)).await;
+    world.responses.push(response);
+}
+
+#[then(
+    regex = r#"^"([^"]+)" is authorised for ([\d,]+) shares from (\d{4}-\d{2}-\d{2}) until (\d{4}-\d{2}-\d{2}) and ([\d,]+) from (\d{4}-\d{2}-\d{2})$"#
+)]
+async fn authorised_periods(
+    world: &mut CharterWorld,
+    class: String,
+    first: String,
+    start: String,
+    end: String,
+    second: String,
+    from: String,
+) {
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let (status, classes) = world.in_register(Method::GET, &format!("/entities/{issuer}/share-classes"), None).await;
+    assert_eq!(status, 200, "{classes}");
+    let found = classes.as_array().expect("classes").iter().find(|c| c["name"] == class.as_str()).cloned();
+    let found = found.unwrap_or_else(|| panic!("{class} in {classes}"));
+    assert_eq!(
+        found["authorised_history"],
+        json!([
+            { "valid_from": start, "valid_to": end, "authorised_shares": count(&first) },
+            { "valid_from": from, "valid_to": null, "authorised_shares": count(&second) },
+        ]),
+        "{found}"
+    );
+    // The audit trail says who changed it, from what to what.
+    let (status, events) = world
+        .in_register(
+            Method::GET,
+            &format!("/audit-events?action=share_class.authorise&resource_id={}", found["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{events}");
+    let events = events["items"].as_array().expect("items");
+    assert_eq!(events.len(), 1, "one change was made: {events:?}");
+    assert_eq!(events[0]["before"]["authorised_history"].as_array().map(Vec::len), Some(1), "{}", events[0]);
+}
+
+#[then(regex = r"^the authorised capital on (\d{4}-\d{2}-\d{2}) as known before the change is ([\d,]+)$")]
+async fn authorised_as_known_before(world: &mut CharterWorld, date: String, shares: String) {
+    // What was on record before the change is kept, not rewritten: the
+    // history of the class as known then had one period.
+    let (tenant, url) = world.deployment().await.tenant_database("acme").await;
+    let before = world.shares.before_change.clone().expect("a change");
+    let client = crate::support::connect_as_admin(&url).await;
+    let class = uuid::Uuid::parse_str(&world.only_class()).expect("uuid");
+    let day = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").expect("date");
+    let known: Vec<Option<i64>> = client
+        .query(
+            "SELECT authorised FROM charter.share_class_authorised
+              WHERE tenant_id = $1 AND share_class_id = $2 AND valid @> $3::date AND recorded @> $4::text::timestamptz",
+            &[&tenant, &class, &day, &before],
+        )
+        .await
+        .expect("query")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(known, [Some(count(&shares))]);
+}
+
+#[when(regex = r#"^I record an issuance of ([\d,]+) shares to "([^"]+)" dated (\d{4}-\d{2}-\d{2})$"#)]
+async fn record_issuance(world: &mut CharterWorld, shares: String, to: String, on: String) {
+    let holder = world.shareholder(&to).await;
+    world
+        .share_transaction(
+            json!({ "kind": "issuance", "to_holder": holder, "shares": count(&shares), "effective_from": on }),
+        )
+        .await;
+}
+
+#[when(regex = r#"^I change the authorised capital of "([^"]+)" with (.+)$"#)]
+async fn change_authorised_faulty(world: &mut CharterWorld, class: String, fault: String) {
+    let id = world.shares.classes.get(&class).cloned().unwrap_or_else(|| panic!("class {class}"));
+    let body = match fault.as_str() {
+        "no number of shares" => json!({ "effective_from": "2030-01-01" }),
+        "zero shares" => json!({ "authorised_shares": 0, "effective_from": "2030-01-01" }),
+        "a past date and no reason" => json!({ "authorised_shares": 2000, "effective_from": "2021-01-01" }),
+        "a field it does not take" => json!({ "authorised_shares": 2000, "effective_from": "2030-01-01", "name": "B" }),
+        "a date that is not one" => json!({ "authorised_shares": 2000, "effective_from": "2030-02-30" }),
+        other => panic!("no such fault: {other}"),
+    };
+    let response =
+        world.in_register(Method::POST, &format!("/share-classes/{id}/authorised-capital"), Some(body)).await;
+    world.responses.push(response);
+}
+
+#[then(
+    regex = r#"^the response status is 422 naming "([^"]+)" with rule "([^"]+)" and the authorised capital is unchanged$"#
+)]
+async fn authorised_change_refused(world: &mut CharterWorld, field: String, rule: String) {
+    let (status, body) = world.responses.last().cloned().expect("a response");
+    assert_eq!(status, 422, "{body}");
+    let errors = body["errors"].as_array().expect("errors");
+    assert!(errors.iter().any(|e| e["field"] == field.as_str() && e["rule"] == rule.as_str()), "{body}");
+    let issuer = world.shares.issuer.clone().expect("an issuer");
+    let (_, classes) = world.in_register(Method::GET, &format!("/entities/{issuer}/share-classes"), None).await;
+    assert_eq!(
+        classes[0]["authorised_history"],
+        json!([{ "valid_from": "2020-01-01", "valid_to": null, "authorised_shares": 1000 }]),
+        "{classes}"
+    );
 }
