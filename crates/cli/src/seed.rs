@@ -8,7 +8,7 @@ use charter_domain::{
     entity::{Fact, Intent, parse_entity},
     ids::{AppointmentId, EntityId, PersonId, ShareClassId, ShareTransactionId},
     person::PersonInput,
-    shares::{ShareClassInput, Transaction},
+    shares::{AuthorisedChange, ShareClassInput, Transaction},
 };
 use charter_storage::data::{AuditRecord, TenantTx};
 use chrono::{NaiveDate, Utc};
@@ -128,6 +128,20 @@ impl Seeder {
             .map_err(|breach| anyhow!("{}", breach.to_field_error()))?;
         self.audit("share_transaction.create", "share_transaction", transaction.id.to_string(), body).await?;
         Ok(transaction.id)
+    }
+
+    /// Changes a class's authorised capital from an API-shaped body, checked
+    /// against the issuer's ledger as the API checks it.
+    pub async fn change_authorised_capital(&mut self, class: ShareClassId, body: Value) -> Result<()> {
+        let object = body.as_object().ok_or_else(|| anyhow!("an authorised capital body is an object"))?;
+        let change = AuthorisedChange::parse(object, Utc::now().date_naive())?;
+        let issuer =
+            self.tx.share_classes(None, Some(class)).await?.pop().ok_or_else(|| anyhow!("no class {class}"))?;
+        self.tx
+            .change_authorised_capital_checked(issuer.entity, class, &change, &self.actor)
+            .await?
+            .map_err(|breach| anyhow!("{}", breach.to_field_error()))?;
+        self.audit("share_class.authorise", "share_class", class.to_string(), body).await
     }
 
     /// Reverses a share transaction recorded in error, for `reason`.

@@ -238,6 +238,14 @@ async fn seed_acme_shares(s: &mut Seeder, entities: [EntityId; 4], persons: [Per
                                   "to_holder": person(jane), "shares": 50_000, "effective_from": "2024-03-31"}))
         .await?;
     s.reverse_share_transaction(mistaken, "entered against the wrong holder: the board approved it for Maria").await?;
+    // Acme Asia's shareholders raised its authorised capital for a rights issue.
+    s.change_authorised_capital(
+        asia_shares,
+        json!({"authorised_shares": 250_000, "effective_from": "2024-01-01",
+               "reason": "ordinary resolution of 2023-12-15 (rights issue)"}),
+    )
+    .await?;
+    s.share_transaction(issue(asia_shares, entity(europe), 100_000, "2024-02-01")).await?;
     Ok(())
 }
 

@@ -199,6 +199,17 @@ async fn demo_shares(world: &mut CharterWorld) {
         reversals += ledger.as_array().expect("transactions").iter().filter(|t| t["kind"] == "reversal").count();
     }
     assert_eq!(reversals, 1, "the demo's ledger shows a correction");
+    let mut raised = 0;
+    for entity in entities["items"].as_array().expect("items") {
+        let classes = get(format!("/entities/{}/share-classes", entity["id"].as_str().expect("id"))).await;
+        raised += classes
+            .as_array()
+            .expect("classes")
+            .iter()
+            .filter(|c| c["authorised_history"].as_array().is_some_and(|h| h.len() > 1))
+            .count();
+    }
+    assert_eq!(raised, 1, "the demo shows a class whose authorised capital was raised");
     assert!(owned_through_chains >= 2, "entities owned by persons through chains: {owned_through_chains}");
 }
 
