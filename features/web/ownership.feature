@@ -11,3 +11,9 @@ Feature: Share classes and beneficial owners
     When I open the ownership tab of "B"
     Then the beneficial owners list "Pat Smith" with 58.00 % of the capital
     And the BODS 0.4 statements download names "Pat Smith"
+
+  Scenario: Raising a class's authorised capital by resolution
+    Given an entity with a class "Ordinary" of 1,000 authorised shares from 2020-01-01 and 1,000 issued
+    When I change the authorised capital of "Ordinary" to 5,000 from 2024-01-01 giving the reason "Ordinary resolution 12"
+    Then the share classes show "Ordinary" with 5,000 authorised from 2024-01-01
+    And lowering it to 900 from 2023-06-30 is refused next to the authorised shares naming 2023-06-30

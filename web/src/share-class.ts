@@ -7,7 +7,7 @@
  */
 import { strings } from './strings.ts';
 import { dateAndReasonProblems, sharesProblem, type FormDraft } from './ledger.ts';
-import type { ShareClass } from './types.ts';
+import type { AuthorisedPeriod, ShareClass } from './types.ts';
 
 /** The form's fields, in the order they are shown, named as the API names them. */
 export const CLASS_FIELDS = ['name', 'currency', 'nominal_value', 'votes_per_share', 'authorised_shares', 'effective_from', 'reason'] as const;
@@ -83,20 +83,40 @@ export function classBody(d: ClassDraft): Record<string, unknown> {
   return body;
 }
 
-const authorisedText = (n: number | null | undefined) => (n == null ? strings.classUnlimited : n.toLocaleString());
+/** A number of authorised shares as shown: "1,000", or "Unlimited" for `null`. */
+export const authorisedText = (n: number | null | undefined) => (n == null ? strings.classUnlimited : n.toLocaleString());
+
+/** A class's authorised capital over time, earliest first. */
+export function sortedHistory(c: ShareClass): AuthorisedPeriod[] {
+  return [...(c.authorised_history ?? [])].sort((a, b) => a.valid_from.localeCompare(b.valid_from));
+}
+
+/** Whether the period holds on `day` (its end date excluded). */
+const holdsOn = (p: AuthorisedPeriod, day: string) => p.valid_from <= day && (!p.valid_to || day < p.valid_to);
 
 /**
  * The classes table's "Authorised" cell on `today` (the browser's day):
  * the shares authorised then, "Unlimited", or — for a class whose authorised
  * capital starts later — what holds from when ("500 from 2030-01-01"; the
  * API's own `authorised_shares` is `null` then, which is not "Unlimited").
+ * With more than one period, compactly with its neighbours: what holds
+ * today and since when, what held before and what comes next
+ * ("5,000 from 2024-01-01 (1,000 before)", "1,000 (5,000 from 2030-01-01)").
  */
 export function authorisedCell(c: ShareClass, today: string): string {
-  const history = c.authorised_history ?? [];
+  const history = sortedHistory(c);
   if (!history.length) return authorisedText(c.authorised_shares);
-  const current = history.find((p) => p.valid_from <= today && (!p.valid_to || today < p.valid_to));
-  if (current) return authorisedText(current.authorised_shares);
-  const next = history.filter((p) => p.valid_from > today).sort((a, b) => a.valid_from.localeCompare(b.valid_from))[0];
-  if (next) return strings.classAuthorisedFrom(authorisedText(next.authorised_shares), next.valid_from);
-  return authorisedText(c.authorised_shares);
+  let at = history.findIndex((p) => holdsOn(p, today));
+  const current = at >= 0;
+  // none holds today: the first to come
+  if (!current) at = history.findIndex((p) => p.valid_from > today);
+  if (at < 0) return authorisedText(c.authorised_shares);
+  const focus = history[at];
+  const main = current && at === 0 ? authorisedText(focus.authorised_shares) : strings.classAuthorisedFrom(authorisedText(focus.authorised_shares), focus.valid_from);
+  const notes: string[] = [];
+  const before = history[at - 1];
+  const next = history[at + 1];
+  if (before) notes.push(strings.classAuthorisedBefore(authorisedText(before.authorised_shares)));
+  if (next) notes.push(strings.classAuthorisedFrom(authorisedText(next.authorised_shares), next.valid_from));
+  return notes.length ? strings.classAuthorisedWith(main, notes.join('; ')) : main;
 }

@@ -121,11 +121,36 @@ describe('the classes table’s authorised shares', () => {
       { valid_from: '2020-01-01', valid_to: '2024-01-01', authorised_shares: 100 },
       { valid_from: '2024-01-01', valid_to: null, authorised_shares: 200 },
     ];
-    expect(authorisedCell(cls({ authorised_shares: 200, authorised_history: history }), '2023-12-31')).toBe('100');
-    expect(authorisedCell(cls({ authorised_shares: 200, authorised_history: history }), '2024-01-01')).toBe('200');
+    // more than one period: with its neighbour (below)
+    expect(authorisedCell(cls({ authorised_shares: 200, authorised_history: history }), '2023-12-31')).toBe('100 (200 from 2024-01-01)');
+    expect(authorisedCell(cls({ authorised_shares: 200, authorised_history: history }), '2024-01-01')).toBe('200 from 2024-01-01 (100 before)');
   });
   it('does not call a class authorised from a later date unlimited', () => {
     const future = cls({ authorised_shares: null, authorised_history: [{ valid_from: '2030-01-01', valid_to: null, authorised_shares: 100 }] });
     expect(authorisedCell(future, '2025-01-01')).toBe('100 from 2030-01-01');
+  });
+  it('shows more than one period compactly: what holds today since when, what held before and what comes next', () => {
+    const raised = [
+      { valid_from: '2024-01-01', valid_to: null, authorised_shares: 5000 },
+      // the API's order is not relied on
+      { valid_from: '2020-01-01', valid_to: '2024-01-01', authorised_shares: 1000 },
+    ];
+    const c = cls({ authorised_shares: 5000, authorised_history: raised });
+    expect(authorisedCell(c, '2025-01-01')).toBe(`${(5000).toLocaleString()} from 2024-01-01 (${(1000).toLocaleString()} before)`);
+    expect(authorisedCell(c, '2024-01-01')).toBe(`${(5000).toLocaleString()} from 2024-01-01 (${(1000).toLocaleString()} before)`);
+    // before the change: today's, then what comes
+    expect(authorisedCell(c, '2023-12-31')).toBe(`${(1000).toLocaleString()} (${(5000).toLocaleString()} from 2024-01-01)`);
+    const three = cls({ authorised_history: [
+      { valid_from: '2020-01-01', valid_to: '2024-01-01', authorised_shares: 100 },
+      { valid_from: '2024-01-01', valid_to: '2030-01-01', authorised_shares: null },
+      { valid_from: '2030-01-01', valid_to: null, authorised_shares: 300 },
+    ] });
+    expect(authorisedCell(three, '2025-06-01')).toBe('Unlimited from 2024-01-01 (100 before; 300 from 2030-01-01)');
+    // none holds yet: the first to come, and the next
+    const later = cls({ authorised_history: [
+      { valid_from: '2030-01-01', valid_to: '2031-01-01', authorised_shares: 100 },
+      { valid_from: '2031-01-01', valid_to: null, authorised_shares: 200 },
+    ] });
+    expect(authorisedCell(later, '2025-01-01')).toBe('100 from 2030-01-01 (200 from 2031-01-01)');
   });
 });

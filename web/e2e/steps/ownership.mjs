@@ -1,5 +1,7 @@
 // Share classes on the ledger tab and beneficial owners on the ownership
-// tab: adding a class from the UI and issuing shares of it, and the
+// tab: adding a class from the UI and issuing shares of it, changing a
+// class's authorised capital by resolution (and a lowering the ledger
+// refuses), and the
 // beneficial owners of an entity held through another, with the CSV and
 // BODS downloads (features/web/ownership.feature). Every run seeds its own
 // entities and persons through the API, with unique names where the UI
@@ -132,7 +134,7 @@ Then('the share classes list {string} with {int} authorised shares', async funct
   const row = rowWith(this, table, name);
   await expectVisible(row, `${name} in the share classes`);
   const cells = (await row.getByRole('cell').allInnerTexts()).map((c) => c.trim());
-  assert.deepEqual(cells, [name, added.currency, '0', '1', authorised.toLocaleString('en-US'), 'No']);
+  assert.deepEqual(cells, [name, added.currency, '0', '1', authorised.toLocaleString('en-US'), 'No', 'Change authorised…']);
   assert.equal(await a.getByText('No share classes yet', { exact: false }).count(), 0);
   // one request, exactly as typed, and the server has the class
   assert.equal(this.classPosts.length, 1, JSON.stringify(this.classPosts));
@@ -200,6 +202,148 @@ Then('recording an issuance of {int} {string} shares to {string} shows it in the
   assert.match(csv.text, new RegExp(`issuance,${className},.*${fullName}.*,${shares},`));
   await expectVisible(a.getByRole('status').filter({ hasText: `Downloaded ${csv.name}.` }), 'the download announced');
   await this.checkAccessibility('share ledger after adding a class and issuing');
+});
+
+// ---------- Changing a class's authorised capital ----------
+
+const whole = (text) => Number(text.replace(/,/g, ''));
+
+Given(/^an entity with a class "([^"]+)" of ([\d,]+) authorised shares from (\d{4}-\d{2}-\d{2}) and ([\d,]+) issued$/, async function (name, authorised, from, issued) {
+  const suffix = randomBytes(3).toString('hex');
+  const entity = (await this.api('POST', `${T}/entities`, { legal_name: `Authorised ${suffix} Ltd`, jurisdiction: 'GB', effective_from: '2020-01-01', reason: 'e2e seed' })).body;
+  const cls = (await this.api('POST', `${T}/entities/${entity.id}/share-classes`, {
+    name, currency: 'GBP', nominal_value: '1', votes_per_share: '1', authorised_shares: whole(authorised), effective_from: from, reason: 'e2e seed',
+  })).body;
+  const holder = await person(this, 'Sam', `Holder ${suffix}`);
+  await this.api('POST', `${T}/share-transactions`, {
+    kind: 'issuance', share_class_id: cls.id, to_holder: { person_id: holder.id }, shares: whole(issued), effective_from: '2021-01-01', reason: 'e2e seed',
+  });
+  this.authorised = { entity, cls, from, initial: whole(authorised), posts: [] };
+});
+
+/** The class's row in the share classes table, its "Change authorised…" button and its authorised shares cell. */
+function classRow(w, name) {
+  const a = app(w);
+  const row = rowWith(w, a.getByRole('table', { name: 'Share classes' }), name);
+  return { row, button: row.getByRole('button', { name: `Change authorised capital of ${name}`, exact: true }), cell: row.locator('td[data-authorised-for]') };
+}
+
+/** Opens "Change authorised…" for the class; the focus goes to the authorised shares. Returns the form. */
+async function openChange(w, name) {
+  const a = app(w);
+  const { button } = classRow(w, name);
+  await expectVisible(button, `the Change authorised… button of ${name}`);
+  assert.equal(await button.getAttribute('aria-expanded'), 'false');
+  assert.equal(await button.innerText(), 'Change authorised…');
+  await button.click();
+  const form = a.locator('charter-change-authorised');
+  await expectVisible(form.getByRole('heading', { name: `Change the authorised capital of ${name}`, level: 3 }), 'the change-authorised form');
+  await expectFocused(form.getByLabel('Authorised shares', { exact: true }), 'the authorised shares');
+  assert.equal(await button.getAttribute('aria-expanded'), 'true');
+  assert.equal(await button.getAttribute('aria-controls'), 'authorised-panel');
+  return form;
+}
+
+When(/^I change the authorised capital of "([^"]+)" to ([\d,]+) from (\d{4}-\d{2}-\d{2}) giving the reason "([^"]+)"$/, async function (name, shares, from, reason) {
+  const { entity, initial } = this.authorised;
+  const a = app(this);
+  this.page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/authorised-capital$/.test(new URL(r.url()).pathname)) this.authorised.posts.push(r.postDataJSON());
+  });
+  await this.open(`/#/acme/entities/${entity.id}/ledger`, { standaloneKey: this.keys.acme });
+  await expectVisible(a.getByRole('heading', { name: entity.legal_name, level: 1 }), 'the entity page');
+  const { cell } = classRow(this, name);
+  await expectVisible(cell, `${name} in the share classes`);
+  assert.equal((await cell.innerText()).trim(), initial.toLocaleString('en-US'), 'one period: the shares authorised today');
+  await this.checkAccessibility('share classes with Change authorised… buttons');
+
+  const form = await openChange(this, name);
+  // what the change replaces: the authorised capital on record
+  assert.equal((await form.locator('[data-authorised-history]').innerText()).trim(), `${initial.toLocaleString('en-US')} from ${this.authorised.from}`);
+  const from_ = form.getByLabel('From', { exact: true });
+  assert.equal(await from_.inputValue(), localToday(), 'from today by default');
+  await form.getByLabel('Authorised shares', { exact: true }).fill(shares.replace(/,/g, ''));
+  await from_.fill(from);
+  // the form's own check, as the API's: a change from before today needs a reason
+  const submit = form.getByRole('button', { name: 'Change authorised capital', exact: true });
+  await submit.click();
+  const reasonField = form.getByLabel('Reason', { exact: true });
+  await expectVisible(form.locator('[data-error-for="reason"]').filter({ hasText: 'a change from before today corrects the record' }), 'the reason required before today');
+  assert.equal(await reasonField.getAttribute('aria-invalid'), 'true');
+  assert.equal(await reasonField.getAttribute('aria-required'), 'true');
+  await expectFocused(reasonField, 'the reason, the field in error');
+  await expectVisible(form.getByRole('alert').filter({ hasText: 'The authorised capital was not changed.' }), 'the form’s alert');
+  assert.equal(this.authorised.posts.length, 0, 'nothing sent without a reason');
+  await this.checkAccessibility('change authorised: the reason required');
+
+  await reasonField.fill(reason);
+  assert.equal(await form.locator('[data-error-for]').count(), 0, 'typing clears the message');
+  await this.checkAccessibility('change authorised: filled in');
+  await screenshot(this, 'Ownership_change_authorised_form.png');
+  await submit.click();
+  await expectVisible(a.getByRole('status').filter({ hasText: 'Authorised capital changed.' }), 'the success announcement');
+  this.authorised.changed = { name, shares: whole(shares), from, reason };
+});
+
+Then(/^the share classes show "([^"]+)" with ([\d,]+) authorised from (\d{4}-\d{2}-\d{2})$/, async function (name, shares, from) {
+  const a = app(this);
+  const { entity, initial, changed } = this.authorised;
+  // the form is closed and the focus is back on the class's button
+  assert.equal(await a.locator('charter-change-authorised').count(), 0, 'the form is closed');
+  const { button, cell } = classRow(this, name);
+  assert.equal(await button.getAttribute('aria-expanded'), 'false');
+  await expectFocused(button, `the Change authorised… button of ${name}`);
+  // more than one period: today's since when, and what held before
+  const expected = `${whole(shares).toLocaleString('en-US')} from ${from} (${initial.toLocaleString('en-US')} before)`;
+  for (let i = 0; i < 50 && (await cell.innerText()).trim() !== expected; i++) await sleep(100);
+  assert.equal((await cell.innerText()).trim(), expected);
+  // one request, exactly as typed, and the server has the new period
+  assert.deepEqual(this.authorised.posts, [{ authorised_shares: changed.shares, effective_from: changed.from, reason: changed.reason }]);
+  const [cls] = (await this.api('GET', `${T}/entities/${entity.id}/share-classes`)).body;
+  assert.deepEqual(cls.authorised_history.map((p) => [p.valid_from, p.valid_to ?? null, p.authorised_shares]), [
+    [this.authorised.from, from, initial],
+    [from, null, whole(shares)],
+  ]);
+  this.authorised.history = cls.authorised_history;
+  await this.checkAccessibility('share classes after changing the authorised capital');
+  await screenshot(this, 'Ownership_authorised_capital_changed.png');
+});
+
+Then(/^lowering it to ([\d,]+) from (\d{4}-\d{2}-\d{2}) is refused next to the authorised shares naming (\d{4}-\d{2}-\d{2})$/, async function (shares, from, named) {
+  // the refusal is a 422, which Chromium logs as a failed resource
+  this.allowedConsole.push(/status of 422 .*\/share-classes\/[^/]+\/authorised-capital/);
+  const { entity, initial, changed } = this.authorised;
+  const form = await openChange(this, changed.name);
+  // both periods on record, the first ending where the second starts
+  assert.equal((await form.locator('[data-authorised-history]').innerText()).trim(),
+    `${initial.toLocaleString('en-US')} from ${this.authorised.from} until ${changed.from}; ${changed.shares.toLocaleString('en-US')} from ${changed.from}`);
+  const sharesField = form.getByLabel('Authorised shares', { exact: true });
+  await sharesField.fill(shares.replace(/,/g, ''));
+  await form.getByLabel('From', { exact: true }).fill(from);
+  await form.getByLabel('Reason', { exact: true }).fill('Ordinary resolution 13');
+  await form.getByRole('button', { name: 'Change authorised capital', exact: true }).click();
+
+  const error = form.locator('[data-error-for="authorised_shares"]').filter({ hasText: named });
+  await expectVisible(error, `the refusal naming ${named} next to the authorised shares`);
+  assert.match(await error.innerText(), new RegExp(`would be issued on ${named}, more than the ${whole(shares)} authorised`));
+  assert.equal(await sharesField.getAttribute('aria-invalid'), 'true');
+  assert.ok((await sharesField.getAttribute('aria-describedby')).split(' ').includes(await error.getAttribute('id')), 'the message describes the field');
+  await expectFocused(sharesField, 'the authorised shares, the field the API names');
+  await expectVisible(form.getByRole('alert').filter({ hasText: 'The authorised capital was not changed.' }), 'the form’s alert');
+  // what was typed is kept, and nothing changed, on screen or on the server
+  assert.equal(await sharesField.inputValue(), shares.replace(/,/g, ''));
+  assert.equal(await form.getByLabel('From', { exact: true }).inputValue(), from);
+  const { cell, button } = classRow(this, changed.name);
+  assert.equal((await cell.innerText()).trim(), `${changed.shares.toLocaleString('en-US')} from ${changed.from} (${initial.toLocaleString('en-US')} before)`);
+  const [cls] = (await this.api('GET', `${T}/entities/${entity.id}/share-classes`)).body;
+  assert.deepEqual(cls.authorised_history, this.authorised.history);
+  assert.equal(this.authorised.posts.length, 2);
+  await this.checkAccessibility('change authorised: refused');
+  await screenshot(this, 'Ownership_authorised_capital_refused.png');
+  // Escape closes the form and gives the focus back to the class's button
+  await this.page.keyboard.press('Escape');
+  assert.equal(await form.count(), 0, 'Escape closes the form');
+  await expectFocused(button, `the Change authorised… button of ${changed.name}`);
 });
 
 // ---------- Beneficial owners ----------

@@ -10,10 +10,12 @@ import { ENTITY_TABS } from '../router.ts';
 import { ledgerRows, reasonProblem, reasonRefused, refusalMessages, REASON_MAX, type LedgerRow } from '../ledger.ts';
 import { emptyRecordDraft, localToday, type RecordDraft } from '../record-transaction.ts';
 import { authorisedCell, emptyClassDraft, type ClassDraft } from '../share-class.ts';
+import { emptyAuthorisedDraft, type AuthorisedDraft } from '../authorised-capital.ts';
 import { downloadName, howHeld, percent, thresholdText, type DownloadKind } from '../ownership.ts';
 import { saveBlob } from '../download.ts';
 import type { RecordTransaction } from './record-transaction.ts';
 import type { AddShareClass } from './add-share-class.ts';
+import type { ChangeAuthorised } from './change-authorised.ts';
 import type {
   Address, Appointment, AuditEvent, BeneficialOwners, Entity, History, Holder, Page, Person, RegisterLine, Role, ShareClass, ShareTransaction,
 } from '../types.ts';
@@ -81,6 +83,8 @@ export class EntityPage extends LitElement {
     classes: { state: true },
     classDraft: { state: true },
     classForm: { state: true },
+    authorising: { state: true },
+    authoriser: { state: true },
     owners: { state: true },
     download: { state: true },
     announcement: { state: true },
@@ -99,7 +103,7 @@ export class EntityPage extends LitElement {
       tr.reversed td { color: var(--charter-muted, #4d5965); }
       tr.reversed s { text-decoration-thickness: 1px; }
       td.num { white-space: nowrap; }
-      td > button[data-reverse] { padding: 0.1em 0.6em; }
+      td > button[data-reverse], td > button[data-authorise] { padding: 0.1em 0.6em; }
       tr.reverse-form td { background: var(--charter-surface, #f4f6f8); }
       tr.reverse-form fieldset { border: none; margin: 0; padding: 0; }
       tr.reverse-form legend { font-weight: 700; padding: 0; margin: 0 0 0.5em; }
@@ -118,6 +122,7 @@ export class EntityPage extends LitElement {
       table.compact { width: auto; min-width: min(100%, 44em); font-size: 0.93em; }
       table.compact th, table.compact td { padding: 0.3em 0.7em; }
       .classes-empty { margin: 0 0 0.6em; }
+      #authorised-panel { margin: 0.8em 0 0; }
     `,
   ];
   declare ctx: AppContext;
@@ -136,6 +141,12 @@ export class EntityPage extends LitElement {
   declare classDraft: ClassDraft | null;
   /** That form's module, loaded on demand. */
   declare classForm: Load<null>;
+  /** The "Change authorised…" form's draft (for one class) while it is open. */
+  declare authorising: AuthorisedDraft | null;
+  /** That form's module, loaded on demand. */
+  declare authoriser: Load<null>;
+  /** The class the "Change authorised…" form was opened for, as it was then (the list may be reloading). */
+  private authorisingClass: ShareClass | null = null;
   /** The ownership tab's beneficial owners at the as-of date. */
   declare owners: Load<BeneficialOwners>;
   declare download: DownloadState | null;
@@ -156,6 +167,8 @@ export class EntityPage extends LitElement {
     this.classes = { state: 'idle' };
     this.classDraft = null;
     this.classForm = { state: 'idle' };
+    this.authorising = null;
+    this.authoriser = { state: 'idle' };
     this.owners = { state: 'idle' };
     this.download = null;
     this.announcement = '';
@@ -170,6 +183,7 @@ export class EntityPage extends LitElement {
         this.reversal = null;
         this.recording = null;
         this.classDraft = null;
+        this.authorising = null;
         this.download = null;
       }
       // what was announced (or failed to download) was about the page as it was
@@ -428,6 +442,52 @@ export class EntityPage extends LitElement {
     await Promise.all([this.loadClasses(true), this.loadTab(true)]);
   }
 
+  /** Opens "Change authorised…" for a class under the table (or, open already for it, moves the focus into it). */
+  private async openAuthorised(cls: ShareClass): Promise<void> {
+    this.announcement = '';
+    const draft = this.authorising?.classId === cls.id ? this.authorising : emptyAuthorisedDraft(randomKey(), cls.id, localToday());
+    this.authorisingClass = cls;
+    this.authorising = draft;
+    if (this.authoriser.state !== 'ok') {
+      this.authoriser = { state: 'loading' };
+      try {
+        await import('./change-authorised.ts');
+        this.authoriser = { state: 'ok', value: null };
+      } catch (error) {
+        this.authoriser = { state: 'error', error };
+        return;
+      }
+    }
+    await this.updateComplete;
+    const form = this.renderRoot.querySelector<ChangeAuthorised>('charter-change-authorised');
+    await form?.updateComplete;
+    if (this.authorising?.key === draft.key) form?.focusFirst();
+  }
+
+  private closeAuthorised(): void {
+    const id = this.authorising?.classId;
+    this.authorising = null;
+    if (id) void this.focusIn(`button[data-authorise="${id}"]`);
+  }
+
+  private changeAuthorised(key: string, change: (d: AuthorisedDraft) => AuthorisedDraft): void {
+    if (this.authorising?.key === key) this.authorising = change(this.authorising);
+  }
+
+  /** Changed (200): the class as the API now has it at once, then the classes and the ledger reload quietly. */
+  private async authorisedChanged(key: string, changed: ShareClass): Promise<void> {
+    if (this.authorising?.key !== key) return;
+    const id = this.authorising.classId;
+    this.authorising = null;
+    if (this.tab !== 'ledger') return;
+    if (this.classes.state === 'ok' && changed?.id === id) {
+      this.classes = { state: 'ok', value: this.classes.value.map((k) => (k.id === id ? { ...k, ...changed } : k)) };
+    }
+    this.announcement = strings.authorisedChangedDone;
+    void this.focusIn(`button[data-authorise="${id}"]`);
+    await Promise.all([this.loadClasses(true), this.loadTab(true)]);
+  }
+
   /** Fetches an export with the app's credentials (a plain link would carry no bearer token) and saves it. */
   private async downloadFile(kind: DownloadKind): Promise<void> {
     if (this.download?.busy) return;
@@ -503,10 +563,11 @@ export class EntityPage extends LitElement {
     else if (!c.value.length) list = html`<p class="muted classes-empty">${strings.classesEmpty}</p>`;
     else {
       list = html`<table class="compact"><caption class="sr-only">${strings.classesTitle}</caption>
-        <thead><tr><th scope="col">${strings.colClassName}</th><th scope="col">${strings.colCurrency}</th><th scope="col">${strings.colNominal}</th><th scope="col">${strings.colVotesPerShare}</th><th scope="col">${strings.colAuthorised}</th><th scope="col">${strings.colCertificated}</th></tr></thead>
+        <thead><tr><th scope="col">${strings.colClassName}</th><th scope="col">${strings.colCurrency}</th><th scope="col">${strings.colNominal}</th><th scope="col">${strings.colVotesPerShare}</th><th scope="col">${strings.colAuthorised}</th><th scope="col">${strings.colCertificated}</th><th scope="col"><span class="sr-only">${strings.colClassActions}</span></th></tr></thead>
         <tbody>${c.value.map((k) => html`<tr data-share-class=${k.id}>
           <td>${k.name}</td><td>${k.currency}</td><td class="num">${k.nominal_value}</td><td class="num">${k.votes_per_share}</td>
-          <td class="num">${authorisedCell(k, today)}</td><td>${k.certificated ? strings.yes : strings.no}</td></tr>`)}</tbody></table>`;
+          <td class="num" data-authorised-for=${k.id}>${authorisedCell(k, today)}</td><td>${k.certificated ? strings.yes : strings.no}</td>
+          <td>${this.authoriseButton(k)}</td></tr>`)}</tbody></table>`;
     }
     return html`<section class="classes" aria-labelledby="classes-h">
       <div class="section-head">
@@ -526,7 +587,33 @@ export class EntityPage extends LitElement {
               : loadingState()}</div>`
         : nothing}
       ${list}
+      ${this.renderAuthorised()}
     </section>`;
+  }
+
+  /** A class's "Change authorised…" button (its accessible name says which class). */
+  private authoriseButton(k: ShareClass) {
+    const open = this.authorising?.classId === k.id;
+    return html`<button type="button" data-authorise=${k.id} aria-label=${strings.authorisedChangeLabel(k.name)}
+      aria-expanded=${open ? 'true' : 'false'} aria-controls=${open ? 'authorised-panel' : nothing}
+      @click=${() => (this.authorising?.busy ? undefined : open ? this.closeAuthorised() : void this.openAuthorised(k))}>${strings.authorisedChange}</button>`;
+  }
+
+  /** The "Change authorised…" form, open under the classes table for one class. */
+  private renderAuthorised() {
+    const d = this.authorising;
+    if (!d) return nothing;
+    const f = this.authoriser;
+    const listed = this.classes.state === 'ok' ? this.classes.value.find((k) => k.id === d.classId) : undefined;
+    const cls = listed ?? (this.authorisingClass?.id === d.classId ? this.authorisingClass : null);
+    return html`<div id="authorised-panel">${f.state === 'error'
+      ? errorState(f.error, () => void (cls && this.openAuthorised(cls)))
+      : f.state === 'ok' && cls
+        ? html`<charter-change-authorised .ctx=${this.ctx} .entityId=${this.entityId} .draft=${d} .shareClass=${cls}
+            .onChange=${(key: string, change: (x: AuthorisedDraft) => AuthorisedDraft) => this.changeAuthorised(key, change)}
+            .onChanged=${(key: string, changed: ShareClass) => void this.authorisedChanged(key, changed)}
+            .onCancel=${() => this.closeAuthorised()}></charter-change-authorised>`
+        : loadingState()}</div>`;
   }
 
   /** The ownership tab's "Beneficial owners" at the as-of date. */
