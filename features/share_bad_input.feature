@@ -17,6 +17,7 @@ Feature: Share capital refuses bad input
       | an unknown kind                        | kind              | one_of            |
       | a conversion into the same class       | to_share_class_id | different_class   |
       | more shares than authorised            | shares            | exceeds_authorised |
+      | a date before the class's authorised capital | effective_from | before_authorised_capital |
       | joint holders that include an entity   | to_holder.joint_holders[1] | person   |
       | a single joint holder                  | to_holder.joint_holders    | joint_holders |
       | the same joint holder twice            | to_holder.joint_holders    | distinct |

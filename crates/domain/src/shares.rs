@@ -509,6 +509,9 @@ pub enum Breach {
     Negative { date: NaiveDate, class: ShareClassId, holder: Holder, shares: i64 },
     /// More shares of a class would be issued on `date` than authorised.
     OverAuthorised { date: NaiveDate, class: ShareClassId, issued: i64, authorised: i64 },
+    /// Shares of a class would be issued on `date`, before its authorised
+    /// capital starts (`from`): the class has none yet.
+    BeforeAuthorised { date: NaiveDate, class: ShareClassId, from: NaiveDate },
     /// A split would leave a holder with a fraction of a share on `date`.
     Fractional { date: NaiveDate, class: ShareClassId, holder: Holder },
     /// A holder's outstanding share certificates would cover more shares
@@ -521,6 +524,7 @@ impl Breach {
         match self {
             Self::Negative { date, .. }
             | Self::OverAuthorised { date, .. }
+            | Self::BeforeAuthorised { date, .. }
             | Self::Fractional { date, .. }
             | Self::UncoveredCertificates { date, .. } => *date,
         }
@@ -543,6 +547,14 @@ impl Breach {
                 "ratio_numerator",
                 "whole_shares",
                 format!("the split would leave a holder with a fraction of a share on {date}"),
+            ),
+            Self::BeforeAuthorised { date, from, .. } => FieldError::new(
+                "effective_from",
+                "before_authorised_capital",
+                format!(
+                    "shares of the class would be issued on {date}, before its authorised capital starts on {from}: \
+                     change the authorised capital from an earlier date first"
+                ),
             ),
             Self::UncoveredCertificates { date, covered, held, .. } => FieldError::new(
                 "shares",
@@ -637,7 +649,8 @@ impl Ledger {
 
     /// Replays the whole ledger and reports the first date on which it breaks
     /// a rule: a negative holding, more issued than authorised (checked also
-    /// on the dates the authorised capital changes), a fractional split.
+    /// on the dates the authorised capital changes; before a class's first
+    /// period it has none), a fractional split.
     pub fn check(&self, authorised: &BTreeMap<ShareClassId, Authorised>) -> Result<(), Breach> {
         let mut dates: BTreeSet<NaiveDate> = self.transactions.iter().map(|t| t.effective_on).collect();
         let first = dates.first().copied();
@@ -667,6 +680,12 @@ impl Ledger {
                     .find(|(from, to, _)| *from <= date && to.is_none_or(|to| date < to))
                     .and_then(|v| v.2);
                 let issued: i64 = holdings.iter().filter(|((c, _), _)| c == class).map(|(_, s)| *s).sum();
+                if let Some(from) = versions.iter().map(|v| v.0).min()
+                    && date < from
+                    && issued > 0
+                {
+                    return Err(Breach::BeforeAuthorised { date, class: *class, from });
+                }
                 if let Some(limit) = limit
                     && issued > limit
                 {
@@ -894,6 +913,28 @@ mod tests {
         assert_eq!(ledger.holdings(day("2023-01-01")).get(&(class, pat)), Some(&600));
         let odd = Ledger::new(vec![tx(TransactionKind::Issuance, class, "2022-01-01", None, Some(pat), 401), split]);
         assert!(matches!(odd.check(&authorised), Err(Breach::Fractional { .. })));
+    }
+
+    #[test]
+    fn no_shares_are_issued_before_the_class_has_authorised_capital() {
+        let class = ShareClassId::generate();
+        let pat = Holder::Person(PersonId::generate());
+        let authorised = BTreeMap::from([(class, vec![(day("2022-01-01"), None, Some(1000))])]);
+        // 2002 for 2022: a slip of a key.
+        let early = Ledger::new(vec![tx(TransactionKind::Issuance, class, "2002-01-01", None, Some(pat), 10)]);
+        let breach = early.check(&authorised).unwrap_err();
+        assert!(matches!(breach, Breach::BeforeAuthorised { from, .. } if from == day("2022-01-01")), "{breach:?}");
+        assert_eq!((breach.date(), breach.to_field_error().field.as_str()), (day("2002-01-01"), "effective_from"));
+        // On the first day it is fine; and a class whose capital is set
+        // from earlier takes the early issuance.
+        let on_time = Ledger::new(vec![tx(TransactionKind::Issuance, class, "2022-01-01", None, Some(pat), 10)]);
+        assert_eq!(on_time.check(&authorised), Ok(()));
+        let earlier = AuthorisedChange {
+            authorised: Some(1000),
+            change: EffectiveChange { from: day("2001-01-01"), to: None, reason: Some("articles".into()) },
+        };
+        let extended = BTreeMap::from([(class, earlier.applied_to(&authorised[&class]))]);
+        assert_eq!(early.check(&extended), Ok(()));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use proptest::{
 };
 use serde_json::json;
 
-use crate::tenant_tx::tenant;
+use crate::{support::Deployment, tenant_tx::tenant};
 
 fn day(n: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Days::new(u64::from(n))
@@ -258,4 +258,79 @@ fn summed_holdings_agree_with_the_replayed_ledger() {
     });
     runtime.block_on(deployment.destroy());
     outcome.unwrap();
+}
+
+/// A ledger recorded before classes had to have authorised capital on the
+/// date of their first transaction (`Breach::BeforeAuthorised`) refuses
+/// every new write to its issuer until dml 0004 dates the class's capital
+/// back to that transaction; then it takes writes again, the version it
+/// replaced stays on record, and running the migration again changes
+/// nothing.
+#[tokio::test]
+async fn dml_0004_dates_a_class_back_to_its_first_transaction() {
+    let deployment = Deployment::start().await;
+    assert_eq!(deployment.onboard("legacy", "shared").await.0, 201);
+    let key = deployment.tenant_key("legacy", "editor").await;
+    let base = "/api/v1/tenants/legacy";
+    let post = |path: String, body: serde_json::Value| {
+        let (deployment, key) = (&deployment, key.clone());
+        async move { deployment.send(reqwest::Method::POST, &path, &key, Some(body)).await }
+    };
+    let entity = deployment.create_entity("legacy", &key, "Legacy Holdings Ltd").await;
+    let (status, class) = post(
+        format!("{base}/entities/{entity}/share-classes"),
+        serde_json::json!({ "name": "Ordinary", "currency": "GBP", "authorised_shares": 1000,
+                            "effective_from": "2020-01-01" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{class}");
+    let class = class["id"].as_str().expect("id").to_owned();
+    let (status, person) =
+        post(format!("{base}/persons"), serde_json::json!({ "given_name": "Pat", "family_name": "Smith" })).await;
+    assert_eq!(status, 201, "{person}");
+    let issue = |on: &str, shares: i64| {
+        serde_json::json!({ "kind": "issuance", "share_class_id": class, "to_holder": { "person_id": person["id"] },
+                            "shares": shares, "effective_from": on })
+    };
+    assert_eq!(post(format!("{base}/share-transactions"), issue("2021-06-01", 100)).await.0, 201);
+    // As a release before the rule could leave it: the class's capital
+    // recorded from a day after its first issuance.
+    let (tenant, database_url) = deployment.tenant_database("legacy").await;
+    let admin = crate::support::connect_as_admin(&database_url).await;
+    admin
+        .execute(
+            "UPDATE charter.share_class_authorised SET valid = daterange('2023-01-01', NULL) WHERE share_class_id = $1",
+            &[&uuid::Uuid::parse_str(&class).expect("uuid")],
+        )
+        .await
+        .expect("legacy state");
+    let (status, refused) = post(format!("{base}/share-transactions"), issue("2024-01-01", 10)).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["errors"][0]["rule"], "before_authorised_capital", "{refused}");
+    assert!(refused["errors"][0]["message"].as_str().is_some_and(|m| m.contains("2021-06-01")), "{refused}");
+
+    let app = crate::support::connect_as_app(&database_url, &deployment.fleet).await;
+    let migrate = format!(
+        "BEGIN; SELECT set_config('charter.tenant_id', '{tenant}', true); {}; COMMIT",
+        include_str!("../../../../migrations/dml/0004_authorised_from_first_transaction.sql")
+    );
+    app.batch_execute(&migrate).await.expect("dml 0004");
+    let classes = format!("{base}/entities/{entity}/share-classes");
+    let dated_back = serde_json::json!([{ "valid_from": "2021-06-01", "valid_to": null, "authorised_shares": 1000 }]);
+    assert_eq!(authorised_history(&deployment, &key, &classes).await, dated_back);
+    assert_eq!(post(format!("{base}/share-transactions"), issue("2024-01-01", 10)).await.0, 201);
+    app.batch_execute(&migrate).await.expect("dml 0004 again");
+    assert_eq!(authorised_history(&deployment, &key, &classes).await, dated_back, "a second run changes nothing");
+    let versions: i64 = admin
+        .query_one("SELECT count(*) FROM charter.share_class_authorised WHERE tenant_id = $1", &[&tenant])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(versions, 2, "the version replaced stays on record");
+    deployment.destroy().await;
+}
+
+/// The first class's `authorised_history` as the API lists the classes at `path`.
+async fn authorised_history(deployment: &Deployment, key: &str, path: &str) -> serde_json::Value {
+    deployment.send(reqwest::Method::GET, path, key, None).await.1[0]["authorised_history"].clone()
 }

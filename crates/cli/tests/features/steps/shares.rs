@@ -514,6 +514,8 @@ async fn record_faulty(world: &mut CharterWorld, fault: String) {
             });
         }
         "more shares than authorised" => body["shares"] = json!(1001),
+        // The class's capital starts on 2020-01-01; 2002 is a slip for 2022.
+        "a date before the class's authorised capital" => body["effective_from"] = json!("2002-01-01"),
         "joint holders that include an entity" => {
             let issuer = world.shares.issuer.clone().expect("an issuer");
             body["to_holder"] = json!({ "joint_holders": [holder, { "entity_id": issuer }] });
