@@ -209,6 +209,11 @@ pub(crate) async fn change_authorised(
     let class = ShareClassId::parse("class_id", &class_id).map_err(|e| ApiError::InvalidPath(vec![e]))?;
     let change = AuthorisedChange::parse(&body, Utc::now().date_naive())?;
     let mut tx = state.begin(&scope, TxMode::Write).await?;
+    let issuer =
+        tx.share_classes(None, Some(class)).await?.pop().ok_or(ApiError::NotFound(Missing::ShareClass))?.entity;
+    // The audit's before image as it stands once writes to the issuer's
+    // capital wait for this one.
+    tx.lock_share_capital(issuer).await?;
     let before = tx.share_classes(None, Some(class)).await?.pop().ok_or(ApiError::NotFound(Missing::ShareClass))?;
     let actor = scope.grant.actor().to_string();
     tx.change_authorised_capital_checked(before.entity, class, &change, &actor).await?.map_err(|breach| {
