@@ -13,7 +13,7 @@ import { define } from '../define.ts';
 import { REASON_MAX } from '../ledger.ts';
 import { CLASS_FIELDS, CLASS_NAME_MAX, classBody, classProblems, type ClassDraft, type ClassField } from '../share-class.ts';
 import type { ShareClass } from '../types.ts';
-import { InlineForm, inlineFormStyles } from './inline-form.ts';
+import { InlineForm, authorisedFieldStyles, inlineFormStyles } from './inline-form.ts';
 
 /** Each field's element id. */
 const ID: Record<ClassField, string> = {
@@ -31,14 +31,10 @@ export class AddShareClass extends InlineForm<ClassField, ClassDraft, ShareClass
   static override styles = [
     base,
     inlineFormStyles,
+    authorisedFieldStyles,
     css`
       .row { align-items: flex-start; }
       .row > .field.narrow { flex: 0 1 11em; }
-      .authorised { display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
-      .authorised input[type='text'] { width: 14em; }
-      .authorised input:disabled { background: var(--charter-surface, #f4f6f8); }
-      label.check { display: inline-flex; gap: 0.4em; align-items: center; font-weight: 400; margin: 0; }
-      label.check input { width: auto; margin: 0; }
     `,
   ];
   /** The entity's class names: a second class of the same name is refused before sending. */

@@ -19,7 +19,7 @@ import {
   AUTHORISED_FIELDS, authorisedBody, authorisedHistoryText, authorisedProblems, isCorrection, type AuthorisedDraft, type AuthorisedField,
 } from '../authorised-capital.ts';
 import type { ShareClass } from '../types.ts';
-import { InlineForm, inlineFormStyles } from './inline-form.ts';
+import { InlineForm, authorisedFieldStyles, inlineFormStyles } from './inline-form.ts';
 
 /** Each field's element id. */
 const ID: Record<AuthorisedField, string> = { authorised_shares: 'auth-shares', effective_from: 'auth-effective', reason: 'auth-reason' };
@@ -35,13 +35,9 @@ export class ChangeAuthorised extends InlineForm<AuthorisedField, AuthorisedDraf
   static override styles = [
     base,
     inlineFormStyles,
+    authorisedFieldStyles,
     css`
       .on-record { margin: 0 0 0.9em; }
-      .authorised { display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
-      .authorised input[type='text'] { width: 14em; }
-      .authorised input:disabled { background: var(--charter-surface, #f4f6f8); }
-      label.check { display: inline-flex; gap: 0.4em; align-items: center; font-weight: 400; margin: 0; }
-      label.check input { width: auto; margin: 0; }
       input[type='date'] { width: auto; }
     `,
   ];

@@ -42,6 +42,15 @@ export const inlineFormStyles = css`
   .actions { display: flex; gap: 0.75em; flex-wrap: wrap; margin-top: 0.4em; }
 `;
 
+/** An authorised-shares field with its "Unlimited" checkbox (the class forms). */
+export const authorisedFieldStyles = css`
+  .authorised { display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
+  .authorised input[type='text'] { width: 14em; }
+  .authorised input:disabled { background: var(--charter-surface, #f4f6f8); }
+  label.check { display: inline-flex; gap: 0.4em; align-items: center; font-weight: 400; margin: 0; }
+  label.check input { width: auto; margin: 0; }
+`;
+
 /**
  * An inline form of fields `F` with the draft `D`, sending it for a `T`.
  * Each form gives `ids`, `headingId`, `alertId`, `words`, `fields`,
