@@ -364,20 +364,25 @@ export class EntityPage extends LitElement {
     void this.focusIn(`[data-status-for="${form.id}"]`);
   }
 
+  /** Loads a form's module once (its state shows the panel's loading or error view); whether it is there. */
+  private async loadForm(which: 'recorder' | 'classForm' | 'authoriser', load: () => Promise<unknown>): Promise<boolean> {
+    if (this[which].state === 'ok') return true;
+    this[which] = { state: 'loading' };
+    try {
+      await load();
+      this[which] = { state: 'ok', value: null };
+      return true;
+    } catch (error) {
+      this[which] = { state: 'error', error };
+      return false;
+    }
+  }
+
   private async openRecording(): Promise<void> {
     this.announcement = '';
     const draft = emptyRecordDraft(randomKey(), localToday());
     this.recording = draft;
-    if (this.recorder.state !== 'ok') {
-      this.recorder = { state: 'loading' };
-      try {
-        await import('./record-transaction.ts');
-        this.recorder = { state: 'ok', value: null };
-      } catch (error) {
-        this.recorder = { state: 'error', error };
-        return;
-      }
-    }
+    if (!(await this.loadForm('recorder', () => import('./record-transaction.ts')))) return;
     await this.updateComplete;
     const form = this.renderRoot.querySelector<RecordTransaction>('charter-record-transaction');
     await form?.ready;
@@ -407,16 +412,7 @@ export class EntityPage extends LitElement {
     this.announcement = '';
     const draft = this.classDraft ?? emptyClassDraft(randomKey(), localToday());
     this.classDraft = draft;
-    if (this.classForm.state !== 'ok') {
-      this.classForm = { state: 'loading' };
-      try {
-        await import('./add-share-class.ts');
-        this.classForm = { state: 'ok', value: null };
-      } catch (error) {
-        this.classForm = { state: 'error', error };
-        return;
-      }
-    }
+    if (!(await this.loadForm('classForm', () => import('./add-share-class.ts')))) return;
     await this.updateComplete;
     const form = this.renderRoot.querySelector<AddShareClass>('charter-add-share-class');
     await form?.updateComplete;
@@ -448,16 +444,7 @@ export class EntityPage extends LitElement {
     const draft = this.authorising?.classId === cls.id ? this.authorising : emptyAuthorisedDraft(randomKey(), cls.id, localToday());
     this.authorisingClass = cls;
     this.authorising = draft;
-    if (this.authoriser.state !== 'ok') {
-      this.authoriser = { state: 'loading' };
-      try {
-        await import('./change-authorised.ts');
-        this.authoriser = { state: 'ok', value: null };
-      } catch (error) {
-        this.authoriser = { state: 'error', error };
-        return;
-      }
-    }
+    if (!(await this.loadForm('authoriser', () => import('./change-authorised.ts')))) return;
     await this.updateComplete;
     const form = this.renderRoot.querySelector<ChangeAuthorised>('charter-change-authorised');
     await form?.updateComplete;

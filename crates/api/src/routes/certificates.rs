@@ -218,7 +218,7 @@ async fn open_register(tx: &mut TenantTx, class: ShareClassId) -> Result<Certifi
 
 /// The issuer's ledger, replayed by the domain.
 async fn ledger_of(tx: &mut TenantTx, issuer: EntityId) -> Result<Ledger, ApiError> {
-    Ok(Ledger::new(tx.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect()))
+    Ok(tx.replayed_ledger(issuer).await?)
 }
 
 /// Records a certificate; a number taken meanwhile is a 409 like one taken before.

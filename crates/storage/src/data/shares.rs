@@ -297,7 +297,7 @@ impl TenantTx {
         actor: &str,
     ) -> Result<Result<(), Breach>, StoreError> {
         self.lock_share_capital(issuer).await?;
-        let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
+        let ledger = self.replayed_ledger(issuer).await?;
         let classes = self.share_classes(Some(issuer), None).await?;
         let certificated: Vec<ShareClassId> =
             classes.iter().filter(|c| c.certificated && moved.classes().any(|m| m == c.id)).map(|c| c.id).collect();
@@ -343,9 +343,8 @@ impl TenantTx {
         actor: &str,
     ) -> Result<Result<(), Breach>, StoreError> {
         self.lock_share_capital(issuer).await?;
-        let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
-        let mut authorised: BTreeMap<ShareClassId, Authorised> =
-            self.share_classes(Some(issuer), None).await?.into_iter().map(|c| (c.id, c.authorised)).collect();
+        let ledger = self.replayed_ledger(issuer).await?;
+        let mut authorised = self.authorised_capital(issuer).await?;
         let current = authorised.get(&class).cloned().unwrap_or_default();
         authorised.insert(class, change.applied_to(&current));
         if let Err(breach) = ledger.check(&authorised) {
@@ -508,6 +507,11 @@ impl TenantTx {
         Ok(rows.iter().map(|r| EntityId::from_uuid(r.get(0))).collect())
     }
 
+    /// The ledger of an issuer as the domain replays it.
+    pub async fn replayed_ledger(&mut self, issuer: EntityId) -> Result<Ledger, StoreError> {
+        Ok(Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect()))
+    }
+
     /// The authorised capital of every class of an issuer, as on record now.
     pub async fn authorised_capital(
         &mut self,
@@ -663,7 +667,7 @@ impl TenantTx {
         for t in transactions {
             self.insert_share_transaction(issuer, t, actor).await?;
         }
-        let ledger = Ledger::new(self.share_ledger(issuer).await?.into_iter().map(|r| r.transaction).collect());
+        let ledger = self.replayed_ledger(issuer).await?;
         self.write_share_positions(issuer, &ledger, None, None).await
     }
 
